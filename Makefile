@@ -1,0 +1,119 @@
+# lathe — build, test and install.
+#
+#   make                 build ./build/lathe, the plugins and the unit tests
+#   make run             install missing Debian packages, build, open the demo project
+#   make test            install missing packages, build, run every test, then the
+#                        same tests again under AddressSanitizer + UBSan
+#   make install PREFIX=/usr/local DESTDIR=
+#
+# Every module directory is globbed, so adding a source file is enough.
+# Compiler and linker flags come from pkg-config; libcsv ships no .pc file.
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+BUILD     ?= build
+CC        ?= cc
+SAN       ?=
+
+PKGS      := sqlite3 openblas lapacke jansson libmicrohttpd ncursesw libcrypto
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lpthread -ldl -lm
+CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+OPT       ?= -O2
+WARN      := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) -fPIC \
+             -DLATHE_VERSION='"$(VERSION)"' -DLATHE_PREFIX='"$(PREFIX)"' \
+             -Iplugins -Icore -Ilinalg -Itui $(PKG_CFLAGS) $(CFLAGS)
+ifeq ($(SAN),1)
+CFLAGS_ALL += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDSAN      := -fsanitize=address,undefined
+endif
+LDFLAGS_ALL = $(LDSAN) $(LDFLAGS)
+
+CORE_SRC   := $(filter-out core/main.c,$(wildcard core/*.c))
+LINALG_SRC := $(wildcard linalg/*.c)
+TUI_SRC    := $(wildcard tui/*.c)
+PLUGIN_SRC := $(wildcard plugins/*.c)
+TEST_SRC   := $(wildcard tests/unit/test_*.c)
+
+LIB_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRC) $(LINALG_SRC) $(TUI_SRC))
+LINALG_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(LINALG_SRC))
+MAIN_OBJ   := $(BUILD)/core/main.o
+PLUGINS    := $(patsubst plugins/%.c,$(BUILD)/plugins/%.so,$(PLUGIN_SRC))
+TESTS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+
+.PHONY: all deps run test check check-unit check-e2e asan install uninstall clean bench
+
+all: $(BUILD)/lathe $(PLUGINS) $(TESTS)
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(BUILD)/liblathe.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/liblinalg.a: $(LINALG_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/lathe: $(MAIN_OBJ) $(BUILD)/liblathe.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+# Built-in algorithms are ordinary plugins: one .so each, linked with the
+# linear-algebra layer statically so that they need nothing from the host.
+$(BUILD)/plugins/%.so: $(BUILD)/plugins/%.o $(BUILD)/liblinalg.a
+	$(CC) -shared $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/liblathe.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+
+deps:
+	@scripts/install-deps.sh
+
+# The two set-up commands of the README.
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo.sh $(BUILD)/lathe
+
+test: deps
+	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory asan
+
+check: all
+	@scripts/run-tests.sh $(BUILD)
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 OPT=-O1 check
+
+bench: all
+	@bench/run.sh $(BUILD)
+
+install: $(BUILD)/lathe $(PLUGINS)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/lathe/plugins \
+	           $(DESTDIR)$(PREFIX)/include/lathe $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BUILD)/lathe $(DESTDIR)$(PREFIX)/bin/lathe
+	$(if $(PLUGINS),install -m 644 $(PLUGINS) $(DESTDIR)$(PREFIX)/lib/lathe/plugins/)
+	install -m 644 plugins/lathe_plugin.h $(DESTDIR)$(PREFIX)/include/lathe/
+	install -m 644 docs/lathe.1 $(DESTDIR)$(PREFIX)/share/man/man1/lathe.1
+
+uninstall:
+	rm -rf $(DESTDIR)$(PREFIX)/bin/lathe $(DESTDIR)$(PREFIX)/lib/lathe \
+	       $(DESTDIR)$(PREFIX)/include/lathe $(DESTDIR)$(PREFIX)/share/man/man1/lathe.1
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,79 @@
+/*
+ * cmd.h — the command table.  Each CLI command lives in its own file,
+ * core/cmd_<name>.c, and exports one const struct cmd_entry; main.c
+ * gathers them into the table that dispatch, `lathe help` and the man
+ * page follow.  Adding a command is adding a file and a row.
+ *
+ * Exit status contract: 0 success, 1 user error (one line on stderr naming
+ * what was wrong), 2 usage error.
+ */
+#ifndef LATHE_CMD_H
+#define LATHE_CMD_H
+
+#include <getopt.h>
+#include <stdio.h>
+#include "project.h"
+
+#define EXIT_OK		0
+#define EXIT_USER	1
+#define EXIT_USAGE	2
+
+/* Long-only option values start here (no short alias). */
+#define OPT_LONG	1000
+#define OPT_JSON	(OPT_LONG + 0)
+
+struct cmd_entry;
+
+struct cmd_ctx {
+	const struct cmd_entry	*entry;
+	const char		*project;	/* -p / LATHE_PROJECT / ./project.lathe */
+	int			 json;
+	const char		*argv_opt;	/* option being parsed, for messages */
+};
+
+struct cmd_entry {
+	const char	*name;
+	const char	*args;		/* usage after the name */
+	const char	*summary;	/* one line for the command list */
+	const char	*help;		/* options and details, for --help */
+	int		(*exec)(struct cmd_ctx *ctx, int argc, char **argv);
+};
+
+extern const struct cmd_entry *const cmd_table[];
+const struct cmd_entry	*cmd_find(const char *name);
+
+/* Options every command accepts; append to a command's long options. */
+#define CMD_COMMON_LONGOPTS \
+	{ "project", required_argument, NULL, 'p' }, \
+	{ "help", no_argument, NULL, 'h' }
+
+/*
+ * Handle option c from getopt_long that the command itself did not: the
+ * common options, or an unknown one.  Returns 0 to continue, or 1 when the
+ * caller must return *status now (after --help, or a usage error).
+ */
+int	cmd_opt_common(struct cmd_ctx *ctx, int c, int *status);
+
+/* getopt_long over a command's argv, with ':' for missing values and the
+ * text of the offending option remembered for messages. */
+int	cmd_getopt(struct cmd_ctx *ctx, int argc, char **argv, const struct option *lo);
+
+/* Print "lathe: <msg>" to stderr; returns EXIT_USER. */
+int	cmd_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print the error string (and free it); returns EXIT_USER. */
+int	cmd_fail_err(char *err);
+/* Print "lathe CMD: <msg>" and the usage line; returns EXIT_USAGE. */
+int	cmd_usage(const struct cmd_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void	cmd_print_help(const struct cmd_entry *e, FILE *f);
+
+/* Open the project named by ctx; on error prints it and returns NULL. */
+struct project *cmd_open(const struct cmd_ctx *ctx);
+
+/* Write s (NUL-terminated) to stdout; EXIT_USER on a write error. */
+int	cmd_write_out(const char *s);
+
+/* Reset getopt for a command's argv. */
+void	cmd_getopt_reset(void);
+
+#endif

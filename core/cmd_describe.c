@@ -1,0 +1,178 @@
+/*
+ * cmd_describe.c — `lathe describe NAME[@V]`: the column statistics stored
+ * at import (no data is read).
+ */
+#include "cmd.h"
+#include "dataset.h"
+#include "jsonw.h"
+#include "texttab.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static void
+cell_num(struct texttab *t, double v)
+{
+	if (isnan(v))
+		texttab_cell(t, "");
+	else
+		texttab_cellf(t, "%.6g", v);
+}
+
+static void
+write_json(struct sbuf *b, const struct dsver *v, const struct table *t)
+{
+	struct jw w;
+	jw_init(&w, b, 0);
+	jw_obj(&w);
+	jw_key(&w, "name"); jw_str(&w, v->name);
+	jw_key(&w, "version"); jw_int(&w, v->version);
+	jw_key(&w, "rows"); jw_int(&w, (int64_t)v->nrows);
+	jw_key(&w, "hash"); jw_str(&w, v->hash);
+	jw_key(&w, "columns");
+	jw_arr(&w);
+	for (size_t j = 0; j < t->ncols; j++) {
+		const struct column *c = &t->cols[j];
+		const struct col_stats *s = &c->st;
+		jw_obj(&w);
+		jw_key(&w, "name"); jw_str(&w, c->name);
+		jw_key(&w, "index"); jw_int(&w, (int64_t)j);
+		jw_key(&w, "kind"); jw_str(&w, col_kind_name(c->kind));
+		jw_key(&w, "integer"); jw_bool(&w, s->is_integer);
+		jw_key(&w, "likely_label"); jw_bool(&w, s->likely_label);
+		jw_key(&w, "count"); jw_int(&w, (int64_t)s->count);
+		jw_key(&w, "missing"); jw_int(&w, (int64_t)s->missing);
+		jw_key(&w, "distinct"); jw_int(&w, (int64_t)s->distinct);
+		jw_key(&w, "mean"); jw_num(&w, s->mean);
+		jw_key(&w, "std"); jw_num(&w, s->std);
+		jw_key(&w, "min"); jw_num(&w, s->min);
+		jw_key(&w, "q25"); jw_num(&w, s->q25);
+		jw_key(&w, "median"); jw_num(&w, s->median);
+		jw_key(&w, "q75"); jw_num(&w, s->q75);
+		jw_key(&w, "max"); jw_num(&w, s->max);
+		jw_key(&w, "top");
+		jw_arr(&w);
+		for (int k = 0; k < s->ntop; k++) {
+			jw_obj(&w);
+			jw_key(&w, "value");
+			if (c->kind == COL_NUMERIC)
+				jw_num(&w, s->top[k].value);
+			else
+				jw_str(&w, s->top[k].label);
+			jw_key(&w, "count"); jw_int(&w, (int64_t)s->top[k].count);
+			jw_obj_end(&w);
+		}
+		jw_arr_end(&w);
+		jw_obj_end(&w);
+	}
+	jw_arr_end(&w);
+	jw_obj_end(&w);
+	sbuf_putc(b, '\n');
+}
+
+static int
+write_text(struct sbuf *b, const struct dsver *v, const struct table *t)
+{
+	static const char *const hdr[] = { "COLUMN", "KIND", "COUNT", "MISSING", "DISTINCT",
+		"MEAN", "STD", "MIN", "25%", "50%", "75%", "MAX", "TOP VALUES" };
+	struct texttab *tt = texttab_new(ARRAY_LEN(hdr));
+	if (tt == NULL)
+		return -1;
+	texttab_header(tt, hdr);
+	for (size_t j = 2; j < 12; j++)
+		texttab_right(tt, j);
+	texttab_limit(tt, 0, 24);
+	texttab_limit(tt, 12, 48);
+	for (size_t j = 0; j < t->ncols; j++) {
+		const struct column *c = &t->cols[j];
+		const struct col_stats *s = &c->st;
+		struct sbuf top;
+		texttab_cell(tt, c->name);
+		texttab_cellf(tt, "%s%s", col_kind_name(c->kind), s->likely_label ? " (label?)" : "");
+		texttab_cellf(tt, "%zu", s->count);
+		texttab_cellf(tt, "%zu", s->missing);
+		texttab_cellf(tt, "%zu", s->distinct);
+		cell_num(tt, s->mean);
+		cell_num(tt, s->std);
+		cell_num(tt, s->min);
+		cell_num(tt, s->q25);
+		cell_num(tt, s->median);
+		cell_num(tt, s->q75);
+		cell_num(tt, s->max);
+		sbuf_init(&top);
+		for (int k = 0; k < s->ntop && k < 3; k++)
+			sbuf_printf(&top, "%s%s (%zu)", k ? ", " : "", s->top[k].label, s->top[k].count);
+		texttab_cell(tt, top.s ? top.s : "");
+		sbuf_free(&top);
+	}
+	sbuf_printf(b, "%s@%d: %zu rows x %zu columns, sha256 %s\n", v->name, v->version,
+	    v->nrows, v->ncols, v->hash);
+	int rc = texttab_render(tt, b);
+	texttab_free(tt);
+	return rc;
+}
+
+static int
+cmd_describe_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		CMD_COMMON_LONGOPTS, { 0 }
+	};
+	struct project *p = NULL;
+	struct table *t = NULL;
+	struct dsver v = { 0 };
+	struct sbuf b;
+	char *err = NULL;
+	int c, rc = EXIT_USER;
+
+	sbuf_init(&b);
+	cmd_getopt_reset();
+	while ((c = cmd_getopt(ctx, argc, argv, lo)) != -1) {
+		if (c == OPT_JSON)
+			ctx->json = 1;
+		else if (cmd_opt_common(ctx, c, &rc))
+			return rc;
+	}
+	if (optind != argc - 1)
+		return cmd_usage(ctx, optind < argc ? "expected one dataset" : "missing the dataset");
+	if ((p = cmd_open(ctx)) == NULL)
+		return EXIT_USER;
+	if (dataset_resolve(p, argv[optind], &v, &err) != 0 ||
+	    dataset_load(p, &v, 0, &t, &err) != 0) {
+		rc = cmd_fail_err(err);
+		goto out;
+	}
+	if (ctx->json)
+		write_json(&b, &v, t);
+	else if (write_text(&b, &v, t) != 0)
+		b.oom = 1;
+	rc = b.oom ? cmd_fail("out of memory") : cmd_write_out(b.s);
+out:
+	sbuf_free(&b);
+	table_free(t);
+	dsver_clear(&v);
+	project_close(p);
+	return rc;
+}
+
+const struct cmd_entry cmd_describe_entry = {
+	.name = "describe",
+	.args = "NAME[@VERSION] [--json]",
+	.summary = "Show each column's kind and the statistics computed at import.",
+	.help =
+	    "For every column: kind (numeric, categorical, text), count of values, missing,\n"
+	    "distinct, mean, sample standard deviation, min, quartiles, max (numeric\n"
+	    "columns), and the most frequent values.  '(label?)' marks an integer column\n"
+	    "with few distinct values: numeric, but likely a class label.\n"
+	    "\n"
+	    "options:\n"
+	    "  --json               print {\"name\", \"version\", \"rows\", \"hash\", \"columns\":\n"
+	    "                       [{\"name\", \"index\", \"kind\", \"integer\", \"likely_label\",\n"
+	    "                       \"count\", \"missing\", \"distinct\", \"mean\", \"std\", \"min\",\n"
+	    "                       \"q25\", \"median\", \"q75\", \"max\", \"top\": [{\"value\",\n"
+	    "                       \"count\"}]}]}; statistics that do not apply are null\n",
+	.exec = cmd_describe_exec,
+};

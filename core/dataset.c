@@ -1,0 +1,649 @@
+/*
+ * dataset.c — dataset versions: naming, resolving, storing, loading.
+ * See dataset.h for the model and schema.c for the chunk format.
+ */
+#include "dataset.h"
+#include "jsonw.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DICT_CHUNK_BYTES	(1 << 20)
+#define DICT_CHUNK_MAX		65536
+
+void
+dsver_clear(struct dsver *v)
+{
+	free(v->name);
+	free(v->source);
+	free(v->options);
+	free(v->created);
+	memset(v, 0, sizeof *v);
+}
+
+int
+dataset_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > 64 || !isalnum((unsigned char)name[0]))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (!isalnum(c) && c != '_' && c != '-' && c != '.')
+			return 0;
+	}
+	return 1;
+}
+
+char *
+dataset_name_from_path(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	b = b ? b + 1 : path;
+	size_t n = strlen(b);
+	const char *dot = strrchr(b, '.');
+	if (dot && dot != b)
+		n = (size_t)(dot - b);
+	if (n > 64)
+		n = 64;
+	char *s = malloc(n + 2);
+	if (s == NULL)
+		return NULL;
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)b[i];
+		s[o++] = (char)(isalnum(c) || c == '-' || c == '.' ? c : '_');
+	}
+	s[o] = '\0';
+	if (o == 0 || !isalnum((unsigned char)s[0])) {
+		memmove(s + 1, s, o + 1);
+		s[0] = 'd';
+	}
+	if (strlen(s) > 64)
+		s[64] = '\0';
+	return s;
+}
+
+int
+dataset_ref_parse(const char *ref, char **name, int *version, char **err)
+{
+	const char *at = strrchr(ref, '@');
+	size_t n = at ? (size_t)(at - ref) : strlen(ref);
+
+	*name = NULL;
+	*version = 0;
+	if (at) {
+		char *end;
+		long v = strtol(at + 1, &end, 10);
+		if (at[1] == '\0' || *end != '\0' || v < 1 || v > INT_MAX)
+			return err_set(err, "bad dataset reference '%s' "
+			    "(expected NAME or NAME@VERSION with VERSION >= 1)", ref);
+		*version = (int)v;
+	}
+	if ((*name = str_ndup(ref, n)) == NULL)
+		return err_set(err, "out of memory");
+	if (!dataset_name_valid(*name)) {
+		free(*name);
+		*name = NULL;
+		return err_set(err, "bad dataset name in '%s' (expected letters, digits, "
+		    "'_', '-' or '.', starting with a letter or digit)", ref);
+	}
+	return 0;
+}
+
+static char *
+col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+	return s ? str_dup((const char *)s) : NULL;
+}
+
+#define DSVER_COLS \
+	"v.id, d.name, v.version, v.hash, v.nrows, v.ncols, v.source, v.source_bytes, " \
+	"v.options, v.created, " \
+	"NOT EXISTS (SELECT 1 FROM dataset_versions w WHERE w.dataset_id = v.dataset_id " \
+	"AND w.version > v.version)"
+
+static int
+dsver_read(sqlite3_stmt *st, struct dsver *v)
+{
+	memset(v, 0, sizeof *v);
+	v->id = sqlite3_column_int64(st, 0);
+	v->name = col_text(st, 1);
+	v->version = sqlite3_column_int(st, 2);
+	const unsigned char *h = sqlite3_column_text(st, 3);
+	snprintf(v->hash, sizeof v->hash, "%s", h ? (const char *)h : "");
+	v->nrows = (size_t)sqlite3_column_int64(st, 4);
+	v->ncols = (size_t)sqlite3_column_int64(st, 5);
+	v->source = col_text(st, 6);
+	v->source_bytes = sqlite3_column_int64(st, 7);
+	v->options = col_text(st, 8);
+	v->created = col_text(st, 9);
+	v->latest = sqlite3_column_int(st, 10);
+	if (v->name == NULL || v->options == NULL || v->created == NULL) {
+		dsver_clear(v);
+		return -1;
+	}
+	return 0;
+}
+
+int
+dataset_resolve(struct project *p, const char *ref, struct dsver *v, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	char *name = NULL;
+	int version, rc = -1;
+
+	memset(v, 0, sizeof *v);
+	if (dataset_ref_parse(ref, &name, &version, err) != 0)
+		return -1;
+	if (db_prepare(p, "SELECT " DSVER_COLS " FROM dataset_versions v "
+	    "JOIN datasets d ON d.id = v.dataset_id WHERE d.name = ?1 "
+	    "AND (?2 = 0 OR v.version = ?2) ORDER BY v.version DESC LIMIT 1", &st, err) != 0)
+		goto out;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, version);
+	int s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		if (dsver_read(st, v) != 0) {
+			err_set(err, "out of memory");
+			goto out;
+		}
+		rc = 0;
+	} else if (s == SQLITE_DONE) {
+		sqlite3_stmt *q = NULL;
+		int latest = 0;
+		if (version && db_prepare(p, "SELECT max(v.version) FROM dataset_versions v "
+		    "JOIN datasets d ON d.id = v.dataset_id WHERE d.name = ?1", &q, NULL) == 0) {
+			sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+			if (sqlite3_step(q) == SQLITE_ROW)
+				latest = sqlite3_column_int(q, 0);
+			sqlite3_finalize(q);
+		}
+		if (latest)
+			err_set(err, "no version %d of dataset '%s' (latest is %s@%d)",
+			    version, name, name, latest);
+		else
+			err_set(err, "no dataset named '%s' (see 'lathe datasets')", name);
+	} else {
+		db_fail(p, err);
+	}
+out:
+	sqlite3_finalize(st);
+	free(name);
+	return rc;
+}
+
+int
+dataset_list(struct project *p, dataset_visit_fn fn, void *ctx, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0, s;
+
+	if (db_prepare(p, "SELECT " DSVER_COLS " FROM dataset_versions v "
+	    "JOIN datasets d ON d.id = v.dataset_id ORDER BY d.name, v.version", &st, err) != 0)
+		return -1;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		struct dsver v;
+		if (dsver_read(st, &v) != 0) {
+			rc = err_set(err, "out of memory");
+			break;
+		}
+		rc = fn(ctx, &v);
+		dsver_clear(&v);
+		if (rc)
+			break;
+	}
+	if (s != SQLITE_ROW && s != SQLITE_DONE)
+		rc = db_fail(p, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* store                                                               */
+
+static char *
+top_json(const struct column *c)
+{
+	struct sbuf b;
+	struct jw w;
+
+	sbuf_init(&b);
+	jw_init(&w, &b, 0);
+	jw_arr(&w);
+	for (int k = 0; k < c->st.ntop; k++) {
+		jw_obj(&w);
+		jw_key(&w, "value");
+		if (c->kind == COL_NUMERIC)
+			jw_num(&w, c->st.top[k].value);
+		else
+			jw_str(&w, c->st.top[k].label);
+		jw_key(&w, "count");
+		jw_int(&w, (int64_t)c->st.top[k].count);
+		jw_obj_end(&w);
+	}
+	jw_arr_end(&w);
+	return sbuf_detach(&b);
+}
+
+static void
+bind_real_or_null(sqlite3_stmt *st, int i, double v)
+{
+	if (isfinite(v))
+		sqlite3_bind_double(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static int
+insert_chunk(struct project *p, sqlite3_stmt *st, int64_t vid, size_t col, int part,
+    size_t seq, size_t first, size_t n, const void *data, size_t bytes, char **err)
+{
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, vid);
+	sqlite3_bind_int64(st, 2, (int64_t)col);
+	sqlite3_bind_int(st, 3, part);
+	sqlite3_bind_int64(st, 4, (int64_t)seq);
+	sqlite3_bind_int64(st, 5, (int64_t)first);
+	sqlite3_bind_int64(st, 6, (int64_t)n);
+	sqlite3_bind_blob64(st, 7, data, bytes, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return db_fail(p, err);
+	return 0;
+}
+
+static int
+store_column(struct project *p, sqlite3_stmt *cst, sqlite3_stmt *kst, int64_t vid,
+    size_t j, const struct column *c, char **err)
+{
+	char *top = top_json(c);
+	const struct col_stats *s = &c->st;
+
+	if (top == NULL)
+		return err_set(err, "out of memory");
+	sqlite3_reset(cst);
+	sqlite3_bind_int64(cst, 1, vid);
+	sqlite3_bind_int64(cst, 2, (int64_t)j);
+	sqlite3_bind_text(cst, 3, c->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(cst, 4, col_kind_name(c->kind), -1, SQLITE_STATIC);
+	sqlite3_bind_int(cst, 5, s->is_integer);
+	sqlite3_bind_int(cst, 6, s->likely_label);
+	sqlite3_bind_int64(cst, 7, (int64_t)s->count);
+	sqlite3_bind_int64(cst, 8, (int64_t)s->missing);
+	sqlite3_bind_int64(cst, 9, (int64_t)s->distinct);
+	bind_real_or_null(cst, 10, s->mean);
+	bind_real_or_null(cst, 11, s->std);
+	bind_real_or_null(cst, 12, s->min);
+	bind_real_or_null(cst, 13, s->q25);
+	bind_real_or_null(cst, 14, s->median);
+	bind_real_or_null(cst, 15, s->q75);
+	bind_real_or_null(cst, 16, s->max);
+	sqlite3_bind_text(cst, 17, top, -1, free);
+	sqlite3_bind_int64(cst, 18, c->kind == COL_NUMERIC ? 0 : (int64_t)c->dict.n);
+	if (sqlite3_step(cst) != SQLITE_DONE)
+		return db_fail(p, err);
+
+	size_t esz = c->kind == COL_NUMERIC ? sizeof(double) : sizeof(uint32_t);
+	for (size_t k = 0; k < c->nchunks; k++)
+		if (insert_chunk(p, kst, vid, j, 0, k, c->chunks[k].first, c->chunks[k].n,
+		    c->chunks[k].data, c->chunks[k].n * esz, err) != 0)
+			return -1;
+	if (c->kind == COL_NUMERIC)
+		return 0;
+	/* the dictionary, in runs of whole strings */
+	size_t seq = 0;
+	for (uint32_t first = 0; first < c->dict.n;) {
+		uint32_t last = first;
+		size_t start = c->dict.off[first];
+		while (last < c->dict.n && last - first < DICT_CHUNK_MAX &&
+		    (last == first || c->dict.off[last] - start < DICT_CHUNK_BYTES))
+			last++;
+		size_t end = last < c->dict.n ? c->dict.off[last] : c->dict.pool_len;
+		if (insert_chunk(p, kst, vid, j, 1, seq++, first, last - first,
+		    c->dict.pool + start, end - start, err) != 0)
+			return -1;
+		first = last;
+	}
+	return 0;
+}
+
+int
+dataset_store(struct project *p, const char *name, const struct table *t, const char *hash,
+    const char *source, int64_t source_bytes, const char *options_json, int *version,
+    int *created, char **err)
+{
+	sqlite3_stmt *st = NULL, *cst = NULL, *kst = NULL;
+	char ts[32];
+	int64_t did = 0, vid;
+	int rc = -1, s;
+
+	*created = 0;
+	*version = 0;
+	time_now_iso(ts);
+	if (project_begin(p, err) != 0)
+		return -1;
+
+	/* the dataset, created on first import */
+	if (db_prepare(p, "INSERT INTO datasets(name, created) VALUES (?1, ?2) "
+	    "ON CONFLICT(name) DO NOTHING", &st, err) != 0)
+		goto out;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, ts, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		db_fail(p, err);
+		goto out;
+	}
+	sqlite3_finalize(st);
+	if (db_prepare(p, "SELECT id FROM datasets WHERE name = ?1", &st, err) != 0)
+		goto out;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		db_fail(p, err);
+		goto out;
+	}
+	did = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+
+	/* identical content: nothing to write */
+	if (db_prepare(p, "SELECT version FROM dataset_versions "
+	    "WHERE dataset_id = ?1 AND hash = ?2", &st, err) != 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, did);
+	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		*version = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+		st = NULL;
+		project_rollback(p);
+		rc = 0;
+		goto out;
+	}
+	if (s != SQLITE_DONE) {
+		db_fail(p, err);
+		goto out;
+	}
+	sqlite3_finalize(st);
+
+	if (db_prepare(p, "INSERT INTO dataset_versions(dataset_id, version, hash, nrows, "
+	    "ncols, source, source_bytes, options, created) VALUES (?1, "
+	    "(SELECT coalesce(max(version), 0) + 1 FROM dataset_versions WHERE dataset_id = ?1),"
+	    " ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id, version", &st, err) != 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, did);
+	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (int64_t)t->nrows);
+	sqlite3_bind_int64(st, 4, (int64_t)t->ncols);
+	sqlite3_bind_text(st, 5, source, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, source_bytes);
+	sqlite3_bind_text(st, 7, options_json, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, ts, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		db_fail(p, err);
+		goto out;
+	}
+	vid = sqlite3_column_int64(st, 0);
+	*version = sqlite3_column_int(st, 1);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		db_fail(p, err);
+		goto out;
+	}
+
+	if (db_prepare(p, "INSERT INTO dataset_columns(version_id, idx, name, kind, is_integer, "
+	    "likely_label, count, missing, distinct_count, mean, std, min, q25, median, q75, "
+	    "max, top, nlevels) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+	    "?14, ?15, ?16, ?17, ?18)", &cst, err) != 0 ||
+	    db_prepare(p, "INSERT INTO dataset_chunks(version_id, col, part, seq, first, n, data) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &kst, err) != 0)
+		goto out;
+	for (size_t j = 0; j < t->ncols; j++)
+		if (store_column(p, cst, kst, vid, j, &t->cols[j], err) != 0)
+			goto out;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (project_commit(p, err) != 0)
+		goto out;
+	*created = 1;
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(cst);
+	sqlite3_finalize(kst);
+	if (rc != 0)
+		project_rollback(p);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* load                                                                */
+
+static int
+corrupt(struct project *p, const struct dsver *v, const char *what, char **err)
+{
+	return err_set(err, "%s: dataset %s@%d is corrupt (%s)", p->path, v->name, v->version, what);
+}
+
+static double
+col_real(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+}
+
+static int
+load_top(struct column *c, const char *text)
+{
+	json_error_t je;
+	json_t *a = json_loads(text, 0, &je);
+	if (!json_is_array(a)) {
+		json_decref(a);
+		return -1;
+	}
+	size_t i;
+	json_t *e;
+	json_array_foreach(a, i, e) {
+		if (c->st.ntop == TOP_MAX)
+			break;
+		struct col_top *t = &c->st.top[c->st.ntop];
+		json_t *val = json_object_get(e, "value");
+		t->count = (size_t)json_integer_value(json_object_get(e, "count"));
+		if (json_is_string(val)) {
+			t->value = NAN;
+			t->label = str_dup(json_string_value(val));
+		} else {
+			char buf[32];
+			t->value = json_is_number(val) ? json_number_value(val) : NAN;
+			t->label = str_dup(fmt_double(buf, t->value));
+		}
+		if (t->label == NULL)
+			break;
+		c->st.ntop++;
+	}
+	json_decref(a);
+	return 0;
+}
+
+int
+dataset_load(struct project *p, const struct dsver *v, size_t max_rows, struct table **out,
+    char **err)
+{
+	sqlite3_stmt *st = NULL;
+	struct table *t = NULL;
+	size_t n = max_rows < v->nrows ? max_rows : v->nrows;
+	int rc = -1, s;
+
+	*out = NULL;
+	if ((t = table_new(v->ncols)) == NULL)
+		return err_set(err, "out of memory");
+	t->nrows = n;
+	if (db_prepare(p, "SELECT idx, name, kind, is_integer, likely_label, count, missing, "
+	    "distinct_count, mean, std, min, q25, median, q75, max, top FROM dataset_columns "
+	    "WHERE version_id = ?1 ORDER BY idx", &st, err) != 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, v->id);
+	size_t seen = 0;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		size_t j = (size_t)sqlite3_column_int64(st, 0);
+		if (j >= t->ncols || j != seen++) {
+			corrupt(p, v, "column index", err);
+			goto out;
+		}
+		struct column *c = &t->cols[j];
+		c->name = col_text(st, 1);
+		if (c->name == NULL || col_kind_parse((const char *)sqlite3_column_text(st, 2),
+		    &c->kind) != 0) {
+			corrupt(p, v, "column kind", err);
+			goto out;
+		}
+		c->st.is_integer = sqlite3_column_int(st, 3);
+		c->st.likely_label = sqlite3_column_int(st, 4);
+		c->st.count = (size_t)sqlite3_column_int64(st, 5);
+		c->st.missing = (size_t)sqlite3_column_int64(st, 6);
+		c->st.distinct = (size_t)sqlite3_column_int64(st, 7);
+		c->st.mean = col_real(st, 8);
+		c->st.std = col_real(st, 9);
+		c->st.min = col_real(st, 10);
+		c->st.q25 = col_real(st, 11);
+		c->st.median = col_real(st, 12);
+		c->st.q75 = col_real(st, 13);
+		c->st.max = col_real(st, 14);
+		const char *top = (const char *)sqlite3_column_text(st, 15);
+		if (top && load_top(c, top) != 0) {
+			corrupt(p, v, "top values", err);
+			goto out;
+		}
+	}
+	if (s != SQLITE_DONE) {
+		db_fail(p, err);
+		goto out;
+	}
+	if (seen != t->ncols) {
+		corrupt(p, v, "missing columns", err);
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (n == 0) {
+		*out = t;
+		return 0;
+	}
+
+	/* values: one contiguous array per column */
+	for (size_t j = 0; j < t->ncols; j++) {
+		size_t esz = t->cols[j].kind == COL_NUMERIC ? sizeof(double) : sizeof(uint32_t);
+		void *d = malloc(n * esz);
+		if (d == NULL || column_add_chunk(&t->cols[j], 0, n, d) != 0) {
+			free(d);
+			err_set(err, "out of memory loading %s@%d", v->name, v->version);
+			goto out;
+		}
+	}
+	size_t *filled = calloc(t->ncols, sizeof *filled);
+	if (filled == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	if (db_prepare(p, "SELECT col, first, n, data FROM dataset_chunks WHERE version_id = ?1 "
+	    "AND part = 0 AND first < ?2 ORDER BY col, seq", &st, err) != 0) {
+		free(filled);
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, v->id);
+	sqlite3_bind_int64(st, 2, (int64_t)n);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		size_t j = (size_t)sqlite3_column_int64(st, 0);
+		size_t first = (size_t)sqlite3_column_int64(st, 1);
+		size_t cn = (size_t)sqlite3_column_int64(st, 2);
+		if (j >= t->ncols)
+			break;
+		size_t esz = t->cols[j].kind == COL_NUMERIC ? sizeof(double) : sizeof(uint32_t);
+		const void *blob = sqlite3_column_blob(st, 3);
+		size_t bytes = (size_t)sqlite3_column_bytes(st, 3);
+		if (bytes != cn * esz || first + cn > v->nrows || (blob == NULL && bytes)) {
+			free(filled);
+			corrupt(p, v, "chunk size", err);
+			goto out;
+		}
+		size_t take = first + cn > n ? n - first : cn;
+		memcpy((char *)t->cols[j].chunks[0].data + first * esz, blob, take * esz);
+		filled[j] += take;
+	}
+	if (s != SQLITE_DONE && s != SQLITE_ROW) {
+		free(filled);
+		db_fail(p, err);
+		goto out;
+	}
+	for (size_t j = 0; j < t->ncols; j++)
+		if (filled[j] != n) {
+			free(filled);
+			corrupt(p, v, "missing chunks", err);
+			goto out;
+		}
+	free(filled);
+	sqlite3_finalize(st);
+	st = NULL;
+
+	/* dictionaries: only as far as the loaded codes reach */
+	if (db_prepare(p, "SELECT first, n, data FROM dataset_chunks WHERE version_id = ?1 "
+	    "AND col = ?2 AND part = 1 AND first <= ?3 ORDER BY seq", &st, err) != 0)
+		goto out;
+	for (size_t j = 0; j < t->ncols; j++) {
+		struct column *c = &t->cols[j];
+		if (c->kind == COL_NUMERIC)
+			continue;
+		const uint32_t *codes = c->chunks[0].data;
+		int64_t maxcode = -1;
+		for (size_t i = 0; i < n; i++)
+			if (codes[i] != CODE_NA && (int64_t)codes[i] > maxcode)
+				maxcode = codes[i];
+		if (maxcode < 0)
+			continue;
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, v->id);
+		sqlite3_bind_int64(st, 2, (int64_t)j);
+		sqlite3_bind_int64(st, 3, maxcode);
+		while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+			size_t first = (size_t)sqlite3_column_int64(st, 0);
+			size_t cn = (size_t)sqlite3_column_int64(st, 1);
+			const char *blob = sqlite3_column_blob(st, 2);
+			size_t bytes = (size_t)sqlite3_column_bytes(st, 2);
+			if (first != c->dict.n || blob == NULL || bytes == 0 || blob[bytes - 1] != '\0') {
+				corrupt(p, v, "dictionary", err);
+				goto out;
+			}
+			size_t o = 0;
+			for (size_t k = 0; k < cn; k++) {
+				if (o >= bytes) {
+					corrupt(p, v, "dictionary size", err);
+					goto out;
+				}
+				size_t len = strlen(blob + o);
+				if (strdict_append(&c->dict, blob + o, len) != 0) {
+					err_set(err, "out of memory");
+					goto out;
+				}
+				o += len + 1;
+			}
+		}
+		if (s != SQLITE_DONE) {
+			db_fail(p, err);
+			goto out;
+		}
+		if ((int64_t)c->dict.n <= maxcode) {
+			corrupt(p, v, "code out of range", err);
+			goto out;
+		}
+	}
+	*out = t;
+	t = NULL;
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	table_free(t);
+	return rc;
+}

@@ -1,0 +1,102 @@
+/*
+ * main.c — the lathe binary: global options, then dispatch through the
+ * command table.  `lathe` with no command opens the workbench.
+ */
+#include "cmd.h"
+#include "util.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+
+extern const struct cmd_entry cmd_init_entry, cmd_import_entry, cmd_datasets_entry,
+    cmd_describe_entry, cmd_head_entry;
+
+const struct cmd_entry *const cmd_table[] = {
+	&cmd_init_entry,
+	&cmd_import_entry,
+	&cmd_datasets_entry,
+	&cmd_describe_entry,
+	&cmd_head_entry,
+	NULL,
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: lathe [-p FILE] [COMMAND [ARGS]]\n\n"
+	    "lathe is a terminal workbench for machine-learning experiments: datasets,\n"
+	    "feature recipes, training runs, comparisons and serving, in one project file.\n\n"
+	    "commands:\n");
+	for (size_t i = 0; cmd_table[i]; i++)
+		fprintf(f, "  %-10s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
+	fprintf(f, "\nglobal options:\n"
+	    "  -p, --project FILE   project file (default: $LATHE_PROJECT or ./project.lathe)\n"
+	    "  -h, --help           this help; 'lathe COMMAND --help' for a command\n"
+	    "  --version            print the version\n\n"
+	    "exit status: 0 success, 1 error (message on stderr), 2 usage error\n");
+}
+
+static void
+version(void)
+{
+	printf("lathe %s (sqlite %s)\n", LATHE_VERSION, sqlite3_libversion());
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cmd_ctx ctx = { 0 };
+	const char *env = getenv("LATHE_PROJECT");
+	int i = 1;
+
+	signal(SIGPIPE, SIG_IGN);	/* a closed pipe is EPIPE, handled per write */
+	ctx.project = env && *env ? env : "project.lathe";
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "-p") == 0 || strcmp(a, "--project") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "lathe: option '%s' needs a file\n", a);
+				return EXIT_USAGE;
+			}
+			ctx.project = argv[++i];
+		} else if (strncmp(a, "--project=", 10) == 0) {
+			ctx.project = a + 10;
+		} else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
+			version();
+			return EXIT_OK;
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout);
+			return EXIT_OK;
+		} else {
+			fprintf(stderr, "lathe: unknown option '%s'\n", a);
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (i == argc) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[i], "help") == 0) {
+		if (i + 1 < argc) {
+			const struct cmd_entry *e = cmd_find(argv[i + 1]);
+			if (e == NULL) {
+				fprintf(stderr, "lathe: no command '%s'\n", argv[i + 1]);
+				return EXIT_USAGE;
+			}
+			cmd_print_help(e, stdout);
+			return EXIT_OK;
+		}
+		usage(stdout);
+		return EXIT_OK;
+	}
+	ctx.entry = cmd_find(argv[i]);
+	if (ctx.entry == NULL) {
+		fprintf(stderr, "lathe: no command '%s' (see 'lathe --help')\n", argv[i]);
+		return EXIT_USAGE;
+	}
+	return ctx.entry->exec(&ctx, argc - i, argv + i);
+}

@@ -1,0 +1,42 @@
+/*
+ * profile.h — column statistics and content hashes, computed once at
+ * import and stored with the dataset version.
+ *
+ * Numeric columns: count, missing, mean, sample standard deviation
+ * (ddof = 1, as pandas' describe), min, quartiles (linear interpolation,
+ * as numpy/pandas), max, distinct count, the ten most frequent values.
+ * String columns: count, missing, distinct, most frequent values, and the
+ * decision categorical or text:
+ *     categorical  iff  distinct <= 1000 and (distinct <= 20 or
+ *                       2 * distinct <= count) and the average distinct
+ *                       value is at most 64 bytes;
+ *     text         otherwise (identifiers, free text).
+ * A numeric column whose values are all integers with at most 20 distinct
+ * values, each seen at least five times on average, is marked as a likely
+ * class label: it stays numeric, but training offers it as a
+ * classification target.
+ *
+ * Each column's SHA-256 covers its name, kind, row count and values (the
+ * dictionary in code order, which is first appearance, and the codes), so
+ * equal content gives an equal hash whatever the chunking or thread count.
+ */
+#ifndef LATHE_PROFILE_H
+#define LATHE_PROFILE_H
+
+#include "table.h"
+
+/* Compute st and hash of every column of t, in parallel over columns.
+ * 0, or -1 with *err (out of memory only). */
+int	profile_table(struct table *t, int threads, char **err);
+
+/* The dataset's content hash from its columns' hashes, as 64 hex digits. */
+void	profile_table_hash(const struct table *t, char out[65]);
+
+/* Sort n doubles ascending (radix sort; NaN must not be present).
+ * tmp is scratch of n elements.  Exposed for tests and the recipes. */
+void	sort_doubles(double *a, double *tmp, size_t n);
+
+/* numpy's 'linear' quantile of sorted a[0..n), n > 0. */
+double	quantile_sorted(const double *a, size_t n, double q);
+
+#endif

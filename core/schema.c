@@ -1,0 +1,67 @@
+/*
+ * schema.c — the project file's schema, as the list of forward migrations
+ * that produce it.  A migration is only ever appended: a released file at
+ * version N is upgraded by running migrations N, N+1, ... in one
+ * transaction.  Tables are plain SQL so users can query them with sqlite3.
+ *
+ * Dataset payloads (dataset_chunks.data) are little-endian typed arrays:
+ *   part 0 (values): numeric columns hold doubles (NaN = missing),
+ *                    categorical/text columns hold uint32 dictionary codes
+ *                    (0xffffffff = missing); `first` is the first row.
+ *   part 1 (dictionary): `n` NUL-terminated UTF-8 strings for codes
+ *                    first .. first+n-1, in code order (first appearance).
+ */
+#include "project.h"
+#include "util.h"
+
+const char *const schema_migrations[] = {
+	/* 0 -> 1: datasets */
+	"CREATE TABLE meta(\n"
+	"  key   TEXT PRIMARY KEY,\n"
+	"  value TEXT NOT NULL);\n"
+	"CREATE TABLE datasets(\n"
+	"  id      INTEGER PRIMARY KEY,\n"
+	"  name    TEXT NOT NULL UNIQUE,\n"
+	"  created TEXT NOT NULL);\n"
+	"CREATE TABLE dataset_versions(\n"
+	"  id           INTEGER PRIMARY KEY,\n"
+	"  dataset_id   INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,\n"
+	"  version      INTEGER NOT NULL,\n"
+	"  hash         TEXT NOT NULL,\n"
+	"  nrows        INTEGER NOT NULL,\n"
+	"  ncols        INTEGER NOT NULL,\n"
+	"  source       TEXT,\n"
+	"  source_bytes INTEGER,\n"
+	"  options      TEXT NOT NULL,\n"
+	"  created      TEXT NOT NULL,\n"
+	"  UNIQUE(dataset_id, version),\n"
+	"  UNIQUE(dataset_id, hash));\n"
+	"CREATE TABLE dataset_columns(\n"
+	"  version_id     INTEGER NOT NULL REFERENCES dataset_versions(id) ON DELETE CASCADE,\n"
+	"  idx            INTEGER NOT NULL,\n"
+	"  name           TEXT NOT NULL,\n"
+	"  kind           TEXT NOT NULL CHECK (kind IN ('numeric','categorical','text')),\n"
+	"  is_integer     INTEGER NOT NULL DEFAULT 0,\n"
+	"  likely_label   INTEGER NOT NULL DEFAULT 0,\n"
+	"  count          INTEGER NOT NULL,\n"
+	"  missing        INTEGER NOT NULL,\n"
+	"  distinct_count INTEGER NOT NULL,\n"
+	"  mean REAL, std REAL, min REAL, q25 REAL, median REAL, q75 REAL, max REAL,\n"
+	"  top            TEXT NOT NULL,\n"
+	"  nlevels        INTEGER NOT NULL DEFAULT 0,\n"
+	"  PRIMARY KEY(version_id, idx));\n"
+	"CREATE TABLE dataset_chunks(\n"
+	"  id         INTEGER PRIMARY KEY,\n"
+	"  version_id INTEGER NOT NULL,\n"
+	"  col        INTEGER NOT NULL,\n"
+	"  part       INTEGER NOT NULL CHECK (part IN (0, 1)),\n"
+	"  seq        INTEGER NOT NULL,\n"
+	"  first      INTEGER NOT NULL,\n"
+	"  n          INTEGER NOT NULL,\n"
+	"  data       BLOB NOT NULL,\n"
+	"  UNIQUE(version_id, col, part, seq),\n"
+	"  FOREIGN KEY(version_id, col) REFERENCES dataset_columns(version_id, idx)\n"
+	"    ON DELETE CASCADE);\n",
+};
+
+const int schema_nmigrations = (int)ARRAY_LEN(schema_migrations);

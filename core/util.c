@@ -1,0 +1,269 @@
+/*
+ * util.c — error strings, string buffers, round-tripping number formatting,
+ * time, UTF-8 validation.  See util.h for the contracts.
+ */
+#include "util.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <math.h>
+
+int
+err_setv(char **err, const char *fmt, va_list ap)
+{
+	if (err == NULL || *err != NULL)
+		return -1;
+	char *s = NULL;
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	*err = s;		/* NULL if even that failed: caller prints a default */
+	return -1;
+}
+
+int
+err_set(char **err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	err_setv(err, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void
+sbuf_init(struct sbuf *b)
+{
+	b->s = NULL;
+	b->len = b->cap = 0;
+	b->oom = 0;
+}
+
+void
+sbuf_free(struct sbuf *b)
+{
+	free(b->s);
+	sbuf_init(b);
+}
+
+int
+sbuf_reserve(struct sbuf *b, size_t extra)
+{
+	if (b->oom)
+		return -1;
+	if (b->len + extra + 1 <= b->cap)
+		return 0;
+	size_t cap = b->cap ? b->cap : 64;
+	while (cap < b->len + extra + 1)
+		cap *= 2;
+	char *s = realloc(b->s, cap);
+	if (s == NULL) {
+		b->oom = 1;
+		return -1;
+	}
+	b->s = s;
+	b->cap = cap;
+	return 0;
+}
+
+void
+sbuf_putn(struct sbuf *b, const char *s, size_t n)
+{
+	if (sbuf_reserve(b, n) != 0)
+		return;
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+void
+sbuf_putc(struct sbuf *b, char c)
+{
+	if (b->len + 2 > b->cap && sbuf_reserve(b, 1) != 0)
+		return;
+	b->s[b->len++] = c;
+	b->s[b->len] = '\0';
+}
+
+void
+sbuf_puts(struct sbuf *b, const char *s)
+{
+	sbuf_putn(b, s, strlen(s));
+}
+
+void
+sbuf_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char tmp[256];
+
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof tmp) {
+		sbuf_putn(b, tmp, (size_t)n);
+		return;
+	}
+	if (sbuf_reserve(b, (size_t)n) != 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+char *
+sbuf_detach(struct sbuf *b)
+{
+	char *s = b->s;
+	if (b->oom) {
+		free(s);
+		s = NULL;
+	} else if (s == NULL) {
+		s = calloc(1, 1);
+	}
+	sbuf_init(b);
+	return s;
+}
+
+/*
+ * The C locale is forced with a locale object rather than setlocale() so
+ * that formatting stays correct inside a TUI that has set LC_ALL for
+ * ncurses' wide characters.
+ */
+static locale_t
+c_locale(void)
+{
+	static locale_t loc;
+	if (loc == (locale_t)0)
+		loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+	return loc;
+}
+
+char *
+fmt_double(char buf[32], double v)
+{
+	if (isnan(v)) {
+		strcpy(buf, "nan");
+		return buf;
+	}
+	if (isinf(v)) {
+		strcpy(buf, v > 0 ? "inf" : "-inf");
+		return buf;
+	}
+	locale_t old = uselocale(c_locale());
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(buf, 32, "%.*g", prec, v);
+		if (prec == 17 || strtod(buf, NULL) == v)
+			break;
+	}
+	uselocale(old);
+	return buf;
+}
+
+char *
+time_now_iso(char buf[32])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+double
+time_mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+char *
+str_dup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+char *
+str_ndup(const char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+	if (d) {
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+int
+utf8_valid(const unsigned char *s, size_t n, size_t *bad)
+{
+	size_t i = 0;
+	while (i < n) {
+		/* ASCII fast path, eight bytes at a time. */
+		while (i + 8 <= n) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			if (w & 0x8080808080808080ull)
+				break;
+			/* a NUL byte is never valid text here */
+			if ((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull)
+				break;
+			i += 8;
+		}
+		if (i >= n)
+			break;
+		unsigned c = s[i];
+		if (c == 0)
+			goto fail;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t len;
+		unsigned min;
+		if (c >= 0xc2 && c <= 0xdf) {
+			len = 2; min = 0x80;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			len = 3; min = 0x800;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			len = 4; min = 0x10000;
+		} else {
+			goto fail;
+		}
+		if (i + len > n)
+			goto fail;
+		unsigned cp = c & (0x7f >> len);
+		for (size_t k = 1; k < len; k++) {
+			if ((s[i + k] & 0xc0) != 0x80) {
+				i += k;
+				goto fail;
+			}
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			goto fail;
+		i += len;
+	}
+	return 1;
+fail:
+	if (bad)
+		*bad = i;
+	return 0;
+}
+
+void
+hex_digest(const unsigned char d[32], char out[65])
+{
+	static const char hx[] = "0123456789abcdef";
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = hx[d[i] >> 4];
+		out[2 * i + 1] = hx[d[i] & 15];
+	}
+	out[64] = '\0';
+}
