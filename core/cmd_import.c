@@ -11,6 +11,7 @@
 #include "profile.h"
 #include "util.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,6 +73,71 @@ options_json(const struct import_info *info, const struct import_opts *o)
 	jw_arr_end(&w);
 	jw_obj_end(&w);
 	return sbuf_detach(&b);
+}
+
+struct profile_job {
+	struct table	*t;
+	int		 threads;
+	int		 rc;
+	char		*err;
+	char		 hash[65];
+};
+
+static void *
+profile_thread(void *arg)
+{
+	struct profile_job *pj = arg;
+	pj->rc = profile_table(pj->t, pj->threads, &pj->err);
+	if (pj->rc == 0)
+		profile_table_hash(pj->t, pj->hash);
+	return NULL;
+}
+
+/*
+ * Profile t and store it.  The statistics and hash are computed on other
+ * threads while this one writes the values inside the open transaction;
+ * the column rows and hash follow once both are done.
+ */
+static int
+store(struct project *p, const char *name, struct table *t, const char *path,
+    int64_t bytes, const char *opts, int threads, char hash[65], int *version,
+    int *created, char **err)
+{
+	struct profile_job pj = { .t = t, .threads = threads };
+	struct ds_writer *w = NULL;
+	unsigned char *isnum = calloc(t->ncols, 1);
+	pthread_t tid;
+	int rc, threaded;
+
+	if (isnum == NULL)
+		return err_set(err, "out of memory");
+	for (size_t j = 0; j < t->ncols; j++)
+		isnum[j] = t->cols[j].kind == COL_NUMERIC;
+	threaded = pthread_create(&tid, NULL, profile_thread, &pj) == 0;
+	if (!threaded)
+		profile_thread(&pj);
+	double a = time_mono();
+	rc = dataset_write_begin(p, name, t, isnum, path, bytes, opts, &w, err);
+	double b = time_mono();
+	if (threaded)
+		pthread_join(tid, NULL);
+	if (getenv("LATHE_TIMING"))
+		fprintf(stderr, "timing: write %.3fs, profile done %.3fs later\n", b - a, time_mono() - b);
+	free(isnum);
+	if (pj.rc != 0) {
+		dataset_write_abort(w);
+		err_set(err, "%s", pj.err ? pj.err : "out of memory");
+		free(pj.err);
+		return -1;
+	}
+	if (rc != 0)
+		return -1;
+	memcpy(hash, pj.hash, 65);
+	double c = time_mono();
+	rc = dataset_write_finish(w, t, hash, version, created, err);
+	if (getenv("LATHE_TIMING"))
+		fprintf(stderr, "timing: finish+commit %.3fs\n", time_mono() - c);
+	return rc;
 }
 
 static int
@@ -165,22 +231,28 @@ cmd_import_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		o.progress = 0;
 	if ((p = cmd_open(ctx)) == NULL)
 		goto out;
-	if (csv_import(path, &o, &t, &info, &err) != 0 ||
-	    profile_table(t, o.threads, &err) != 0) {
+	double tp0 = time_mono();
+	if (csv_import(path, &o, &t, &info, &err) != 0) {
 		rc = cmd_fail_err(err);
 		goto out;
 	}
-	profile_table_hash(t, hash);
+	double tp1 = time_mono();
 	if ((opts = options_json(&info, &o)) == NULL) {
 		rc = cmd_fail("out of memory");
 		goto out;
 	}
-	if (dataset_store(p, name, t, hash, path, (int64_t)info.bytes, opts, &version,
+	/* profile and hash on worker threads while this one writes the chunks */
+	if (store(p, name, t, path, (int64_t)info.bytes, opts, o.threads, hash, &version,
 	    &created, &err) != 0) {
 		rc = cmd_fail_err(err);
 		goto out;
 	}
+	double tp2 = time_mono();
 	double secs = time_mono() - t0;
+	if (getenv("LATHE_TIMING"))
+		fprintf(stderr, "timing: open %.3fs parse %.3fs (%d threads, %d passes) "
+		    "profile+store %.3fs\n", tp0 - t0, tp1 - tp0, info.threads,
+		    info.passes, tp2 - tp1);
 	size_t kinds[3] = { 0, 0, 0 };
 	for (size_t j = 0; j < t->ncols; j++)
 		kinds[t->cols[j].kind]++;

@@ -361,7 +361,7 @@ worker_run(void *arg)
 	struct csv_parser p;
 	size_t pos = w->begin;
 
-	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_EMPTY_IS_NULL) != 0) {
+	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_EMPTY_IS_NULL) != 0) {
 		w->err = E_NOMEM;
 		goto out;
 	}

@@ -259,8 +259,8 @@ insert_chunk(struct project *p, sqlite3_stmt *st, int64_t vid, size_t col, int p
 }
 
 static int
-store_column(struct project *p, sqlite3_stmt *cst, sqlite3_stmt *kst, int64_t vid,
-    size_t j, const struct column *c, char **err)
+store_column(struct project *p, sqlite3_stmt *cst, int64_t vid, size_t j,
+    const struct column *c, char **err)
 {
 	char *top = top_json(c);
 	const struct col_stats *s = &c->st;
@@ -288,13 +288,22 @@ store_column(struct project *p, sqlite3_stmt *cst, sqlite3_stmt *kst, int64_t vi
 	sqlite3_bind_int64(cst, 18, c->kind == COL_NUMERIC ? 0 : (int64_t)c->dict.n);
 	if (sqlite3_step(cst) != SQLITE_DONE)
 		return db_fail(p, err);
+	return 0;
+}
 
-	size_t esz = c->kind == COL_NUMERIC ? sizeof(double) : sizeof(uint32_t);
+/* Values (part 0) and, for string columns, the dictionary (part 1).
+ * isnum is passed in because the profiler may be rewriting c->kind
+ * (categorical or text) on another thread meanwhile. */
+static int
+store_chunks(struct project *p, sqlite3_stmt *kst, int64_t vid, size_t j,
+    const struct column *c, int isnum, char **err)
+{
+	size_t esz = isnum ? sizeof(double) : sizeof(uint32_t);
 	for (size_t k = 0; k < c->nchunks; k++)
 		if (insert_chunk(p, kst, vid, j, 0, k, c->chunks[k].first, c->chunks[k].n,
 		    c->chunks[k].data, c->chunks[k].n * esz, err) != 0)
 			return -1;
-	if (c->kind == COL_NUMERIC)
+	if (isnum)
 		return 0;
 	/* the dictionary, in runs of whole strings */
 	size_t seq = 0;
@@ -313,55 +322,122 @@ store_column(struct project *p, sqlite3_stmt *cst, sqlite3_stmt *kst, int64_t vi
 	return 0;
 }
 
+/*
+ * A store in two halves, so that the values can be written while the
+ * statistics and hash are still being computed: begin() opens the
+ * transaction, creates the version row with a placeholder hash and writes
+ * every chunk; finish() either finds the content already stored (and rolls
+ * all of it back) or fills in the hash and the column rows and commits.
+ */
+struct ds_writer {
+	struct project	*p;
+	int64_t		 did, vid;
+	int		 version;
+};
+
 int
-dataset_store(struct project *p, const char *name, const struct table *t, const char *hash,
-    const char *source, int64_t source_bytes, const char *options_json, int *version,
-    int *created, char **err)
+dataset_write_begin(struct project *p, const char *name, const struct table *t,
+    const unsigned char *isnum, const char *source, int64_t source_bytes,
+    const char *options_json, struct ds_writer **out, char **err)
 {
-	sqlite3_stmt *st = NULL, *cst = NULL, *kst = NULL;
+	sqlite3_stmt *st = NULL, *kst = NULL;
+	struct ds_writer *w = NULL;
 	char ts[32];
-	int64_t did = 0, vid;
+
+	*out = NULL;
+	time_now_iso(ts);
+	if ((w = calloc(1, sizeof *w)) == NULL)
+		return err_set(err, "out of memory");
+	w->p = p;
+	if (project_begin(p, err) != 0) {
+		free(w);
+		return -1;
+	}
+	if (db_prepare(p, "INSERT INTO datasets(name, created) VALUES (?1, ?2) "
+	    "ON CONFLICT(name) DO NOTHING", &st, err) != 0)
+		goto fail;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, ts, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto dbfail;
+	sqlite3_finalize(st);
+	if (db_prepare(p, "SELECT id FROM datasets WHERE name = ?1", &st, err) != 0)
+		goto fail;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		goto dbfail;
+	w->did = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+
+	/* the hash is filled in by finish(); '' is unique while we hold the lock */
+	if (db_prepare(p, "INSERT INTO dataset_versions(dataset_id, version, hash, nrows, "
+	    "ncols, source, source_bytes, options, created) VALUES (?1, "
+	    "(SELECT coalesce(max(version), 0) + 1 FROM dataset_versions WHERE dataset_id = ?1),"
+	    " '', ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id, version", &st, err) != 0)
+		goto fail;
+	sqlite3_bind_int64(st, 1, w->did);
+	sqlite3_bind_int64(st, 2, (int64_t)t->nrows);
+	sqlite3_bind_int64(st, 3, (int64_t)t->ncols);
+	sqlite3_bind_text(st, 4, source, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, source_bytes);
+	sqlite3_bind_text(st, 6, options_json, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, ts, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		goto dbfail;
+	w->vid = sqlite3_column_int64(st, 0);
+	w->version = sqlite3_column_int(st, 1);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto dbfail;
+	sqlite3_finalize(st);
+	st = NULL;
+
+	if (db_prepare(p, "INSERT INTO dataset_chunks(version_id, col, part, seq, first, n, data) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &kst, err) != 0)
+		goto fail;
+	for (size_t j = 0; j < t->ncols; j++)
+		if (store_chunks(p, kst, w->vid, j, &t->cols[j], isnum[j], err) != 0)
+			goto fail;
+	sqlite3_finalize(kst);
+	*out = w;
+	return 0;
+dbfail:
+	db_fail(p, err);
+fail:
+	sqlite3_finalize(st);
+	sqlite3_finalize(kst);
+	project_rollback(p);
+	free(w);
+	return -1;
+}
+
+void
+dataset_write_abort(struct ds_writer *w)
+{
+	if (w == NULL)
+		return;
+	project_rollback(w->p);
+	free(w);
+}
+
+int
+dataset_write_finish(struct ds_writer *w, const struct table *t, const char *hash,
+    int *version, int *created, char **err)
+{
+	struct project *p = w->p;
+	sqlite3_stmt *st = NULL;
 	int rc = -1, s;
 
 	*created = 0;
 	*version = 0;
-	time_now_iso(ts);
-	if (project_begin(p, err) != 0)
-		return -1;
-
-	/* the dataset, created on first import */
-	if (db_prepare(p, "INSERT INTO datasets(name, created) VALUES (?1, ?2) "
-	    "ON CONFLICT(name) DO NOTHING", &st, err) != 0)
-		goto out;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, ts, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		db_fail(p, err);
-		goto out;
-	}
-	sqlite3_finalize(st);
-	if (db_prepare(p, "SELECT id FROM datasets WHERE name = ?1", &st, err) != 0)
-		goto out;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		db_fail(p, err);
-		goto out;
-	}
-	did = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-
-	/* identical content: nothing to write */
+	/* identical content already stored: undo everything */
 	if (db_prepare(p, "SELECT version FROM dataset_versions "
 	    "WHERE dataset_id = ?1 AND hash = ?2", &st, err) != 0)
 		goto out;
-	sqlite3_bind_int64(st, 1, did);
+	sqlite3_bind_int64(st, 1, w->did);
 	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
 	s = sqlite3_step(st);
 	if (s == SQLITE_ROW) {
 		*version = sqlite3_column_int(st, 0);
-		sqlite3_finalize(st);
-		st = NULL;
-		project_rollback(p);
 		rc = 0;
 		goto out;
 	}
@@ -370,54 +446,56 @@ dataset_store(struct project *p, const char *name, const struct table *t, const 
 		goto out;
 	}
 	sqlite3_finalize(st);
-
-	if (db_prepare(p, "INSERT INTO dataset_versions(dataset_id, version, hash, nrows, "
-	    "ncols, source, source_bytes, options, created) VALUES (?1, "
-	    "(SELECT coalesce(max(version), 0) + 1 FROM dataset_versions WHERE dataset_id = ?1),"
-	    " ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id, version", &st, err) != 0)
+	if (db_prepare(p, "UPDATE dataset_versions SET hash = ?2 WHERE id = ?1", &st, err) != 0)
 		goto out;
-	sqlite3_bind_int64(st, 1, did);
+	sqlite3_bind_int64(st, 1, w->vid);
 	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (int64_t)t->nrows);
-	sqlite3_bind_int64(st, 4, (int64_t)t->ncols);
-	sqlite3_bind_text(st, 5, source, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, source_bytes);
-	sqlite3_bind_text(st, 7, options_json, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, ts, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		db_fail(p, err);
-		goto out;
-	}
-	vid = sqlite3_column_int64(st, 0);
-	*version = sqlite3_column_int(st, 1);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		db_fail(p, err);
 		goto out;
 	}
-
+	sqlite3_finalize(st);
 	if (db_prepare(p, "INSERT INTO dataset_columns(version_id, idx, name, kind, is_integer, "
 	    "likely_label, count, missing, distinct_count, mean, std, min, q25, median, q75, "
 	    "max, top, nlevels) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-	    "?14, ?15, ?16, ?17, ?18)", &cst, err) != 0 ||
-	    db_prepare(p, "INSERT INTO dataset_chunks(version_id, col, part, seq, first, n, data) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &kst, err) != 0)
+	    "?14, ?15, ?16, ?17, ?18)", &st, err) != 0)
 		goto out;
 	for (size_t j = 0; j < t->ncols; j++)
-		if (store_column(p, cst, kst, vid, j, &t->cols[j], err) != 0)
+		if (store_column(p, st, w->vid, j, &t->cols[j], err) != 0)
 			goto out;
 	sqlite3_finalize(st);
 	st = NULL;
 	if (project_commit(p, err) != 0)
 		goto out;
+	*version = w->version;
 	*created = 1;
 	rc = 0;
 out:
 	sqlite3_finalize(st);
-	sqlite3_finalize(cst);
-	sqlite3_finalize(kst);
-	if (rc != 0)
+	if (!*created)
 		project_rollback(p);
+	free(w);
 	return rc;
+}
+
+int
+dataset_store(struct project *p, const char *name, const struct table *t, const char *hash,
+    const char *source, int64_t source_bytes, const char *options_json, int *version,
+    int *created, char **err)
+{
+	struct ds_writer *w = NULL;
+	unsigned char *isnum = calloc(t->ncols ? t->ncols : 1, 1);
+
+	if (isnum == NULL)
+		return err_set(err, "out of memory");
+	for (size_t j = 0; j < t->ncols; j++)
+		isnum[j] = t->cols[j].kind == COL_NUMERIC;
+	int rc = dataset_write_begin(p, name, t, isnum, source, source_bytes, options_json,
+	    &w, err);
+	free(isnum);
+	if (rc != 0)
+		return -1;
+	return dataset_write_finish(w, t, hash, version, created, err);
 }
 
 /* ------------------------------------------------------------------ */

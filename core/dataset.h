@@ -58,6 +58,22 @@ int	dataset_store(struct project *p, const char *name, const struct table *t,
 	    const char *hash, const char *source, int64_t source_bytes,
 	    const char *options_json, int *version, int *created, char **err);
 
+/*
+ * The same store in two halves, so that chunks are written while the
+ * statistics are computed on other threads.  begin() writes the version
+ * and all values inside an open transaction (isnum[j]: column j holds
+ * doubles); finish() takes the profiled table and its hash, and commits —
+ * or, if that content is already stored, rolls everything back and reports
+ * the existing version with *created = 0.  finish() and abort() free w.
+ */
+struct ds_writer;
+int	dataset_write_begin(struct project *p, const char *name, const struct table *t,
+	    const unsigned char *isnum, const char *source, int64_t source_bytes,
+	    const char *options_json, struct ds_writer **w, char **err);
+int	dataset_write_finish(struct ds_writer *w, const struct table *t, const char *hash,
+	    int *version, int *created, char **err);
+void	dataset_write_abort(struct ds_writer *w);
+
 /* Load a version: columns, kinds, statistics and, when max_rows > 0, the
  * first max_rows rows of values (SIZE_MAX for all) as one contiguous chunk
  * per column.  Caller frees with table_free.  t->nrows is the number of

@@ -1,5 +1,5 @@
 /*
- * numparse.c — see numparse.h.
+ * numparse.c — the general path of num_parse(); see numparse.h.
  */
 #include "numparse.h"
 
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const double p10[] = {
+const double num_pow10[23] = {
 	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 };
@@ -46,7 +46,7 @@ word_inf(const char *p, const char *e)
 }
 
 int
-num_parse(const char *s, size_t n, double *out)
+num_parse_slow(const char *s, size_t n, double *out)
 {
 	const char *p = s, *e = s + n;
 	const char *start;
@@ -114,7 +114,7 @@ num_parse(const char *s, size_t n, double *out)
 		return 0;
 	if (exact && m <= (1ull << 53) && ex >= -22 && ex <= 22) {
 		double v = (double)m;
-		v = ex < 0 ? v / p10[-ex] : v * p10[ex];
+		v = ex < 0 ? v / num_pow10[-ex] : v * num_pow10[ex];
 		*out = neg ? -v : v;
 		return 1;
 	}

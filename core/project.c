@@ -245,7 +245,7 @@ project_create(const char *path, struct project **out, char **err)
 	}
 	sqlite3_extended_result_codes(p->db, 1);
 	/* Larger pages suit column chunks of hundreds of kilobytes. */
-	snprintf(sql, sizeof sql, "PRAGMA page_size = 16384; PRAGMA application_id = %d",
+	snprintf(sql, sizeof sql, "PRAGMA page_size = 65536; PRAGMA application_id = %d",
 	    LATHE_APPID);
 	if (db_exec(p, sql, err) != 0 ||
 	    db_exec(p, "PRAGMA journal_mode = WAL", err) != 0 ||

@@ -61,7 +61,7 @@ const char *const schema_migrations[] = {
 	"  data       BLOB NOT NULL,\n"
 	"  UNIQUE(version_id, col, part, seq),\n"
 	"  FOREIGN KEY(version_id, col) REFERENCES dataset_columns(version_id, idx)\n"
-	"    ON DELETE CASCADE);\n",
+	"    ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED);\n",
 };
 
 const int schema_nmigrations = (int)ARRAY_LEN(schema_migrations);
