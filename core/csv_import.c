@@ -381,6 +381,13 @@ worker_run(void *arg)
 			w->err = e == CSV_EPARSE ? E_STRICT : e == CSV_ETOOBIG ? E_TOOBIG : E_NOMEM;
 			w->err_off = pos + r;
 		}
+		/* parsed text is not needed again (errors and pass 2 re-read it from
+		 * the page cache): drop it from our resident set, so memory stays
+		 * bounded by the columns being built, not the file's size */
+		size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+		size_t lo = (pos + pg - 1) / pg * pg, hi = (pos + n) / pg * pg;
+		if (hi > lo && pos + n < w->end)
+			madvise((void *)(im->map + lo), hi - lo, MADV_DONTNEED);
 		pos += n;
 		atomic_fetch_add_explicit(&im->done_bytes, n, memory_order_relaxed);
 	}

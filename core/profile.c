@@ -304,6 +304,10 @@ profile_worker(void *arg)
 		if (j >= jb->t->ncols)
 			break;
 		struct column *c = &jb->t->cols[j];
+		/* profiling again replaces the old figures */
+		for (int k = 0; k < c->st.ntop; k++)
+			free(c->st.top[k].label);
+		c->st.ntop = 0;
 		int rc = c->kind == COL_NUMERIC ? profile_numeric(c, jb->t->nrows)
 		    : profile_strings(c, jb->t->nrows);
 		if (rc != 0 || hash_column(c, jb->t->nrows) != 0)
