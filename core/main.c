@@ -12,7 +12,8 @@
 #include <sqlite3.h>
 
 extern const struct cmd_entry cmd_init_entry, cmd_import_entry, cmd_datasets_entry,
-    cmd_describe_entry, cmd_head_entry;
+    cmd_describe_entry, cmd_head_entry, cmd_plugins_entry, cmd_train_entry,
+    cmd_run_child_entry;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_init_entry,
@@ -20,6 +21,9 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_datasets_entry,
 	&cmd_describe_entry,
 	&cmd_head_entry,
+	&cmd_train_entry,
+	&cmd_plugins_entry,
+	&cmd_run_child_entry,
 	NULL,
 };
 
@@ -31,7 +35,8 @@ usage(FILE *f)
 	    "feature recipes, training runs, comparisons and serving, in one project file.\n\n"
 	    "commands:\n");
 	for (size_t i = 0; cmd_table[i]; i++)
-		fprintf(f, "  %-10s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
+		if (cmd_table[i]->name[0] != '_')
+			fprintf(f, "  %-10s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
 	fprintf(f, "\nglobal options:\n"
 	    "  -p, --project FILE   project file (default: $LATHE_PROJECT or ./project.lathe)\n"
 	    "  -h, --help           this help; 'lathe COMMAND --help' for a command\n"

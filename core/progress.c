@@ -4,6 +4,7 @@
 #include "progress.h"
 #include "util.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,37 @@ progress_update(struct progress *p, size_t done, double rows)
 	}
 	fprintf(stderr, "\r\033[K%s: %s %3d%% [%s] %s rows  %s rows/s  ETA %s",
 	    p->what, p->phase, (int)(frac * 100), bar, nrows, rate, eta);
+	fflush(stderr);
+	p->drawn = 1;
+}
+
+void
+progress_update_step(struct progress *p, size_t step, double loss)
+{
+	if (!p->on)
+		return;
+	double now = time_mono();
+	if (now - p->last < 0.1 && step < p->total)
+		return;
+	p->last = now;
+	double el = now - p->t0;
+	double frac = p->total ? (double)step / (double)p->total : 0;
+	if (frac > 1)
+		frac = 1;
+	char bar[21], eta[16], lb[32];
+	int fill = (int)(frac * 20);
+	for (int i = 0; i < 20; i++)
+		bar[i] = i < fill ? '#' : '.';
+	bar[20] = '\0';
+	if (frac > 0.01 && el > 0.2) {
+		double left = el / frac - el;
+		snprintf(eta, sizeof eta, "%d:%02d", (int)left / 60, (int)left % 60);
+	} else {
+		strcpy(eta, "--:--");
+	}
+	snprintf(lb, sizeof lb, "%.6g", loss);
+	fprintf(stderr, "\r\033[K%s: %s [%s] iteration %zu/%zu  loss %s  ETA %s", p->what,
+	    p->phase, bar, step, p->total, isnan(loss) ? "-" : lb, eta);
 	fflush(stderr);
 	p->drawn = 1;
 }

@@ -25,5 +25,7 @@ void	progress_begin(struct progress *p, const char *phase, size_t total);
 /* done units of total; rows processed so far (estimate is fine). */
 void	progress_update(struct progress *p, size_t done, double rows);
 void	progress_end(struct progress *p);
+/* For iterations: step of total with the current loss (NaN: none). */
+void	progress_update_step(struct progress *p, size_t step, double loss);
 
 #endif

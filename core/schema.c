@@ -4,6 +4,13 @@
  * version N is upgraded by running migrations N, N+1, ... in one
  * transaction.  Tables are plain SQL so users can query them with sqlite3.
  *
+ * Runs (version 2): one row per run with everything needed to re-run it
+ * (dataset version and hash, recipe text, algorithm, plugin version and
+ * file hash, every parameter as JSON, split, seed, BLAS threads,
+ * environment), its status and timing; metrics (per split), curves (per
+ * step) and parameters (typed, for SQL) in their own tables; the model
+ * payload, fitted recipe, model summary and confusion matrix as artifacts.
+ *
  * Dataset payloads (dataset_chunks.data) are little-endian typed arrays:
  *   part 0 (values): numeric columns hold doubles (NaN = missing),
  *                    categorical/text columns hold uint32 dictionary codes
@@ -62,6 +69,70 @@ const char *const schema_migrations[] = {
 	"  UNIQUE(version_id, col, part, seq),\n"
 	"  FOREIGN KEY(version_id, col) REFERENCES dataset_columns(version_id, idx)\n"
 	"    ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED);\n",
+
+	/* 1 -> 2: experiments and runs */
+	"CREATE TABLE experiments(\n"
+	"  id      INTEGER PRIMARY KEY,\n"
+	"  name    TEXT NOT NULL UNIQUE,\n"
+	"  created TEXT NOT NULL);\n"
+	"CREATE TABLE runs(\n"
+	"  id                 INTEGER PRIMARY KEY,\n"
+	"  experiment_id      INTEGER REFERENCES experiments(id),\n"
+	"  parent_run         INTEGER REFERENCES runs(id),\n"
+	"  dataset_version_id INTEGER NOT NULL REFERENCES dataset_versions(id),\n"
+	"  dataset_hash       TEXT NOT NULL,\n"
+	"  target             TEXT,\n"
+	"  task               TEXT NOT NULL CHECK (task IN ('regression', 'classification',\n"
+	"                       'clustering', 'projection')),\n"
+	"  algo               TEXT NOT NULL,\n"
+	"  plugin_version     TEXT NOT NULL,\n"
+	"  plugin_hash        TEXT NOT NULL,\n"
+	"  plugin_path        TEXT NOT NULL,\n"
+	"  params             TEXT NOT NULL,\n"
+	"  recipe             TEXT NOT NULL,\n"
+	"  recipe_name        TEXT,\n"
+	"  recipe_version     INTEGER,\n"
+	"  split              TEXT NOT NULL,\n"
+	"  seed               INTEGER NOT NULL,\n"
+	"  threads            INTEGER NOT NULL,\n"
+	"  env                TEXT NOT NULL,\n"
+	"  status             TEXT NOT NULL CHECK (status IN ('queued', 'running', 'finished',\n"
+	"                       'failed', 'cancelled')),\n"
+	"  error              TEXT,\n"
+	"  created            TEXT NOT NULL,\n"
+	"  started            TEXT,\n"
+	"  finished           TEXT,\n"
+	"  duration           REAL,\n"
+	"  pid                INTEGER,\n"
+	"  host               TEXT,\n"
+	"  classes            TEXT,\n"
+	"  features           TEXT,\n"
+	"  log                TEXT NOT NULL DEFAULT '');\n"
+	"CREATE INDEX runs_experiment ON runs(experiment_id);\n"
+	"CREATE INDEX runs_status ON runs(status);\n"
+	"CREATE TABLE run_params(\n"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  name   TEXT NOT NULL,\n"
+	"  value,\n"
+	"  PRIMARY KEY(run_id, name));\n"
+	"CREATE TABLE run_metrics(\n"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  name   TEXT NOT NULL,\n"
+	"  split  TEXT NOT NULL CHECK (split IN ('train', 'test')),\n"
+	"  value  REAL,\n"
+	"  PRIMARY KEY(run_id, name, split));\n"
+	"CREATE TABLE run_curves(\n"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  name   TEXT NOT NULL,\n"
+	"  step   INTEGER NOT NULL,\n"
+	"  value  REAL,\n"
+	"  PRIMARY KEY(run_id, name, step));\n"
+	"CREATE TABLE run_artifacts(\n"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  name   TEXT NOT NULL,\n"
+	"  format INTEGER NOT NULL DEFAULT 1,\n"
+	"  data   BLOB NOT NULL,\n"
+	"  PRIMARY KEY(run_id, name));\n",
 };
 
 const int schema_nmigrations = (int)ARRAY_LEN(schema_migrations);

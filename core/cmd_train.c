@@ -1,0 +1,351 @@
+/*
+ * cmd_train.c — `lathe train`: validate and record a run, train it in a
+ * child process with progress on the terminal, and print its id.
+ * Also the hidden `lathe __run ID`, the child's entry point.
+ */
+#include "cmd.h"
+#include "jsonw.h"
+#include "progress.h"
+#include "run.h"
+#include "util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { OPT_DATA = OPT_LONG + 1, OPT_TARGET, OPT_ALGO, OPT_SET, OPT_TASK, OPT_TEST, OPT_SEED,
+	OPT_EXP, OPT_RECIPE, OPT_STEP, OPT_THREADS, OPT_PFD };
+
+static volatile sig_atomic_t interrupted;
+
+static void
+on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static char *
+read_file(const char *path, char **err)
+{
+	FILE *f = fopen(path, "rb");
+	struct sbuf b;
+	char buf[4096];
+	size_t n;
+	if (f == NULL) {
+		err_set(err, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	sbuf_init(&b);
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		sbuf_putn(&b, buf, n);
+	int bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		sbuf_free(&b);
+		err_set(err, "%s: read error", path);
+		return NULL;
+	}
+	return sbuf_detach(&b);
+}
+
+/*
+ * Wait for a launched run, drawing progress on a terminal and turning
+ * Ctrl-C into a cancel.  Returns the final status via the record.
+ */
+int
+cmd_train_wait(struct project *p, struct run_proc *rp, int show_progress, char **err)
+{
+	struct progress pr;
+	char label[32];
+	struct sigaction sa, old;
+
+	snprintf(label, sizeof label, "run %lld", (long long)rp->id);
+	progress_init(&pr, show_progress, label);
+	progress_begin(&pr, "training", 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old);
+	interrupted = 0;
+	while (!run_proc_poll(rp, 100)) {
+		if (interrupted) {
+			run_proc_cancel(rp);
+			interrupted = 0;
+		}
+		if (rp->total > 0) {
+			pr.total = (size_t)rp->total;
+			progress_update_step(&pr, (size_t)rp->step, rp->loss);
+		}
+	}
+	/* drain what is left in the pipe */
+	while (rp->fd >= 0)
+		run_proc_poll(rp, 0);
+	progress_end(&pr);
+	sigaction(SIGINT, &old, NULL);
+	return run_proc_finish(p, rp, err);
+}
+
+static int
+print_result(struct project *p, int64_t id, int json, double secs)
+{
+	sqlite3_stmt *st = NULL;
+	struct sbuf b;
+	struct jw w;
+	char ref[32], *err = NULL;
+	struct run_info ri;
+
+	snprintf(ref, sizeof ref, "%lld", (long long)id);
+	if (run_load(p, ref, &ri, &err) != 0)
+		return cmd_fail_err(err);
+	sbuf_init(&b);
+	if (json) {
+		jw_init(&w, &b, 0);
+		jw_obj(&w);
+		jw_key(&w, "run"); jw_int(&w, id);
+		jw_key(&w, "status"); jw_str(&w, run_status_name(ri.status));
+		jw_key(&w, "error"); jw_str(&w, ri.error);
+		jw_key(&w, "seconds"); jw_num(&w, secs);
+		jw_key(&w, "metrics");
+		jw_obj(&w);
+	} else {
+		sbuf_printf(&b, "%lld\n", (long long)id);
+	}
+	struct sbuf human;
+	sbuf_init(&human);
+	sbuf_printf(&human, "run %lld %s in %.2fs", (long long)id, run_status_name(ri.status), secs);
+	if (db_prepare(p, "SELECT name, value FROM run_metrics WHERE run_id = ?1 AND split = "
+	    "(SELECT CASE WHEN EXISTS (SELECT 1 FROM run_metrics WHERE run_id = ?1 AND "
+	    "split = 'test') THEN 'test' ELSE 'train' END) ORDER BY rowid", &st, NULL) == 0) {
+		sqlite3_bind_int64(st, 1, id);
+		int first = 1;
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *name = (const char *)sqlite3_column_text(st, 0);
+			double v = sqlite3_column_double(st, 1);
+			if (json) {
+				jw_key(&w, name);
+				jw_num(&w, v);
+			}
+			sbuf_printf(&human, "%s%s %.4g", first ? ": " : ", ", name, v);
+			first = 0;
+		}
+		sqlite3_finalize(st);
+	}
+	if (json) {
+		jw_obj_end(&w);
+		jw_obj_end(&w);
+		sbuf_putc(&b, '\n');
+	}
+	int rc = cmd_write_out(b.s);
+	if (!json)
+		fprintf(stderr, "%s\n", human.s);
+	if (ri.status != RUN_FINISHED) {
+		cmd_fail("run %lld %s: %s", (long long)id, run_status_name(ri.status),
+		    ri.error ? ri.error : "no reason recorded");
+		rc = EXIT_USER;
+	}
+	sbuf_free(&human);
+	sbuf_free(&b);
+	run_info_clear(&ri);
+	return rc;
+}
+
+static int
+cmd_train_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "data", required_argument, NULL, OPT_DATA },
+		{ "target", required_argument, NULL, OPT_TARGET },
+		{ "algo", required_argument, NULL, OPT_ALGO },
+		{ "set", required_argument, NULL, OPT_SET },
+		{ "task", required_argument, NULL, OPT_TASK },
+		{ "test-size", required_argument, NULL, OPT_TEST },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "experiment", required_argument, NULL, OPT_EXP },
+		{ "recipe", required_argument, NULL, OPT_RECIPE },
+		{ "step", required_argument, NULL, OPT_STEP },
+		{ "threads", required_argument, NULL, OPT_THREADS },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		CMD_COMMON_LONGOPTS, { 0 }
+	};
+	struct run_request rq = { .test_size = -1 };
+	struct plugin_set *ps = NULL;
+	struct project *p = NULL;
+	struct run_proc *rp = NULL;
+	struct sbuf steps;
+	const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+	char *err = NULL, *recipe_file_text = NULL, *end;
+	const char *recipe_file = NULL;
+	int c, rc = EXIT_USER, quiet = 0;
+	int64_t id = 0;
+
+	sbuf_init(&steps);
+	if (sets == NULL)
+		return cmd_fail("out of memory");
+	rq.sets = sets;
+	cmd_getopt_reset();
+	while ((c = cmd_getopt(ctx, argc, argv, lo)) != -1) {
+		switch (c) {
+		case OPT_DATA: rq.dataset = optarg; break;
+		case OPT_TARGET: rq.target = optarg; break;
+		case OPT_ALGO: rq.algo = optarg; break;
+		case OPT_SET: sets[rq.nsets++] = optarg; break;
+		case OPT_TASK: rq.task = optarg; break;
+		case OPT_EXP: rq.experiment = optarg; break;
+		case OPT_RECIPE: recipe_file = optarg; break;
+		case OPT_STEP:
+			sbuf_puts(&steps, optarg);
+			sbuf_putc(&steps, '\n');
+			break;
+		case OPT_TEST:
+			errno = 0;
+			rq.test_size = strtod(optarg, &end);
+			if (*optarg == '\0' || *end || errno || !(rq.test_size >= 0 && rq.test_size < 1)) {
+				rc = cmd_usage(ctx, "bad --test-size '%s' (expected a fraction in [0, 1))",
+				    optarg);
+				goto out;
+			}
+			break;
+		case OPT_SEED:
+			errno = 0;
+			rq.seed = strtoull(optarg, &end, 10);
+			if (*optarg == '\0' || *end || errno || *optarg == '-') {
+				rc = cmd_usage(ctx, "bad --seed '%s' (expected an integer >= 0)", optarg);
+				goto out;
+			}
+			rq.have_seed = 1;
+			break;
+		case OPT_THREADS:
+			rq.threads = (int)strtol(optarg, &end, 10);
+			if (*end || rq.threads < 1 || rq.threads > 256) {
+				rc = cmd_usage(ctx, "bad --threads '%s' (expected 1..256)", optarg);
+				goto out;
+			}
+			break;
+		case 'q': quiet = 1; break;
+		case OPT_JSON: ctx->json = 1; break;
+		default:
+			if (cmd_opt_common(ctx, c, &rc))
+				goto out;
+		}
+	}
+	if (optind < argc) {
+		rc = cmd_usage(ctx, "unexpected argument '%s'", argv[optind]);
+		goto out;
+	}
+	if (rq.dataset == NULL || rq.algo == NULL) {
+		rc = cmd_usage(ctx, "%s is required", rq.dataset == NULL ? "--data" : "--algo");
+		goto out;
+	}
+	if (recipe_file && steps.len) {
+		rc = cmd_usage(ctx, "give either --recipe or --step, not both");
+		goto out;
+	}
+	if (recipe_file) {
+		if ((recipe_file_text = read_file(recipe_file, &err)) == NULL) {
+			rc = cmd_fail_err(err);
+			goto out;
+		}
+		rq.recipe_text = recipe_file_text;
+		rq.recipe_origin = recipe_file;
+	} else if (steps.len) {
+		rq.recipe_text = steps.s;
+		rq.recipe_origin = "--step";
+	}
+	if ((p = cmd_open(ctx)) == NULL)
+		goto out;
+	if (plugin_set_load(&ps, &err) != 0 || run_create(p, ps, &rq, &id, &err) != 0) {
+		rc = cmd_fail_err(err);
+		goto out;
+	}
+	double t0 = time_mono();
+	if (run_spawn(ctx->project, id, &rp, &err) != 0 ||
+	    cmd_train_wait(p, rp, !quiet && !ctx->json, &err) != 0) {
+		rc = cmd_fail_err(err);
+		goto out;
+	}
+	rc = print_result(p, id, ctx->json, time_mono() - t0);
+out:
+	run_proc_free(rp);
+	plugin_set_free(ps);
+	project_close(p);
+	free(recipe_file_text);
+	sbuf_free(&steps);
+	free(sets);
+	return rc;
+}
+
+const struct cmd_entry cmd_train_entry = {
+	.name = "train",
+	.args = "--data NAME[@V] --algo ALGO [--target COL] [--set KEY=VALUE]... "
+	    "[--recipe FILE | --step STEP...] [--test-size F] [--seed N] [--experiment NAME] "
+	    "[--json]",
+	.summary = "Train a model: record a run, train it in a child process, print its id.",
+	.help =
+	    "The task is inferred from the target: a categorical column, or an integer\n"
+	    "column with few values, is classification; another numeric column is\n"
+	    "regression; without a target, an algorithm that clusters or projects does that.\n"
+	    "Features go through a recipe fitted on the training rows only (default: impute\n"
+	    "mean for numbers, one-hot for categories, drop text).  Everything is checked\n"
+	    "before training starts.  Ctrl-C cancels the run (recorded as cancelled).\n"
+	    "\n"
+	    "options:\n"
+	    "  --data NAME[@V]      dataset version (NAME alone: the latest)\n"
+	    "  --target COL         column to predict (not for clustering/projection)\n"
+	    "  --algo ALGO          algorithm plugin: linear, ridge, logistic, kmeans, pca, ...\n"
+	    "  --set KEY=VALUE      hyperparameter (repeatable; see 'lathe plugins -v')\n"
+	    "  --task TASK          regression, classification, clustering or projection\n"
+	    "  --recipe FILE        feature recipe file (see docs/recipes.md)\n"
+	    "  --step STEP          one recipe step, repeatable, e.g. --step 'standardize *'\n"
+	    "  --test-size F        held-out fraction, stratified for classification (default\n"
+	    "                       0.2; 0 for clustering/projection); 0 trains on all rows\n"
+	    "  --seed N             seed of the split and the algorithm (default 0)\n"
+	    "  --experiment NAME    group the run under an experiment\n"
+	    "  --threads N          BLAS threads (default: the library's); recorded\n"
+	    "  -q, --quiet          no progress bar or summary\n"
+	    "  --json               print {\"run\", \"status\", \"error\", \"seconds\", \"metrics\"}\n"
+	    "\n"
+	    "Prints the run id on stdout (and a summary on stderr).  Exit status 1 if the run\n"
+	    "failed or was cancelled.\n",
+	.exec = cmd_train_exec,
+};
+
+/* ------------------------------------------------------------------ */
+
+static int
+cmd_run_child_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "progress-fd", required_argument, NULL, OPT_PFD },
+		CMD_COMMON_LONGOPTS, { 0 }
+	};
+	int c, rc, fd = -1;
+	int64_t id;
+	char *err = NULL;
+
+	cmd_getopt_reset();
+	while ((c = cmd_getopt(ctx, argc, argv, lo)) != -1) {
+		if (c == OPT_PFD)
+			fd = atoi(optarg);
+		else if (cmd_opt_common(ctx, c, &rc))
+			return rc;
+	}
+	if (optind != argc - 1)
+		return cmd_usage(ctx, "expected one run id");
+	if (run_ref_parse(argv[optind], &id, &err) != 0)
+		return cmd_fail_err(err);
+	return run_execute(ctx->project, id, fd) == 0 ? EXIT_OK : EXIT_USER;
+}
+
+const struct cmd_entry cmd_run_child_entry = {
+	.name = "__run",
+	.args = "RUN [--progress-fd FD]",
+	.summary = "(internal) execute a queued run; started by train and the workbench.",
+	.help = "",
+	.exec = cmd_run_child_exec,
+};

@@ -1,0 +1,210 @@
+/*
+ * frame.c — see frame.h.
+ */
+#include "frame.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct frame *
+frame_new(size_t n)
+{
+	struct frame *f = calloc(1, sizeof *f);
+	if (f)
+		f->n = n;
+	return f;
+}
+
+static void
+fcol_free(struct fcol *c)
+{
+	free(c->name);
+	free(c->num);
+	free(c->codes);
+	if (c->own_dict) {
+		strdict_free(c->own_dict);
+		free(c->own_dict);
+	}
+	memset(c, 0, sizeof *c);
+}
+
+void
+frame_free(struct frame *f)
+{
+	if (f == NULL)
+		return;
+	for (size_t j = 0; j < f->ncols; j++)
+		fcol_free(&f->cols[j]);
+	free(f->cols);
+	free(f);
+}
+
+static int
+grow(struct frame *f)
+{
+	if (f->ncols < f->cap)
+		return 0;
+	size_t cap = f->cap ? f->cap * 2 : 16;
+	struct fcol *c = realloc(f->cols, cap * sizeof *c);
+	if (c == NULL)
+		return -1;
+	f->cols = c;
+	f->cap = cap;
+	return 0;
+}
+
+const char *
+fkind_name(enum fkind k)
+{
+	return k == FK_NUM ? "numeric" : k == FK_CAT ? "categorical" : "text";
+}
+
+struct frame *
+frame_from_table(const struct table *t, const size_t *rows, size_t nrows, const char *skip)
+{
+	size_t n = rows ? nrows : t->nrows;
+	struct frame *f = frame_new(n);
+	if (f == NULL)
+		return NULL;
+	for (size_t j = 0; j < t->ncols; j++) {
+		const struct column *c = &t->cols[j];
+		if (skip && strcmp(c->name, skip) == 0)
+			continue;
+		if (grow(f) != 0)
+			goto fail;
+		struct fcol *fc = &f->cols[f->ncols];
+		memset(fc, 0, sizeof *fc);
+		if ((fc->name = str_dup(c->name)) == NULL)
+			goto fail;
+		f->ncols++;
+		if (c->kind == COL_NUMERIC) {
+			fc->kind = FK_NUM;
+			if ((fc->num = malloc((n ? n : 1) * sizeof *fc->num)) == NULL)
+				goto fail;
+			if (rows == NULL)
+				column_gather_num(c, fc->num);
+			else if (c->nchunks == 1)
+				for (size_t i = 0; i < n; i++)
+					fc->num[i] = ((const double *)c->chunks[0].data)[rows[i]];
+			else
+				for (size_t i = 0; i < n; i++)
+					fc->num[i] = column_num_at(c, rows[i]);
+		} else {
+			fc->kind = c->kind == COL_CATEGORICAL ? FK_CAT : FK_TEXT;
+			fc->dict = &c->dict;
+			if ((fc->codes = malloc((n ? n : 1) * sizeof *fc->codes)) == NULL)
+				goto fail;
+			if (rows == NULL)
+				column_gather_codes(c, fc->codes);
+			else
+				for (size_t i = 0; i < n; i++) {
+					const struct chunk *ch = &c->chunks[0];
+					if (c->nchunks == 1)
+						fc->codes[i] = ((const uint32_t *)ch->data)[rows[i]];
+					else {
+						const char *s = column_str_at(c, rows[i]);
+						fc->codes[i] = s ? strdict_find(&c->dict, s, strlen(s))
+						    : CODE_NA;
+					}
+				}
+		}
+	}
+	return f;
+fail:
+	frame_free(f);
+	return NULL;
+}
+
+int
+frame_find(const struct frame *f, const char *name)
+{
+	for (size_t j = 0; j < f->ncols; j++)
+		if (strcmp(f->cols[j].name, name) == 0)
+			return (int)j;
+	return -1;
+}
+
+int
+frame_insert_num(struct frame *f, size_t pos, const char *name, double *v)
+{
+	char *nm = str_dup(name);
+	if (nm == NULL || grow(f) != 0) {
+		free(nm);
+		free(v);
+		return -1;
+	}
+	if (pos > f->ncols)
+		pos = f->ncols;
+	memmove(&f->cols[pos + 1], &f->cols[pos], (f->ncols - pos) * sizeof *f->cols);
+	memset(&f->cols[pos], 0, sizeof f->cols[pos]);
+	f->cols[pos].name = nm;
+	f->cols[pos].kind = FK_NUM;
+	f->cols[pos].num = v;
+	f->ncols++;
+	return 0;
+}
+
+int
+frame_add_num(struct frame *f, const char *name, double *v)
+{
+	return frame_insert_num(f, f->ncols, name, v);
+}
+
+void
+frame_remove(struct frame *f, size_t i)
+{
+	if (i >= f->ncols)
+		return;
+	fcol_free(&f->cols[i]);
+	memmove(&f->cols[i], &f->cols[i + 1], (f->ncols - i - 1) * sizeof *f->cols);
+	f->ncols--;
+}
+
+void
+frame_set_num(struct frame *f, size_t i, double *v)
+{
+	struct fcol *c = &f->cols[i];
+	free(c->codes);
+	c->codes = NULL;
+	if (c->own_dict) {
+		strdict_free(c->own_dict);
+		free(c->own_dict);
+		c->own_dict = NULL;
+	}
+	c->dict = NULL;
+	free(c->num);
+	c->num = v;
+	c->kind = FK_NUM;
+}
+
+int
+frame_to_matrix(const struct frame *f, double **X, char **err)
+{
+	size_t n = f->n, d = f->ncols;
+	*X = NULL;
+	for (size_t j = 0; j < d; j++)
+		if (f->cols[j].kind != FK_NUM)
+			return err_set(err, "column '%s' is %s: the model needs numbers (add "
+			    "'onehot %s', 'ordinal %s' or 'drop %s' to the recipe)", f->cols[j].name,
+			    fkind_name(f->cols[j].kind), f->cols[j].name, f->cols[j].name,
+			    f->cols[j].name);
+	size_t cells = n * d;
+	double *m = malloc((cells ? cells : 1) * sizeof *m);
+	if (m == NULL)
+		return err_set(err, "out of memory building a %zu x %zu matrix", n, d);
+	/* column-major source, row-major destination: walk in row blocks so
+	 * both stay in cache */
+	const size_t B = 256;
+	for (size_t i0 = 0; i0 < n; i0 += B) {
+		size_t i1 = i0 + B < n ? i0 + B : n;
+		for (size_t j = 0; j < d; j++) {
+			const double *src = f->cols[j].num;
+			for (size_t i = i0; i < i1; i++)
+				m[i * d + j] = src[i];
+		}
+	}
+	*X = m;
+	return 0;
+}

@@ -1,0 +1,77 @@
+/*
+ * frame.h — the working table a feature recipe transforms: named columns
+ * of n rows, each numeric (doubles, NaN = missing) or string (uint32
+ * codes into a dictionary, CODE_NA = missing).
+ *
+ * Frames are built from a dataset table for a set of rows (the training
+ * rows, the test rows), from a CSV file or from a serving request, and are
+ * transformed in place by recipe steps: a step may replace a column's
+ * values, add columns or remove them.  Dictionaries are borrowed from the
+ * source (which outlives the frame) unless a step made its own; a frame
+ * frees only what it owns.
+ */
+#ifndef LATHE_FRAME_H
+#define LATHE_FRAME_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "table.h"
+
+enum fkind {
+	FK_NUM = 0,
+	FK_CAT = 1,	/* categorical strings */
+	FK_TEXT = 2,	/* free text strings */
+};
+
+struct fcol {
+	char			*name;
+	enum fkind		 kind;
+	double			*num;	/* FK_NUM, owned */
+	uint32_t		*codes;	/* FK_CAT/FK_TEXT, owned */
+	const struct strdict	*dict;	/* borrowed, or == own_dict */
+	struct strdict		*own_dict;
+};
+
+struct frame {
+	size_t		 n;
+	size_t		 ncols, cap;
+	struct fcol	*cols;
+};
+
+struct frame	*frame_new(size_t n);
+void		 frame_free(struct frame *f);	/* accepts NULL */
+
+/* Gather rows[0..nrows) (or all rows when rows is NULL) of every column of
+ * t except `skip` (a name, or NULL) into a new frame.  Borrows t's
+ * dictionaries.  NULL on OOM. */
+struct frame	*frame_from_table(const struct table *t, const size_t *rows, size_t nrows,
+		    const char *skip);
+
+/* Index of a column by name, or -1. */
+int		 frame_find(const struct frame *f, const char *name);
+/* Append a numeric column, taking ownership of v (n doubles).  0 or -1
+ * (OOM: v is freed).  The name is copied. */
+int		 frame_add_num(struct frame *f, const char *name, double *v);
+/* Insert at position pos (columns after it shift right). */
+int		 frame_insert_num(struct frame *f, size_t pos, const char *name, double *v);
+/* Remove column i, freeing what it owns. */
+void		 frame_remove(struct frame *f, size_t i);
+/* Turn string column i into a numeric one holding v (owned). */
+void		 frame_set_num(struct frame *f, size_t i, double *v);
+
+/* String value of row r in string column c (NULL when missing). */
+static inline const char *
+fcol_str(const struct fcol *c, size_t r)
+{
+	uint32_t k = c->codes[r];
+	return k == CODE_NA ? NULL : strdict_get(c->dict, k);
+}
+
+/* The design matrix: every column must be numeric.  Writes n x ncols
+ * row-major doubles into a new array (*X, caller frees).  0, or -1 with
+ * *err naming the first non-numeric column. */
+int		 frame_to_matrix(const struct frame *f, double **X, char **err);
+
+const char	*fkind_name(enum fkind k);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * plugin.h — finding, loading and checking algorithm plugins.
+ *
+ * Search order (first match of a name wins; a later file with the same
+ * name is refused as a duplicate):
+ *   1. each directory in $LATHE_PLUGIN_PATH (colon-separated)
+ *   2. the user directory: $XDG_DATA_HOME/lathe/plugins, else
+ *      ~/.local/share/lathe/plugins
+ *   3. the install directory: PREFIX/lib/lathe/plugins
+ *   4. the build tree: the directory of the running binary + /plugins
+ * Every *.so there is opened with dlopen(RTLD_NOW | RTLD_LOCAL).  A file is
+ * refused — with the reason kept for `lathe plugins` — if it cannot be
+ * loaded, lacks the entry point, speaks another ABI (both versions named),
+ * has an invalid descriptor, or repeats a loaded name.  A refused file's
+ * handle is closed at once.
+ */
+#ifndef LATHE_PLUGIN_LOADER_H
+#define LATHE_PLUGIN_LOADER_H
+
+#include <stddef.h>
+#include "lathe_plugin.h"
+
+struct plugin {
+	char				*path;
+	const struct lathe_plugin	*desc;
+	void				*handle;
+	char				 sha256[65];	/* of the .so file, "" until computed */
+};
+
+struct plugin_refusal {
+	char	*path;
+	char	*reason;
+};
+
+struct plugin_set {
+	struct plugin		*v;
+	size_t			 n;
+	struct plugin_refusal	*bad;
+	size_t			 nbad;
+	char			**dirs;		/* directories searched, in order */
+	size_t			 ndirs;
+};
+
+/* Scan the search path.  Never fails for a bad plugin (it is refused and
+ * listed); returns -1 with *err only when out of memory.  Caller frees
+ * with plugin_set_free (which dlcloses everything). */
+int			 plugin_set_load(struct plugin_set **out, char **err);
+void			 plugin_set_free(struct plugin_set *s);
+const struct plugin	*plugin_find(const struct plugin_set *s, const char *name);
+/* SHA-256 of the plugin file, computed once.  0 or -1 with *err. */
+int			 plugin_hash(struct plugin *p, char **err);
+
+/* Check a descriptor (exported for tests).  NULL if fine, else a static
+ * or err-allocated reason in *err. */
+int			 plugin_check_desc(const struct lathe_plugin *d, char **err);
+
+const char		*task_name(unsigned task);	/* "regression", ... */
+int			 task_parse(const char *s, unsigned *task);
+
+#endif

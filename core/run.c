@@ -1,0 +1,775 @@
+/*
+ * run.c — run requests, records and child processes; see run.h.
+ * The training itself (what the child does) is in run_exec.c.
+ */
+#include "run.h"
+#include "dataset.h"
+#include "frame.h"
+#include "jsonw.h"
+#include "linalg.h"
+#include "params.h"
+#include "recipe.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const status_names[] = { "queued", "running", "finished", "failed",
+	"cancelled" };
+
+const char *
+run_status_name(enum run_status s)
+{
+	return (unsigned)s < ARRAY_LEN(status_names) ? status_names[s] : "?";
+}
+
+int
+run_status_parse(const char *s, enum run_status *out)
+{
+	for (size_t i = 0; i < ARRAY_LEN(status_names); i++)
+		if (s && strcmp(s, status_names[i]) == 0) {
+			*out = (enum run_status)i;
+			return 0;
+		}
+	return -1;
+}
+
+int
+run_ref_parse(const char *ref, int64_t *id, char **err)
+{
+	const char *p = ref;
+	char *end;
+	if (*p == 'r' || *p == 'R')
+		p++;
+	errno = 0;
+	long long v = strtoll(p, &end, 10);
+	if (*p == '\0' || *end != '\0' || v < 1 || errno)
+		return err_set(err, "bad run id '%s' (expected a number such as 17 or r17)", ref);
+	*id = v;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* validating a request                                                */
+
+static const char *
+algo_list(const struct plugin_set *ps, struct sbuf *b)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		sbuf_printf(b, "%s%s", i ? ", " : "", ps->v[i].desc->name);
+	return ps->n ? b->s : "none loaded; see 'lathe plugins'";
+}
+
+static const char *
+tasks_text(unsigned tasks, char *buf, size_t n)
+{
+	size_t o = 0;
+	buf[0] = '\0';
+	for (unsigned t = 1; t <= 8; t <<= 1)
+		if (tasks & t)
+			o += (size_t)snprintf(buf + o, n - o, "%s%s", o ? " and " : "", task_name(t));
+	return buf;
+}
+
+/* Describe the environment a run executes in, as JSON. */
+static char *
+env_json(int threads)
+{
+	struct linalg_blas_info bi;
+	struct utsname u;
+	struct sbuf b;
+	struct jw w;
+	char lapack[32], os[300];
+
+	linalg_blas_info(&bi);
+	if (uname(&u) != 0)
+		memset(&u, 0, sizeof u);
+	snprintf(lapack, sizeof lapack, "%d.%d.%d", bi.lapack_major, bi.lapack_minor,
+	    bi.lapack_patch);
+	snprintf(os, sizeof os, "%s %s %s", u.sysname, u.release, u.machine);
+	sbuf_init(&b);
+	jw_init(&w, &b, 0);
+	jw_obj(&w);
+	jw_key(&w, "lathe"); jw_str(&w, LATHE_VERSION);
+	jw_key(&w, "blas"); jw_str(&w, bi.config);
+	jw_key(&w, "blas_core"); jw_str(&w, bi.corename);
+	jw_key(&w, "blas_threads"); jw_int(&w, threads);
+	jw_key(&w, "lapack"); jw_str(&w, lapack);
+	jw_key(&w, "sqlite"); jw_str(&w, sqlite3_libversion());
+	jw_key(&w, "host"); jw_str(&w, u.nodename);
+	jw_key(&w, "os"); jw_str(&w, os);
+	jw_key(&w, "cpus"); jw_int(&w, sysconf(_SC_NPROCESSORS_ONLN));
+	jw_obj_end(&w);
+	return sbuf_detach(&b);
+}
+
+static int
+find_column(const struct table *t, const char *name)
+{
+	for (size_t j = 0; j < t->ncols; j++)
+		if (strcmp(t->cols[j].name, name) == 0)
+			return (int)j;
+	return -1;
+}
+
+/* The first missing row of a target column, or -1. */
+static long
+first_missing(const struct column *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (c->kind == COL_NUMERIC ? isnan(((const double *)c->chunks[0].data)[i])
+		    : ((const uint32_t *)c->chunks[0].data)[i] == CODE_NA)
+			return (long)i;
+	}
+	return -1;
+}
+
+int
+run_create(struct project *p, struct plugin_set *ps, const struct run_request *rq,
+    int64_t *run_id, char **err)
+{
+	struct dsver v = { 0 };
+	struct table *t = NULL;
+	struct param_values pv = { 0 };
+	struct recipe *rec = NULL;
+	struct frame *fr = NULL;
+	struct plugin *pl = NULL;
+	struct sbuf b;
+	sqlite3_stmt *st = NULL;
+	char *params = NULL, *env = NULL, *split = NULL, tbuf[64], ts[32];
+	unsigned task = 0;
+	int rc = -1, tcol = -1;
+
+	*run_id = 0;
+	sbuf_init(&b);
+	if (dataset_resolve(p, rq->dataset, &v, err) != 0)
+		goto out;
+	const struct plugin *cpl = plugin_find(ps, rq->algo);
+	if (cpl == NULL) {
+		err_set(err, "unknown algorithm '%s' (available: %s)", rq->algo, algo_list(ps, &b));
+		goto out;
+	}
+	pl = (struct plugin *)cpl;
+	const struct lathe_plugin *d = pl->desc;
+	if (params_init(&pv, d) != 0) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < rq->nsets; i++)
+		if (params_set(&pv, rq->sets[i], err) != 0)
+			goto out;
+
+	/* the data: the whole version, since the target is checked row by row */
+	if (dataset_load(p, &v, SIZE_MAX, &t, err) != 0)
+		goto out;
+	if (rq->target) {
+		tcol = find_column(t, rq->target);
+		if (tcol < 0) {
+			const char *near = NULL;
+			struct sbuf cols;
+			sbuf_init(&cols);
+			for (size_t j = 0; j < t->ncols; j++) {
+				if (strcasecmp(t->cols[j].name, rq->target) == 0)
+					near = t->cols[j].name;
+				if (j < 40)
+					sbuf_printf(&cols, "%s%s", j ? ", " : "", t->cols[j].name);
+			}
+			if (near)
+				err_set(err, "no column '%s' in %s@%d (did you mean '%s'?)", rq->target,
+				    v.name, v.version, near);
+			else
+				err_set(err, "no column '%s' in %s@%d (columns: %s)", rq->target, v.name,
+				    v.version, cols.s ? cols.s : "");
+			sbuf_free(&cols);
+			goto out;
+		}
+	}
+
+	/* the task */
+	if (rq->task) {
+		if (task_parse(rq->task, &task) != 0) {
+			err_set(err, "unknown task '%s' (expected regression, classification, "
+			    "clustering or projection)", rq->task);
+			goto out;
+		}
+	} else if (tcol >= 0) {
+		const struct column *c = &t->cols[tcol];
+		if (c->kind != COL_NUMERIC || (c->st.likely_label &&
+		    (d->tasks & LATHE_TASK_CLASSIFICATION)))
+			task = LATHE_TASK_CLASSIFICATION;
+		else
+			task = LATHE_TASK_REGRESSION;
+	} else if (d->tasks & LATHE_TASK_CLUSTERING) {
+		task = LATHE_TASK_CLUSTERING;
+	} else if (d->tasks & LATHE_TASK_PROJECTION) {
+		task = LATHE_TASK_PROJECTION;
+	} else {
+		err_set(err, "--target is required: %s does %s", d->name,
+		    tasks_text(d->tasks, tbuf, sizeof tbuf));
+		goto out;
+	}
+	if (!(d->tasks & task)) {
+		err_set(err, "algorithm '%s' does %s, not %s", d->name,
+		    tasks_text(d->tasks, tbuf, sizeof tbuf), task_name(task));
+		goto out;
+	}
+	int supervised = task == LATHE_TASK_REGRESSION || task == LATHE_TASK_CLASSIFICATION;
+	if (supervised && tcol < 0) {
+		err_set(err, "--target is required for %s", task_name(task));
+		goto out;
+	}
+	if (!supervised && tcol >= 0) {
+		err_set(err, "%s takes no --target (it learns from every feature column)",
+		    task_name(task));
+		goto out;
+	}
+
+	/* the target */
+	size_t nclasses = 0;
+	if (tcol >= 0) {
+		const struct column *c = &t->cols[tcol];
+		if (c->st.count == 0) {
+			err_set(err, "target '%s' has no values (every row is missing)", c->name);
+			goto out;
+		}
+		long miss = first_missing(c, t->nrows);
+		if (miss >= 0) {
+			err_set(err, "target '%s' has %zu missing value%s (first in row %ld); drop "
+			    "those rows or choose another target", c->name, c->st.missing,
+			    c->st.missing == 1 ? "" : "s", miss + 1);
+			goto out;
+		}
+		if (c->st.distinct < 2) {
+			err_set(err, "target '%s' is constant (every row is %s): nothing to learn",
+			    c->name, c->st.ntop ? c->st.top[0].label : "the same");
+			goto out;
+		}
+		if (task == LATHE_TASK_REGRESSION && c->kind != COL_NUMERIC) {
+			err_set(err, "target '%s' is %s: regression needs a numeric target", c->name,
+			    col_kind_name(c->kind));
+			goto out;
+		}
+		if (task == LATHE_TASK_CLASSIFICATION && c->kind == COL_TEXT) {
+			err_set(err, "target '%s' is free text (%zu distinct values), not a class label",
+			    c->name, c->st.distinct);
+			goto out;
+		}
+		if (task == LATHE_TASK_CLASSIFICATION)
+			nclasses = c->st.distinct;
+		if (task == LATHE_TASK_CLASSIFICATION && nclasses > 1000) {
+			err_set(err, "target '%s' has %zu distinct values: too many classes (at most "
+			    "1000); is this a regression target?", c->name, nclasses);
+			goto out;
+		}
+	}
+
+	/* the split */
+	double test_size = rq->test_size >= 0 ? rq->test_size : supervised ?
+	    RUN_DEFAULT_TEST_SIZE : 0;
+	if (!(test_size >= 0 && test_size < 1)) {
+		err_set(err, "--test-size %g is outside [0, 1)", test_size);
+		goto out;
+	}
+	size_t n = t->nrows;
+	size_t ntest = test_size > 0 ? (size_t)ceil(test_size * (double)n - 1e-9) : 0;
+	if (test_size > 0 && ntest == 0)
+		ntest = 1;
+	if (n < 2 || ntest >= n) {
+		err_set(err, "too few rows for the split: %s@%d has %zu row%s, and a test size of "
+		    "%g leaves %zu for training", v.name, v.version, n, n == 1 ? "" : "s",
+		    test_size, n > ntest ? n - ntest : 0);
+		goto out;
+	}
+	if (task == LATHE_TASK_CLASSIFICATION && ntest > 0 && ntest < nclasses) {
+		err_set(err, "the test split would have %zu rows but target '%s' has %zu classes; "
+		    "use a larger --test-size or more data", ntest, rq->target, nclasses);
+		goto out;
+	}
+
+	/* the recipe, fitted on a sample to catch mistakes before training */
+	const char *rtext = rq->recipe_text ? rq->recipe_text : recipe_default_text;
+	if (recipe_parse(rtext, rq->recipe_origin ? rq->recipe_origin : "recipe", &rec, err) != 0)
+		goto out;
+	{
+		size_t ns = n < 2000 ? n : 2000;
+		fr = frame_from_table(t, NULL, 0, rq->target);
+		if (fr == NULL) {
+			err_set(err, "out of memory");
+			goto out;
+		}
+		fr->n = ns;	/* the first rows are enough to check names and kinds */
+		if (recipe_fit(rec, fr, err) != 0)
+			goto out;
+		if (fr->ncols == 0) {
+			err_set(err, "the recipe leaves no feature columns");
+			goto out;
+		}
+		for (size_t j = 0; j < fr->ncols; j++)
+			if (fr->cols[j].kind != FK_NUM) {
+				err_set(err, "column '%s' is %s after the recipe: the model needs numbers "
+				    "(add 'onehot %s', 'ordinal %s' or 'drop %s')", fr->cols[j].name,
+				    fkind_name(fr->cols[j].kind), fr->cols[j].name, fr->cols[j].name,
+				    fr->cols[j].name);
+				goto out;
+			}
+	}
+	if (plugin_hash(pl, err) != 0)
+		goto out;
+
+	/* record */
+	{
+		struct sbuf pb;
+		struct jw w;
+		sbuf_init(&pb);
+		jw_init(&w, &pb, 0);
+		params_json(&pv, &w);
+		params = sbuf_detach(&pb);
+		sbuf_init(&pb);
+		jw_init(&w, &pb, 0);
+		jw_obj(&w);
+		jw_key(&w, "method"); jw_str(&w, "holdout");
+		jw_key(&w, "test_size"); jw_num(&w, test_size);
+		jw_key(&w, "stratified"); jw_bool(&w, task == LATHE_TASK_CLASSIFICATION);
+		jw_key(&w, "n_train"); jw_int(&w, (int64_t)(n - ntest));
+		jw_key(&w, "n_test"); jw_int(&w, (int64_t)ntest);
+		jw_obj_end(&w);
+		split = sbuf_detach(&pb);
+	}
+	int threads = rq->threads > 0 ? rq->threads : linalg_get_threads();
+	env = env_json(threads);
+	if (params == NULL || split == NULL || env == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	uint64_t seed = rq->have_seed ? rq->seed : RUN_DEFAULT_SEED;
+	time_now_iso(ts);
+	if (project_begin(p, err) != 0)
+		goto out;
+	int64_t exp_id = 0;
+	if (rq->experiment) {
+		if (db_prepare(p, "INSERT INTO experiments(name, created) VALUES (?1, ?2) "
+		    "ON CONFLICT(name) DO UPDATE SET name = name RETURNING id", &st, err) != 0)
+			goto rollback;
+		sqlite3_bind_text(st, 1, rq->experiment, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, ts, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			db_fail(p, err);
+			goto rollback;
+		}
+		exp_id = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	if (db_prepare(p, "INSERT INTO runs(experiment_id, parent_run, dataset_version_id, "
+	    "dataset_hash, target, task, algo, plugin_version, plugin_hash, plugin_path, params, "
+	    "recipe, recipe_name, recipe_version, split, seed, threads, env, status, created) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+	    "?18, 'queued', ?19) RETURNING id", &st, err) != 0)
+		goto rollback;
+	if (exp_id)
+		sqlite3_bind_int64(st, 1, exp_id);
+	if (rq->parent_run)
+		sqlite3_bind_int64(st, 2, rq->parent_run);
+	sqlite3_bind_int64(st, 3, v.id);
+	sqlite3_bind_text(st, 4, v.hash, -1, SQLITE_STATIC);
+	if (rq->target)
+		sqlite3_bind_text(st, 5, rq->target, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, task_name(task), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, d->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, d->version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, pl->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, pl->path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, params, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 12, rtext, -1, SQLITE_STATIC);
+	if (rq->recipe_name) {
+		sqlite3_bind_text(st, 13, rq->recipe_name, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 14, rq->recipe_version);
+	}
+	sqlite3_bind_text(st, 15, split, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 16, (int64_t)seed);
+	sqlite3_bind_int(st, 17, threads);
+	sqlite3_bind_text(st, 18, env, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 19, ts, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		db_fail(p, err);
+		goto rollback;
+	}
+	*run_id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	/* typed parameters, for SQL */
+	if (db_prepare(p, "INSERT INTO run_params(run_id, name, value) VALUES (?1, ?2, ?3)",
+	    &st, err) != 0)
+		goto rollback;
+	for (size_t i = 0; i < pv.n; i++) {
+		const struct lathe_param_spec *sp = &d->params[i];
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, *run_id);
+		sqlite3_bind_text(st, 2, sp->name, -1, SQLITE_STATIC);
+		if (sp->type == LATHE_PARAM_CHOICE)
+			sqlite3_bind_text(st, 3, pv.str[i], -1, SQLITE_STATIC);
+		else if (sp->type == LATHE_PARAM_REAL)
+			sqlite3_bind_double(st, 3, pv.num[i]);
+		else
+			sqlite3_bind_int64(st, 3, (int64_t)pv.num[i]);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			db_fail(p, err);
+			goto rollback;
+		}
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (project_commit(p, err) != 0)
+		goto out;
+	rc = 0;
+	goto out;
+rollback:
+	sqlite3_finalize(st);
+	st = NULL;
+	project_rollback(p);
+	*run_id = 0;
+out:
+	sqlite3_finalize(st);
+	frame_free(fr);
+	recipe_free(rec);
+	params_free(&pv);
+	table_free(t);
+	dsver_clear(&v);
+	free(params);
+	free(env);
+	free(split);
+	sbuf_free(&b);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* records                                                             */
+
+void
+run_info_clear(struct run_info *ri)
+{
+	free(ri->experiment);
+	free(ri->dataset);
+	free(ri->dataset_hash);
+	free(ri->target);
+	free(ri->task);
+	free(ri->algo);
+	free(ri->plugin_version);
+	free(ri->plugin_hash);
+	free(ri->plugin_path);
+	free(ri->params);
+	free(ri->recipe);
+	free(ri->recipe_name);
+	free(ri->split);
+	free(ri->env);
+	free(ri->error);
+	free(ri->created);
+	free(ri->started);
+	free(ri->finished);
+	free(ri->classes);
+	free(ri->features);
+	free(ri->log);
+	memset(ri, 0, sizeof *ri);
+}
+
+static char *
+txt(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+	return s ? str_dup((const char *)s) : NULL;
+}
+
+int
+run_load(struct project *p, const char *ref, struct run_info *ri, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t id;
+	int rc = -1;
+
+	memset(ri, 0, sizeof *ri);
+	if (run_ref_parse(ref, &id, err) != 0)
+		return -1;
+	if (db_prepare(p, "SELECT r.id, e.name, r.parent_run, d.name || '@' || v.version, "
+	    "r.dataset_version_id, r.dataset_hash, r.target, r.task, r.algo, r.plugin_version, "
+	    "r.plugin_hash, r.plugin_path, r.params, r.recipe, r.recipe_name, r.recipe_version, "
+	    "r.split, r.seed, r.threads, r.env, r.status, r.error, r.created, r.started, "
+	    "r.finished, r.duration, r.classes, r.features, r.log FROM runs r "
+	    "LEFT JOIN experiments e ON e.id = r.experiment_id "
+	    "JOIN dataset_versions v ON v.id = r.dataset_version_id "
+	    "JOIN datasets d ON d.id = v.dataset_id WHERE r.id = ?1", &st, err) != 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	int s = sqlite3_step(st);
+	if (s == SQLITE_DONE) {
+		err_set(err, "no run %lld (see 'lathe runs')", (long long)id);
+		goto out;
+	}
+	if (s != SQLITE_ROW) {
+		db_fail(p, err);
+		goto out;
+	}
+	ri->id = sqlite3_column_int64(st, 0);
+	ri->experiment = txt(st, 1);
+	ri->parent_run = sqlite3_column_int64(st, 2);
+	ri->dataset = txt(st, 3);
+	ri->dataset_version_id = sqlite3_column_int64(st, 4);
+	ri->dataset_hash = txt(st, 5);
+	ri->target = txt(st, 6);
+	ri->task = txt(st, 7);
+	ri->algo = txt(st, 8);
+	ri->plugin_version = txt(st, 9);
+	ri->plugin_hash = txt(st, 10);
+	ri->plugin_path = txt(st, 11);
+	ri->params = txt(st, 12);
+	ri->recipe = txt(st, 13);
+	ri->recipe_name = txt(st, 14);
+	ri->recipe_version = sqlite3_column_int(st, 15);
+	ri->split = txt(st, 16);
+	ri->seed = (uint64_t)sqlite3_column_int64(st, 17);
+	ri->threads = sqlite3_column_int(st, 18);
+	ri->env = txt(st, 19);
+	if (run_status_parse((const char *)sqlite3_column_text(st, 20), &ri->status) != 0)
+		ri->status = RUN_FAILED;
+	ri->error = txt(st, 21);
+	ri->created = txt(st, 22);
+	ri->started = txt(st, 23);
+	ri->finished = txt(st, 24);
+	ri->duration = sqlite3_column_type(st, 25) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 25);
+	ri->classes = txt(st, 26);
+	ri->features = txt(st, 27);
+	ri->log = txt(st, 28);
+	if (ri->dataset == NULL || ri->task == NULL || ri->algo == NULL || ri->params == NULL ||
+	    ri->recipe == NULL || ri->split == NULL || ri->env == NULL) {
+		run_info_clear(ri);
+		err_set(err, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+run_artifact(struct project *p, int64_t id, const char *name, void **data, size_t *len,
+    char **err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+	*data = NULL;
+	*len = 0;
+	if (db_prepare(p, "SELECT data FROM run_artifacts WHERE run_id = ?1 AND name = ?2",
+	    &st, err) != 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	int s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		size_t n = (size_t)sqlite3_column_bytes(st, 0);
+		char *d = malloc(n + 1);
+		if (d == NULL) {
+			err_set(err, "out of memory");
+		} else {
+			if (n)
+				memcpy(d, sqlite3_column_blob(st, 0), n);
+			d[n] = '\0';	/* text artifacts can be used as strings */
+			*data = d;
+			*len = n;
+			rc = 0;
+		}
+	} else if (s == SQLITE_DONE) {
+		err_set(err, "run %lld has no %s", (long long)id, name);
+	} else {
+		db_fail(p, err);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* the child process                                                   */
+
+int
+run_spawn(const char *path, int64_t id, struct run_proc **out, char **err)
+{
+	char exe[PATH_MAX], idbuf[32];
+	int pfd[2];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+
+	*out = NULL;
+	if (n <= 0)
+		return err_set(err, "cannot find the lathe binary to run the training child");
+	exe[n] = '\0';
+	if (pipe2(pfd, O_CLOEXEC) != 0)
+		return err_set(err, "pipe: %s", strerror(errno));
+	struct run_proc *rp = calloc(1, sizeof *rp);
+	if (rp == NULL) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return err_set(err, "out of memory");
+	}
+	snprintf(idbuf, sizeof idbuf, "%lld", (long long)id);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		free(rp);
+		return err_set(err, "fork: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		/* child: progress goes to fd 3 */
+		if (dup2(pfd[1], 3) < 0)
+			_exit(127);
+		char *argv[] = { exe, "-p", (char *)path, "__run", idbuf, "--progress-fd", "3", NULL };
+		execv(exe, argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	rp->id = id;
+	rp->pid = pid;
+	rp->fd = pfd[0];
+	rp->started = time_mono();
+	rp->loss = NAN;
+	*out = rp;
+	return 0;
+}
+
+static void
+handle_line(struct run_proc *rp, char *line)
+{
+	if (line[0] == 'P' && line[1] == ' ') {
+		int step, total;
+		double loss;
+		if (sscanf(line + 2, "%d %d %lf", &step, &total, &loss) == 3) {
+			rp->step = step;
+			rp->total = total;
+			rp->loss = loss;
+		}
+	} else if (line[0] == 'L' && line[1] == ' ') {
+		free(rp->last_log);
+		rp->last_log = str_dup(line + 2);
+	}
+}
+
+int
+run_proc_poll(struct run_proc *rp, int timeout_ms)
+{
+	if (rp->exited)
+		return 1;
+	if (rp->fd >= 0) {
+		struct pollfd pf = { rp->fd, POLLIN, 0 };
+		int r = poll(&pf, 1, timeout_ms);
+		if (r > 0) {
+			ssize_t got = read(rp->fd, rp->buf + rp->len, sizeof rp->buf - 1 - rp->len);
+			if (got > 0) {
+				rp->len += (size_t)got;
+				rp->buf[rp->len] = '\0';
+				char *s = rp->buf, *nl;
+				while ((nl = strchr(s, '\n')) != NULL) {
+					*nl = '\0';
+					handle_line(rp, s);
+					s = nl + 1;
+				}
+				rp->len -= (size_t)(s - rp->buf);
+				memmove(rp->buf, s, rp->len);
+				if (rp->len == sizeof rp->buf - 1)
+					rp->len = 0;	/* an over-long line: drop it */
+			} else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
+				close(rp->fd);
+				rp->fd = -1;
+			}
+		}
+	} else if (timeout_ms > 0) {
+		struct timespec ts = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	if (rp->cancel_at > 0 && time_mono() - rp->cancel_at > RUN_CANCEL_GRACE)
+		kill(rp->pid, SIGKILL);		/* it did not stop when asked */
+	pid_t w = waitpid(rp->pid, &rp->wstatus, WNOHANG);
+	if (w == rp->pid) {
+		rp->exited = 1;
+		return 1;
+	}
+	return 0;
+}
+
+void
+run_proc_cancel(struct run_proc *rp)
+{
+	if (rp->exited)
+		return;
+	if (rp->cancel_at == 0)
+		rp->cancel_at = time_mono();
+	kill(rp->pid, SIGTERM);
+}
+
+int
+run_proc_finish(struct project *p, struct run_proc *rp, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	char reason[256], ts[32];
+	const char *status = "failed";
+	int rc = 0;
+
+	if (!rp->exited)
+		return 0;
+	int sig = WIFSIGNALED(rp->wstatus) ? WTERMSIG(rp->wstatus) : 0;
+	int code = WIFEXITED(rp->wstatus) ? WEXITSTATUS(rp->wstatus) : -1;
+	if (rp->cancel_at > 0 && sig == SIGKILL) {
+		status = "cancelled";
+		snprintf(reason, sizeof reason, "cancelled; the training process did not stop "
+		    "within %.0f s and was killed", RUN_CANCEL_GRACE);
+	} else if (rp->cancel_at > 0 && sig) {
+		status = "cancelled";
+		snprintf(reason, sizeof reason, "cancelled (training process ended by %s)",
+		    strsignal(sig));
+	} else if (sig) {
+		snprintf(reason, sizeof reason, "training process crashed: %s (signal %d)",
+		    strsignal(sig), sig);
+	} else if (code == 127) {
+		snprintf(reason, sizeof reason, "could not start the training process");
+	} else {
+		snprintf(reason, sizeof reason, "training process exited with status %d without "
+		    "recording a result", code);
+	}
+	/* only a run the child did not settle is changed */
+	if (db_prepare(p, "UPDATE runs SET status = ?2, error = ?3, finished = ?4 "
+	    "WHERE id = ?1 AND status IN ('queued', 'running')", &st, err) != 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, rp->id);
+	sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, time_now_iso(ts), -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = db_fail(p, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+void
+run_proc_free(struct run_proc *rp)
+{
+	if (rp == NULL)
+		return;
+	if (rp->fd >= 0)
+		close(rp->fd);
+	if (!rp->exited && rp->pid > 0) {
+		kill(rp->pid, SIGKILL);
+		waitpid(rp->pid, NULL, 0);
+	}
+	free(rp->last_log);
+	free(rp);
+}

@@ -1,0 +1,894 @@
+/*
+ * run_exec.c — what the training child does with a queued run: load the
+ * dataset version, split it with the recorded seed, fit the recipe on the
+ * training rows, train the plugin, evaluate, and write every result in one
+ * transaction.  Any failure is recorded as the run's status and error;
+ * SIGTERM/SIGINT/SIGHUP (or the parent dying) cancel it.
+ *
+ * Progress goes to the parent as text lines on a pipe:
+ *     P <step> <total> <loss>      at most 20 a second, and the last one
+ *     L <level> <message>          plugin log lines
+ */
+#include "run.h"
+#include "dataset.h"
+#include "frame.h"
+#include "jsonw.h"
+#include "linalg.h"
+#include "metrics.h"
+#include "params.h"
+#include "recipe.h"
+#include "rng.h"
+#include "split.h"
+#include "util.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#define SILHOUETTE_SAMPLE 5000
+
+static volatile sig_atomic_t cancel_flag;
+
+static void
+on_cancel_signal(int sig)
+{
+	(void)sig;
+	cancel_flag = 1;
+}
+
+struct curve_pt {
+	const char	*name;		/* interned in names */
+	int		 step;
+	double		 value;
+};
+
+struct exec {
+	int		 fd;
+	double		 last_write;
+	struct curve_pt	*pts;
+	size_t		 npts, cap;
+	char		*names[32];	/* distinct curve names */
+	size_t		 nnames;
+	struct sbuf	 log;
+	struct rng	 rng;
+	int		 oom;
+};
+
+static void
+pipe_line(struct exec *ex, const char *s)
+{
+	if (ex->fd < 0)
+		return;
+	size_t n = strlen(s);
+	while (n > 0) {
+		ssize_t w = write(ex->fd, s, n);
+		if (w <= 0)
+			return;	/* the parent went away: keep training, just quietly */
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+static const char *
+intern_name(struct exec *ex, const char *name)
+{
+	for (size_t i = 0; i < ex->nnames; i++)
+		if (strcmp(ex->names[i], name) == 0)
+			return ex->names[i];
+	if (ex->nnames == ARRAY_LEN(ex->names))
+		return NULL;
+	char *s = str_dup(name);
+	if (s == NULL)
+		return NULL;
+	ex->names[ex->nnames++] = s;
+	return s;
+}
+
+static void
+add_point(struct exec *ex, const char *name, int step, double value)
+{
+	const char *nm = intern_name(ex, name);
+	if (nm == NULL || !isfinite(value))
+		return;
+	if (ex->npts == ex->cap) {
+		size_t cap = ex->cap ? ex->cap * 2 : 256;
+		struct curve_pt *p = realloc(ex->pts, cap * sizeof *p);
+		if (p == NULL) {
+			ex->oom = 1;
+			return;
+		}
+		ex->pts = p;
+		ex->cap = cap;
+	}
+	ex->pts[ex->npts++] = (struct curve_pt){ nm, step, value };
+}
+
+static void
+host_progress(void *ctx, int step, int total, double loss)
+{
+	struct exec *ex = ctx;
+	add_point(ex, "loss", step, loss);
+	double now = time_mono();
+	if (now - ex->last_write < 0.05 && step != total)
+		return;
+	ex->last_write = now;
+	char line[96], lb[32];
+	snprintf(line, sizeof line, "P %d %d %s\n", step, total, fmt_double(lb, loss));
+	pipe_line(ex, line);
+}
+
+static void
+host_curve(void *ctx, const char *name, int step, double value)
+{
+	add_point(ctx, name, step, value);
+}
+
+static int
+host_cancelled(void *ctx)
+{
+	(void)ctx;
+	return cancel_flag != 0;
+}
+
+static void
+host_log(void *ctx, int level, const char *msg)
+{
+	struct exec *ex = ctx;
+	char ts[32], line[1100];
+	sbuf_printf(&ex->log, "%s %s %s\n", time_now_iso(ts), level ? "warning" : "info", msg);
+	snprintf(line, sizeof line, "L %d %.1000s\n", level, msg);
+	for (char *q = line + 2; *q && q[1]; q++)
+		if (*q == '\n')
+			*q = ' ';
+	pipe_line(ex, line);
+}
+
+static uint64_t
+host_random(void *ctx)
+{
+	return rng_u64(&((struct exec *)ctx)->rng);
+}
+
+/* ------------------------------------------------------------------ */
+
+static int
+cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static int
+cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * Class labels of a target column, sorted (numbers numerically, strings
+ * by bytes, as scikit-learn's LabelEncoder), and each row's class index.
+ * *classes_json receives the labels as a JSON array.
+ */
+static int
+encode_classes(const struct column *c, size_t n, int **labels, int *k, char **classes_json,
+    char **err)
+{
+	int *lab = malloc((n ? n : 1) * sizeof *lab);
+	struct sbuf b;
+	struct jw w;
+
+	if (lab == NULL)
+		return err_set(err, "out of memory");
+	sbuf_init(&b);
+	jw_init(&w, &b, 0);
+	jw_arr(&w);
+	if (c->kind == COL_NUMERIC) {
+		const double *v = c->chunks[0].data;
+		double *u = malloc((n ? n : 1) * sizeof *u);
+		if (u == NULL) {
+			free(lab);
+			return err_set(err, "out of memory");
+		}
+		memcpy(u, v, n * sizeof *u);
+		qsort(u, n, sizeof *u, cmp_dbl);
+		size_t m = 0;
+		for (size_t i = 0; i < n; i++)
+			if (m == 0 || u[i] != u[m - 1])
+				u[m++] = u[i];
+		for (size_t i = 0; i < n; i++) {
+			double *hit = bsearch(&v[i], u, m, sizeof *u, cmp_dbl);
+			lab[i] = (int)(hit - u);
+		}
+		for (size_t i = 0; i < m; i++)
+			jw_num(&w, u[i]);
+		*k = (int)m;
+		free(u);
+	} else {
+		const uint32_t *codes = c->chunks[0].data;
+		uint32_t nd = c->dict.n;
+		const char **s = malloc((nd ? nd : 1) * sizeof *s);
+		int *map = malloc((nd ? nd : 1) * sizeof *map);
+		unsigned char *seen = calloc(nd ? nd : 1, 1);
+		if (s == NULL || map == NULL || seen == NULL) {
+			free(s);
+			free(map);
+			free(seen);
+			free(lab);
+			return err_set(err, "out of memory");
+		}
+		for (size_t i = 0; i < n; i++)
+			seen[codes[i]] = 1;
+		uint32_t m = 0;
+		for (uint32_t q = 0; q < nd; q++)
+			if (seen[q])
+				s[m++] = strdict_get(&c->dict, q);
+		qsort(s, m, sizeof *s, cmp_cstr);
+		for (uint32_t q = 0; q < nd; q++) {
+			const char *str = strdict_get(&c->dict, q);
+			const char **hit = bsearch(&str, s, m, sizeof *s, cmp_cstr);
+			map[q] = hit ? (int)(hit - s) : -1;
+		}
+		for (size_t i = 0; i < n; i++)
+			lab[i] = map[codes[i]];
+		for (uint32_t i = 0; i < m; i++)
+			jw_str(&w, s[i]);
+		*k = (int)m;
+		free(s);
+		free(map);
+		free(seen);
+	}
+	jw_arr_end(&w);
+	*labels = lab;
+	*classes_json = sbuf_detach(&b);
+	if (*classes_json == NULL) {
+		free(lab);
+		*labels = NULL;
+		return err_set(err, "out of memory");
+	}
+	return 0;
+}
+
+/* Missing values left after the recipe would reach the model: refuse. */
+static int
+check_complete(const struct frame *f, const char *which, char **err)
+{
+	for (size_t j = 0; j < f->ncols; j++) {
+		if (f->cols[j].kind != FK_NUM)
+			return err_set(err, "column '%s' is %s after the recipe: the model needs "
+			    "numbers (add 'onehot %s', 'ordinal %s' or 'drop %s')", f->cols[j].name,
+			    fkind_name(f->cols[j].kind), f->cols[j].name, f->cols[j].name,
+			    f->cols[j].name);
+		size_t bad = 0, first = 0;
+		for (size_t i = 0; i < f->n; i++)
+			if (!isfinite(f->cols[j].num[i]) && bad++ == 0)
+				first = i;
+		if (bad)
+			return err_set(err, "column '%s' has %zu missing or infinite value%s in the %s "
+			    "rows after the recipe (first in row %zu); add an 'impute' step",
+			    f->cols[j].name, bad, bad == 1 ? "" : "s", which, first + 1);
+	}
+	return 0;
+}
+
+struct evaluation {
+	const char	*split;
+	size_t		 n;
+	const double	*X;
+	size_t		 d;
+	const double	*y;	/* regression */
+	const int	*labels;/* classification */
+};
+
+/* Metrics of one split into a JSON-free list (name, value) appended to
+ * names/values. */
+struct metric_list {
+	const char	*name[32];
+	const char	*split[32];
+	double		 value[32];
+	size_t		 n;
+};
+
+static void
+metric_add(struct metric_list *ml, const char *name, const char *split, double v)
+{
+	if (ml->n < 32 && isfinite(v)) {
+		ml->name[ml->n] = name;
+		ml->split[ml->n] = split;
+		ml->value[ml->n] = v;
+		ml->n++;
+	}
+}
+
+/* Centres from a model summary's "centers", if it has them. */
+static double *
+summary_centres(const char *summary, int k, size_t d)
+{
+	json_error_t je;
+	json_t *o = summary ? json_loads(summary, 0, &je) : NULL;
+	json_t *c = json_object_get(o, "centers");
+	double *m = NULL;
+	if (json_is_array(c) && json_array_size(c) == (size_t)k &&
+	    (m = malloc((size_t)k * d * sizeof *m)) != NULL) {
+		for (int i = 0; i < k; i++) {
+			json_t *row = json_array_get(c, (size_t)i);
+			if (json_array_size(row) != d) {
+				free(m);
+				m = NULL;
+				break;
+			}
+			for (size_t j = 0; j < d; j++)
+				m[(size_t)i * d + j] = json_number_value(json_array_get(row, j));
+		}
+	}
+	json_decref(o);
+	return m;
+}
+
+static int
+evaluate(const struct lathe_plugin *d, const struct lathe_model *m, unsigned task,
+    const struct evaluation *ev, int k, const char *summary, struct metric_list *ml,
+    char **confusion_json, uint64_t seed, char **err)
+{
+	size_t w = d->output_width(m), n = ev->n;
+	size_t cells = n * w;
+	double *out = malloc((cells ? cells : 1) * sizeof *out);
+	char *perr = NULL;
+	int rc = -1;
+
+	if (out == NULL)
+		return err_set(err, "out of memory");
+	if (n == 0) {
+		free(out);
+		return 0;
+	}
+	if (d->predict(m, n, ev->d, ev->X, out, &perr) != 0) {
+		err_set(err, "%s predict failed: %s", d->name, perr ? perr : "no reason given");
+		free(perr);
+		goto out;
+	}
+	if (task == LATHE_TASK_CLASSIFICATION) {
+		if (w != (size_t)k) {
+			err_set(err, "%s returned %zu probabilities per row for %d classes", d->name, w, k);
+			goto out;
+		}
+		int *pred = malloc(n * sizeof *pred);
+		if (pred == NULL) {
+			err_set(err, "out of memory");
+			goto out;
+		}
+		for (size_t i = 0; i < n; i++) {
+			int best = 0;
+			for (int c = 1; c < k; c++)
+				if (out[i * w + (size_t)c] > out[i * w + (size_t)best])
+					best = c;
+			pred[i] = best;
+		}
+		struct metrics_input in = { .n = n, .k = k, .y_true_class = ev->labels,
+		    .y_pred_class = pred, .proba = out };
+		for (size_t q = 0; q < metrics_table_len; q++) {
+			const struct metrics_info *mi = &metrics_table[q];
+			double v;
+			if (mi->task != METRICS_TASK_CLASSIFICATION)
+				continue;
+			if (mi->compute(&in, &v, NULL) == 0)
+				metric_add(ml, mi->name, ev->split, v);
+		}
+		if (confusion_json) {
+			struct metrics_class_report *rep = NULL;
+			if (metrics_class_report_new(ev->labels, pred, n, k, &rep, NULL) == 0) {
+				struct sbuf b;
+				struct jw jw;
+				sbuf_init(&b);
+				jw_init(&jw, &b, 0);
+				jw_obj(&jw);
+				jw_key(&jw, "matrix");
+				jw_arr(&jw);
+				for (int r = 0; r < k; r++) {
+					jw_arr(&jw);
+					for (int c = 0; c < k; c++)
+						jw_int(&jw, (int64_t)rep->confusion[r * k + c]);
+					jw_arr_end(&jw);
+				}
+				jw_arr_end(&jw);
+				const char *keys[] = { "precision", "recall", "f1" };
+				const double *vals[] = { rep->precision, rep->recall, rep->f1 };
+				for (int q = 0; q < 3; q++) {
+					jw_key(&jw, keys[q]);
+					jw_arr(&jw);
+					for (int c = 0; c < k; c++)
+						jw_num(&jw, vals[q][c]);
+					jw_arr_end(&jw);
+				}
+				jw_key(&jw, "support");
+				jw_arr(&jw);
+				for (int c = 0; c < k; c++)
+					jw_int(&jw, (int64_t)rep->support[c]);
+				jw_arr_end(&jw);
+				jw_obj_end(&jw);
+				*confusion_json = sbuf_detach(&b);
+				metrics_class_report_free(rep);
+			}
+		}
+		free(pred);
+	} else if (task == LATHE_TASK_REGRESSION) {
+		struct metrics_input in = { .n = n, .y_true = ev->y, .y_pred = out };
+		for (size_t q = 0; q < metrics_table_len; q++) {
+			const struct metrics_info *mi = &metrics_table[q];
+			double v;
+			if (mi->task == METRICS_TASK_REGRESSION && mi->compute(&in, &v, NULL) == 0)
+				metric_add(ml, mi->name, ev->split, v);
+		}
+	} else if (task == LATHE_TASK_CLUSTERING) {
+		int *lab = malloc(n * sizeof *lab), kk = 0;
+		if (lab == NULL) {
+			err_set(err, "out of memory");
+			goto out;
+		}
+		for (size_t i = 0; i < n; i++) {
+			lab[i] = (int)out[i];
+			if (lab[i] + 1 > kk)
+				kk = lab[i] + 1;
+		}
+		double *cent = summary_centres(summary, kk, ev->d);
+		if (cent == NULL && (cent = calloc((size_t)kk * ev->d, sizeof *cent)) != NULL) {
+			/* no centres published: the means of each cluster's rows */
+			size_t *cnt = calloc((size_t)kk, sizeof *cnt);
+			for (size_t i = 0; cnt && i < n; i++) {
+				cnt[lab[i]]++;
+				for (size_t j = 0; j < ev->d; j++)
+					cent[(size_t)lab[i] * ev->d + j] += ev->X[i * ev->d + j];
+			}
+			for (int c = 0; cnt && c < kk; c++)
+				for (size_t j = 0; j < ev->d; j++)
+					cent[(size_t)c * ev->d + j] /= cnt[c] ? (double)cnt[c] : 1;
+			free(cnt);
+		}
+		double v;
+		if (cent && metrics_inertia(ev->X, n, ev->d, lab, cent, kk, &v, NULL) == 0)
+			metric_add(ml, "inertia", ev->split, v);
+		free(cent);
+		/* silhouette is O(n^2): a seeded sample of at most 5000 rows */
+		size_t ns = n < SILHOUETTE_SAMPLE ? n : SILHOUETTE_SAMPLE;
+		size_t *sample = malloc(n * sizeof *sample);
+		if (sample) {
+			struct rng r;
+			rng_init(&r, seed ^ 0x5111u);
+			for (size_t i = 0; i < n; i++)
+				sample[i] = i;
+			if (ns < n)
+				rng_shuffle(&r, sample, n);
+			if (metrics_silhouette(ev->X, n, ev->d, lab, kk, sample, ns, &v, NULL) == 0)
+				metric_add(ml, "silhouette", ev->split, v);
+			free(sample);
+		}
+		free(lab);
+	}
+	rc = 0;
+out:
+	free(out);
+	return rc;
+}
+
+static int
+record_failure(struct project *p, int64_t id, const char *status, const char *msg,
+    const char *log)
+{
+	sqlite3_stmt *st = NULL;
+	char ts[32];
+	if (sqlite3_prepare_v2(p->db, "UPDATE runs SET status = ?2, error = ?3, finished = ?4, "
+	    "log = ?5, duration = (julianday(?4) - julianday(started)) * 86400 WHERE id = ?1",
+	    -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, msg, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, time_now_iso(ts), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, log ? log : "", -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+store_results(struct project *p, int64_t id, const struct exec *ex, const struct metric_list *ml,
+    const void *model, size_t model_len, uint32_t model_format, const char *recipe_json,
+    const char *summary, const char *confusion, const char *classes, const char *features,
+    double duration, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	char ts[32];
+
+	if (project_begin(p, err) != 0)
+		return -1;
+	if (db_prepare(p, "INSERT INTO run_metrics(run_id, name, split, value) "
+	    "VALUES (?1, ?2, ?3, ?4)", &st, err) != 0)
+		goto fail;
+	for (size_t i = 0; i < ml->n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, ml->name[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, ml->split[i], -1, SQLITE_STATIC);
+		sqlite3_bind_double(st, 4, ml->value[i]);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto dbfail;
+	}
+	sqlite3_finalize(st);
+	if (db_prepare(p, "INSERT OR REPLACE INTO run_curves(run_id, name, step, value) "
+	    "VALUES (?1, ?2, ?3, ?4)", &st, err) != 0)
+		goto fail;
+	for (size_t i = 0; i < ex->npts; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, ex->pts[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, ex->pts[i].step);
+		sqlite3_bind_double(st, 4, ex->pts[i].value);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto dbfail;
+	}
+	sqlite3_finalize(st);
+	if (db_prepare(p, "INSERT INTO run_artifacts(run_id, name, format, data) "
+	    "VALUES (?1, ?2, ?3, ?4)", &st, err) != 0)
+		goto fail;
+	const char *names[] = { "model", "recipe", "summary", "confusion" };
+	const void *datas[] = { model, recipe_json, summary, confusion };
+	size_t lens[] = { model_len, recipe_json ? strlen(recipe_json) : 0,
+		summary ? strlen(summary) : 0, confusion ? strlen(confusion) : 0 };
+	for (size_t i = 0; i < 4; i++) {
+		if (datas[i] == NULL)
+			continue;
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, names[i], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, i == 0 ? model_format : i == 1 ? RECIPE_FORMAT : 1);
+		sqlite3_bind_blob64(st, 4, datas[i], lens[i], SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto dbfail;
+	}
+	sqlite3_finalize(st);
+	if (db_prepare(p, "UPDATE runs SET status = 'finished', error = NULL, finished = ?2, "
+	    "duration = ?3, classes = ?4, features = ?5, log = ?6 WHERE id = ?1", &st, err) != 0)
+		goto fail;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, time_now_iso(ts), -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 3, duration);
+	if (classes)
+		sqlite3_bind_text(st, 4, classes, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, features, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, ex->log.s ? ex->log.s : "", -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto dbfail;
+	sqlite3_finalize(st);
+	return project_commit(p, err);
+dbfail:
+	db_fail(p, err);
+fail:
+	sqlite3_finalize(st);
+	project_rollback(p);
+	return -1;
+}
+
+int
+run_execute(const char *path, int64_t id, int fd)
+{
+	struct project *p = NULL;
+	struct run_info ri = { 0 };
+	struct dsver v = { 0 };
+	struct table *t = NULL;
+	struct frame *ftr = NULL, *fte = NULL;
+	struct recipe *rec = NULL;
+	struct plugin_set *ps = NULL;
+	struct param_values pv = { 0 };
+	struct lathe_model *model = NULL;
+	const struct lathe_plugin *used = NULL;
+	struct exec ex;
+	struct metric_list ml;
+	size_t *tr = NULL, *te = NULL, ntr = 0, nte = 0;
+	int *labels = NULL, *ltr = NULL, *lte = NULL, k = 0;
+	double *y = NULL, *ytr = NULL, *yte = NULL, *Xtr = NULL, *Xte = NULL;
+	char *err = NULL, *classes = NULL, *recipe_json = NULL, *summary = NULL;
+	char *confusion = NULL, *features = NULL, *perr = NULL, ts[32];
+	void *payload = NULL;
+	size_t payload_len = 0;
+	const char *status = "failed";
+	int rc = -1;
+	double t0 = time_mono();
+
+	memset(&ex, 0, sizeof ex);
+	memset(&ml, 0, sizeof ml);
+	ex.fd = fd;
+	sbuf_init(&ex.log);
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_cancel_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);	/* parent gone: cancel */
+	signal(SIGPIPE, SIG_IGN);
+
+	if (project_open(path, &p, &err) != 0) {
+		fprintf(stderr, "lathe: %s\n", err ? err : "cannot open project");
+		free(err);
+		return -1;
+	}
+	char ref[32];
+	snprintf(ref, sizeof ref, "%lld", (long long)id);
+	if (run_load(p, ref, &ri, &err) != 0)
+		goto fail_noupdate;
+	{
+		sqlite3_stmt *st = NULL;
+		char host[256] = "";
+		gethostname(host, sizeof host - 1);
+		if (db_prepare(p, "UPDATE runs SET status = 'running', started = ?2, pid = ?3, "
+		    "host = ?4 WHERE id = ?1 AND status = 'queued'", &st, &err) != 0)
+			goto fail_noupdate;
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, time_now_iso(ts), -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, getpid());
+		sqlite3_bind_text(st, 4, host, -1, SQLITE_STATIC);
+		int s = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (s != SQLITE_DONE) {
+			db_fail(p, &err);
+			goto fail_noupdate;
+		}
+		if (sqlite3_changes(p->db) != 1) {
+			err_set(&err, "run %lld is %s, not queued", (long long)id,
+			    run_status_name(ri.status));
+			goto fail_noupdate;
+		}
+	}
+
+	/* the data */
+	if (dataset_resolve(p, ri.dataset, &v, &err) != 0)
+		goto fail;
+	if (v.id != ri.dataset_version_id || strcmp(v.hash, ri.dataset_hash) != 0) {
+		err_set(&err, "dataset %s does not match the recorded version", ri.dataset);
+		goto fail;
+	}
+	if (dataset_load(p, &v, SIZE_MAX, &t, &err) != 0)
+		goto fail;
+	unsigned task;
+	if (task_parse(ri.task, &task) != 0) {
+		err_set(&err, "unknown task '%s' in the run record", ri.task);
+		goto fail;
+	}
+	size_t n = t->nrows;
+	int tcol = -1;
+	if (ri.target)
+		for (size_t j = 0; j < t->ncols; j++)
+			if (strcmp(t->cols[j].name, ri.target) == 0)
+				tcol = (int)j;
+	if (ri.target && tcol < 0) {
+		err_set(&err, "target '%s' is not in %s", ri.target, ri.dataset);
+		goto fail;
+	}
+	if (task == LATHE_TASK_CLASSIFICATION) {
+		if (encode_classes(&t->cols[tcol], n, &labels, &k, &classes, &err) != 0)
+			goto fail;
+	} else if (task == LATHE_TASK_REGRESSION) {
+		if ((y = malloc(n * sizeof *y)) == NULL) {
+			err_set(&err, "out of memory");
+			goto fail;
+		}
+		column_gather_num(&t->cols[tcol], y);
+	}
+
+	/* the split */
+	json_error_t je;
+	json_t *sj = json_loads(ri.split, 0, &je);
+	double test_size = json_number_value(json_object_get(sj, "test_size"));
+	json_decref(sj);
+	if (split_holdout(n, labels, k, test_size, ri.seed, &tr, &ntr, &te, &nte, &err) != 0)
+		goto fail;
+	if (labels) {
+		ltr = malloc((ntr ? ntr : 1) * sizeof *ltr);
+		lte = malloc((nte ? nte : 1) * sizeof *lte);
+		if (ltr == NULL || lte == NULL) {
+			err_set(&err, "out of memory");
+			goto fail;
+		}
+		for (size_t i = 0; i < ntr; i++)
+			ltr[i] = labels[tr[i]];
+		for (size_t i = 0; i < nte; i++)
+			lte[i] = labels[te[i]];
+	}
+	if (y) {
+		ytr = malloc((ntr ? ntr : 1) * sizeof *ytr);
+		yte = malloc((nte ? nte : 1) * sizeof *yte);
+		if (ytr == NULL || yte == NULL) {
+			err_set(&err, "out of memory");
+			goto fail;
+		}
+		for (size_t i = 0; i < ntr; i++)
+			ytr[i] = y[tr[i]];
+		for (size_t i = 0; i < nte; i++)
+			yte[i] = y[te[i]];
+	}
+
+	/* the features: recipe fitted on the training rows only */
+	ftr = frame_from_table(t, tr, ntr, ri.target);
+	fte = frame_from_table(t, te, nte, ri.target);
+	if (ftr == NULL || fte == NULL) {
+		err_set(&err, "out of memory");
+		goto fail;
+	}
+	/* the frames hold copies of the values; the table's dictionaries stay
+	 * (the frames borrow them), its value chunks can go */
+	for (size_t j = 0; j < t->ncols; j++) {
+		for (size_t q = 0; q < t->cols[j].nchunks; q++)
+			free(t->cols[j].chunks[q].data);
+		t->cols[j].nchunks = 0;
+	}
+	if (recipe_parse(ri.recipe, "recipe", &rec, &err) != 0 || recipe_fit(rec, ftr, &err) != 0 ||
+	    recipe_apply(rec, fte, &err) != 0)
+		goto fail;
+	if (check_complete(ftr, "training", &err) != 0 || check_complete(fte, "test", &err) != 0)
+		goto fail;
+	size_t dcols = ftr->ncols;
+	if (frame_to_matrix(ftr, &Xtr, &err) != 0 || frame_to_matrix(fte, &Xte, &err) != 0)
+		goto fail;
+	recipe_json = recipe_save(rec);
+	{
+		struct sbuf b;
+		struct jw w;
+		sbuf_init(&b);
+		jw_init(&w, &b, 0);
+		jw_arr(&w);
+		for (size_t j = 0; j < dcols; j++)
+			jw_str(&w, ftr->cols[j].name);
+		jw_arr_end(&w);
+		features = sbuf_detach(&b);
+	}
+	if (recipe_json == NULL || features == NULL) {
+		err_set(&err, "out of memory");
+		goto fail;
+	}
+
+	/* the algorithm */
+	if (plugin_set_load(&ps, &err) != 0)
+		goto fail;
+	struct plugin *pl = (struct plugin *)plugin_find(ps, ri.algo);
+	if (pl == NULL) {
+		err_set(&err, "algorithm '%s' is no longer installed (see 'lathe plugins')", ri.algo);
+		goto fail;
+	}
+	if (plugin_hash(pl, &err) != 0)
+		goto fail;
+	if (strcmp(pl->sha256, ri.plugin_hash) != 0) {
+		err_set(&err, "plugin '%s' changed since the run was recorded (%s was %.12s, now "
+		    "%.12s)", ri.algo, pl->path, ri.plugin_hash, pl->sha256);
+		goto fail;
+	}
+	const struct lathe_plugin *d = pl->desc;
+	used = d;
+	if (params_init(&pv, d) != 0) {
+		err_set(&err, "out of memory");
+		goto fail;
+	}
+	if (params_from_json(&pv, ri.params, &err) != 0)
+		goto fail;
+	if (ri.threads > 0)
+		linalg_set_threads(ri.threads);
+	rng_init(&ex.rng, ri.seed);
+	rng_jump(&ex.rng);	/* a stream of its own, apart from the split's */
+	struct lathe_host host = {
+		LATHE_PLUGIN_ABI_MAJOR, LATHE_PLUGIN_ABI_MINOR, &ex,
+		host_progress, host_curve, host_cancelled, host_log, host_random,
+	};
+	const char **strbuf = calloc(pv.n ? pv.n : 1, sizeof *strbuf);
+	const char **fnames = calloc(dcols ? dcols : 1, sizeof *fnames);
+	if (strbuf == NULL || fnames == NULL) {
+		free(strbuf);
+		free(fnames);
+		err_set(&err, "out of memory");
+		goto fail;
+	}
+	for (size_t j = 0; j < dcols; j++)
+		fnames[j] = ftr->cols[j].name;
+	struct lathe_params lp;
+	params_view(&pv, &lp, strbuf);
+	struct lathe_data data = {
+		.n = ntr, .d = dcols, .X = Xtr, .y = ytr, .labels = ltr, .n_classes = k,
+		.feature_names = fnames, .n_val = nte, .X_val = Xte, .y_val = yte, .labels_val = lte,
+	};
+	int prc = d->create(&lp, task, &host, &model, &perr);
+	if (prc == 0 && !cancel_flag)
+		prc = d->fit(model, &data, &host, &perr);
+	free(strbuf);
+	free(fnames);
+	if (cancel_flag || prc == LATHE_ECANCELLED) {
+		status = "cancelled";
+		err_set(&err, "cancelled by the user");
+		goto fail;
+	}
+	if (prc != 0) {
+		err_set(&err, "%s failed: %s", d->name, perr ? perr : "no reason given");
+		goto fail;
+	}
+	double fit_secs = time_mono() - t0;
+	{
+		char line[64];
+		snprintf(line, sizeof line, "P %d %d nan\n", 1, 1);
+		pipe_line(&ex, line);
+	}
+
+	/* evaluation and the artifacts */
+	if (d->summary && d->summary(model, &summary, &perr) != 0) {
+		free(perr);
+		perr = NULL;
+		summary = NULL;
+	}
+	struct evaluation evtr = { "train", ntr, Xtr, dcols, ytr, ltr };
+	struct evaluation evte = { "test", nte, Xte, dcols, yte, lte };
+	if (evaluate(d, model, task, &evtr, k, summary, &ml, nte ? NULL : &confusion, ri.seed,
+	    &err) != 0 ||
+	    evaluate(d, model, task, &evte, k, summary, &ml, nte ? &confusion : NULL, ri.seed,
+	    &err) != 0)
+		goto fail;
+	if (d->save(model, &payload, &payload_len, &perr) != 0) {
+		err_set(&err, "%s could not save its model: %s", d->name, perr ? perr : "?");
+		goto fail;
+	}
+	if (ex.oom) {
+		err_set(&err, "out of memory recording curves");
+		goto fail;
+	}
+	(void)fit_secs;
+	if (store_results(p, id, &ex, &ml, payload, payload_len, d->model_format, recipe_json,
+	    summary, confusion, classes, features, time_mono() - t0, &err) != 0)
+		goto fail;
+	rc = 0;
+	goto out;
+fail:
+	record_failure(p, id, status, err ? err : "failed", ex.log.s);
+fail_noupdate:
+	if (err) {
+		char line[1100];
+		snprintf(line, sizeof line, "L 1 %.1000s\n", err);
+		pipe_line(&ex, line);
+	}
+out:
+	if (model && used)
+		used->destroy(model);
+	free(err);
+	free(perr);
+	free(payload);
+	free(summary);
+	free(confusion);
+	free(classes);
+	free(features);
+	free(recipe_json);
+	free(Xtr);
+	free(Xte);
+	free(y);
+	free(ytr);
+	free(yte);
+	free(labels);
+	free(ltr);
+	free(lte);
+	free(tr);
+	free(te);
+	params_free(&pv);
+	recipe_free(rec);
+	frame_free(ftr);
+	frame_free(fte);
+	table_free(t);
+	dsver_clear(&v);
+	run_info_clear(&ri);
+	for (size_t i = 0; i < ex.nnames; i++)
+		free(ex.names[i]);
+	free(ex.pts);
+	sbuf_free(&ex.log);
+	plugin_set_free(ps);
+	project_close(p);
+	return rc;
+}

@@ -1,0 +1,27 @@
+/*
+ * split.h — seeded train/test splits.
+ *
+ * Holdout: n_test = ceil(test_size * n) rows (as scikit-learn's
+ * train_test_split) chosen by a Fisher–Yates shuffle from the recorded
+ * seed; stratified when class labels are given: each class contributes
+ * its share of the test rows (largest-remainder rounding, so the total is
+ * exact), and a class keeps at least one row in training.  K-fold:
+ * shuffled (stratified for classes) folds of near-equal size.  Index
+ * arrays come back sorted, so gathers walk memory forward.
+ */
+#ifndef LATHE_SPLIT_H
+#define LATHE_SPLIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* labels: class index per row (0..k-1) or NULL.  test_size in [0, 1);
+ * 0 puts every row in training.  Caller frees *train and *test. */
+int	split_holdout(size_t n, const int *labels, int k, double test_size, uint64_t seed,
+	    size_t **train, size_t *ntrain, size_t **test, size_t *ntest, char **err);
+
+/* fold[i] in 0..folds-1 for each row.  Caller frees *fold. */
+int	split_kfold(size_t n, const int *labels, int k, int folds, uint64_t seed, int **fold,
+	    char **err);
+
+#endif
