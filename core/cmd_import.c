@@ -37,15 +37,6 @@ parse_delimiter(const char *s, int *d)
 	return -1;
 }
 
-static void
-delim_name(int d, char buf[8])
-{
-	if (d == '\t')
-		strcpy(buf, "\\t");
-	else
-		snprintf(buf, 8, "%c", d);
-}
-
 static char *
 options_json(const struct import_info *info, const struct import_opts *o)
 {
@@ -56,7 +47,8 @@ options_json(const struct import_info *info, const struct import_opts *o)
 	sbuf_init(&b);
 	jw_init(&w, &b, 0);
 	jw_obj(&w);
-	delim_name(info->delimiter, d);
+	d[0] = (char)info->delimiter;
+	d[1] = '\0';
 	jw_key(&w, "delimiter");
 	jw_str(&w, d);
 	jw_key(&w, "header");
@@ -189,13 +181,16 @@ cmd_import_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		case OPT_NA:
 			o.na[o.nna++] = optarg;
 			break;
-		case OPT_THREADS:
-			o.threads = atoi(optarg);
-			if (o.threads < 1 || o.threads > 64) {
+		case OPT_THREADS: {
+			char *end;
+			long nt = strtol(optarg, &end, 10);
+			o.threads = *optarg && *end == '\0' && nt >= 1 && nt <= 64 ? (int)nt : -1;
+			if (o.threads < 1) {
 				rc = cmd_usage(ctx, "bad thread count '%s' (expected 1..64)", optarg);
 				goto out;
 			}
 			break;
+		}
 		case 'q':
 			quiet = 1;
 			break;
@@ -269,7 +264,8 @@ cmd_import_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		jw_key(&w, "rows"); jw_int(&w, (int64_t)t->nrows);
 		jw_key(&w, "columns"); jw_int(&w, (int64_t)t->ncols);
 		jw_key(&w, "hash"); jw_str(&w, hash);
-		delim_name(info.delimiter, d);
+		d[0] = (char)info.delimiter;
+		d[1] = '\0';
 		jw_key(&w, "delimiter"); jw_str(&w, d);
 		jw_key(&w, "header"); jw_bool(&w, info.header);
 		jw_key(&w, "seconds"); jw_num(&w, secs);
@@ -307,7 +303,8 @@ out:
 
 const struct cmd_entry cmd_import_entry = {
 	.name = "import",
-	.args = "FILE.csv [--name NAME] [--delimiter C] [--no-header] [--na TOKEN]... [--json]",
+	.args = "FILE.csv [--name NAME] [--delimiter C] [--header | --no-header] [--na TOKEN]... "
+	    "[--threads N] [-q] [--json]",
 	.summary = "Import a CSV file as a new, immutable version of a dataset.",
 	.help =
 	    "The file is parsed (RFC 4180 quoting; LF, CRLF or CR line endings; UTF-8, with\n"

@@ -62,6 +62,7 @@ struct na_set {
 	size_t		 *len;
 	size_t		  n;
 	unsigned char	  first[256];	/* first bytes of tokens, for a quick reject */
+	int		  numeric;	/* some token parses as a number (e.g. -999) */
 };
 
 struct wcol {
@@ -194,6 +195,9 @@ na_init(struct na_set *na, const struct import_opts *o)
 		na->tok[i] = t;
 		na->len[i] = strlen(t);
 		na->first[(unsigned char)t[0]] = 1;
+		double v;
+		if (num_parse(t, strlen(t), &v))
+			na->numeric = 1;
 	}
 	na->n = n;
 	return 0;
@@ -278,7 +282,7 @@ on_field(void *s, size_t len, void *ctx)
 	switch (c->mode) {
 	case M_NUM: {
 		double v;
-		if (str == NULL || len == 0)
+		if (str == NULL || len == 0 || (w->im->na.numeric && is_na(&w->im->na, str, len)))
 			v = NAN;
 		else if (!num_parse(str, len, &v)) {
 			if (!is_na(&w->im->na, str, len)) {
@@ -466,15 +470,17 @@ replay_locate(const struct importer *im, size_t begin, size_t end, size_t row, s
 	csv_set_delim(&p, im->delim);
 	for (r.pos = begin; r.pos < end && !r.hit; r.pos++) {
 		unsigned char c = im->map[r.pos];
-		if (r.pending && c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+		if (r.pending && (c == im->delim || (c != ' ' && c != '\t'))) {
+			/* a line break here may end an empty last field; a later
+			 * non-blank byte (after blank lines) takes over */
 			r.field_start = r.pos;
-			r.pending = 0;
-		} else if (r.pending && c == im->delim) {
-			r.field_start = r.pos;
-			r.pending = 0;
+			if (c != '\r' && c != '\n')
+				r.pending = 0;
 		}
 		csv_parse(&p, &im->map[r.pos], 1, rp_field, rp_row, &r);
 	}
+	if (!r.hit)	/* the last record may lack a line break */
+		csv_fini(&p, rp_field, rp_row, &r);
 	csv_free(&p);
 	if (r.hit)
 		return r.found;
@@ -516,13 +522,19 @@ worker_error(struct importer *im, struct worker *w, char **err)
 		off = replay_locate(im, w->begin, w->end, SIZE_MAX, 0);
 		return err_at(im, err, off, "unterminated quoted field "
 		    "(expected a closing quote before end of file)");
-	case E_UTF8:
+	case E_UTF8: {
 		off = replay_locate(im, w->begin, w->end, w->err_row, w->err_field);
+		/* the raw bytes from the field's start are valid up to the culprit
+		 * (quotes are ASCII), so its offset in the file is found directly */
+		size_t bad = 0;
+		if (!utf8_valid(im->map + off, im->size - off, &bad))
+			off += bad;
 		if (w->err_nfields == 0)
 			return err_at(im, err, off, "NUL byte in field %zu "
 			    "(binary data? expected UTF-8 text)", w->err_field + 1);
 		return err_at(im, err, off, "invalid UTF-8 byte 0x%02zx in field %zu "
 		    "(expected UTF-8 text)", w->err_nfields, w->err_field + 1);
+	}
 	default:
 		return err_set(err, "%s: import failed", im->path);
 	}
@@ -706,7 +718,8 @@ read_sample(struct importer *im, struct sample *sm, size_t *first_end, char **er
 		*first_end = end;
 	}
 	if (sm->nrec == 0) {
-		err_set(err, "%s: empty file (expected a header line)", im->path);
+		err_set(err, "%s: %s (expected a header line)", im->path,
+		    im->size > im->base ? "only blank lines" : "empty file");
 		goto out;
 	}
 	size_t stop = pos + SAMPLE_BYTES < end ? pos + SAMPLE_BYTES : end;
@@ -968,6 +981,16 @@ csv_import(const char *path, const struct import_opts *o, struct table **out,
 	}
 	{
 		size_t n = im.size - im.base < SNIFF_BYTES ? im.size - im.base : SNIFF_BYTES;
+		/* UTF-16 without a byte-order mark: NULs in every other byte */
+		size_t probe = n < 256 ? n : 256, even = 0, odd = 0;
+		for (size_t i = 0; i + 1 < probe; i += 2) {
+			even += im.map[im.base + i] == 0 && im.map[im.base + i + 1] != 0;
+			odd += im.map[im.base + i + 1] == 0 && im.map[im.base + i] != 0;
+		}
+		if (probe >= 4 && (even * 4 >= probe || odd * 4 >= probe)) {
+			err_set(err, "%s:1:1: UTF-16 text (expected UTF-8; convert with iconv)", path);
+			goto out;
+		}
 		const unsigned char *nul = memchr(im.map + im.base, 0, n);
 		if (nul) {
 			err_at(&im, err, (size_t)(nul - im.map),
@@ -1057,7 +1080,9 @@ csv_import(const char *path, const struct import_opts *o, struct table **out,
 				goto out;
 			}
 			if (!utf8_valid((const unsigned char *)h, strlen(h), &bad)) {
-				size_t off = replay_locate(&im, im.base, first_end, 0, j);
+				size_t off = replay_locate(&im, im.base, first_end, 0, j), rb = 0;
+				if (!utf8_valid(im.map + off, im.size - off, &rb))
+					off += rb;
 				err_at(&im, err, off, "invalid UTF-8 byte 0x%02x in the name of "
 				    "column %zu (expected UTF-8 text)", (unsigned char)h[bad], j + 1);
 				goto out;
@@ -1138,7 +1163,11 @@ csv_import(const char *path, const struct import_opts *o, struct table **out,
 		nrows += im.w[k].rows;
 	}
 	if (nrows == 0) {
-		err_set(err, "%s: no data rows after the header", path);
+		int numeric = 1;
+		for (size_t j = 0; j < im.ncols && numeric; j++)
+			numeric = cell_is_number(sample_cell(&sm, recstart, 0, j));
+		err_set(err, "%s: no data rows after the header%s", path, numeric ?
+		    " (its only line looks like data: use --no-header)" : "");
 		goto out;
 	}
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <float.h>
 #include <math.h>
 
 int
@@ -156,7 +157,9 @@ fmt_double(char buf[32], double v)
 		return buf;
 	}
 	locale_t old = uselocale(c_locale());
-	for (int prec = 15; prec <= 17; prec++) {
+	/* 15 digits are always enough to be shortest for normal numbers;
+	 * subnormals carry fewer significant digits, so search from 1 */
+	for (int prec = fabs(v) < DBL_MIN ? 1 : 15; prec <= 17; prec++) {
 		snprintf(buf, 32, "%.*g", prec, v);
 		if (prec == 17 || strtod(buf, NULL) == v)
 			break;
@@ -240,10 +243,8 @@ utf8_valid(const unsigned char *s, size_t n, size_t *bad)
 			goto fail;
 		unsigned cp = c & (0x7f >> len);
 		for (size_t k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80) {
-				i += k;
-				goto fail;
-			}
+			if ((s[i + k] & 0xc0) != 0x80)
+				goto fail;	/* the sequence that starts at i is bad */
 			cp = (cp << 6) | (s[i + k] & 0x3f);
 		}
 		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))

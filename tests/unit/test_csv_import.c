@@ -207,6 +207,24 @@ test_types_and_na(void **state)
 	table_free(t);
 }
 
+/* A --na token that looks like a number is missing in numeric columns
+ * (regression: it used to be checked only after a failed parse). */
+static void
+test_numeric_na_token(void **state)
+{
+	struct import_opts o = opts();
+	const char *extra[] = { "-999" };
+	o.na = extra;
+	o.nna = 1;
+	struct table *t = load("t,c\n21.5,ok\n-999,x\n-999.0,y\n", -1, &o, NULL);
+	(void)state;
+	assert_int_equal(t->cols[0].kind, COL_NUMERIC);
+	assert_true(num(t, 0, 0) == 21.5);
+	assert_true(isnan(num(t, 0, 1)));
+	assert_true(num(t, 0, 2) == -999.0);	/* tokens match text exactly */
+	table_free(t);
+}
+
 static void
 test_spaces_trimmed(void **state)
 {
@@ -306,7 +324,7 @@ test_errors(void **state)
 		{ "a,b\nx,\xff\xfe\n", -1, ":2:3: invalid UTF-8 byte 0xff in field 2" },
 		{ "a,\xc3\n1,2\n", -1, ":1:3: invalid UTF-8 byte 0xc3 in the name of column 2" },
 		{ "", 0, ": empty file" },
-		{ "\n\n", -1, ": empty file" },
+		{ "\n\n", -1, ": only blank lines" },
 		{ "a,b\n", -1, ": no data rows after the header" },
 		{ "a,b\n\n\n", -1, ": no data rows after the header" },
 		{ "a,b\n1,\0\n", 8, ":2:3: binary file (NUL byte" },
@@ -314,12 +332,20 @@ test_errors(void **state)
 		{ "a,b,a\n1,2,3\n", -1, ":1:5: duplicate column name 'a' (columns 1 and 3" },
 		{ "a,,c\n1,2,3\n", -1, ":1:3: empty name for column 2" },
 		{ "x,y\n\"a\nb\nc\nd,e\n", -1, ":2:1: unterminated quoted field" },
+		/* regression tests for bugs found by the corpus */
+		{ "a,b\n2,caf\xe9 au lait\n", -1, ":2:6: invalid UTF-8 byte 0xe9 in field 2" },
+		{ "a,b,c\n1,2,3\n4,\n", -1, ":3:3: expected 3 fields, found 2" },
+		{ "a,b,c\n1,2,3\n7,8", -1, ":3:3: expected 3 fields, found 2" },
+		{ "a\0b\0c\0,\0d\0", 10, ":1:1: UTF-16 text" },
+		{ "1,2\n", -1, ": no data rows after the header (its only line looks like data" },
 	};
 	(void)state;
 	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
 		struct import_opts o = opts();
 		if (k == 13 || k == 14)
 			o.header = 1;
+		if (k == 20)
+			o.header = -1;
 		char *msg = load_err(cases[k].data, cases[k].n, &o);
 		if (strncmp(msg, cases[k].want, strlen(cases[k].want)) != 0)
 			fail_msg("case %zu: got '%s', want prefix '%s'", k, msg, cases[k].want);
@@ -372,6 +398,7 @@ main(void)
 		cmocka_unit_test(test_delimiter_sniffing),
 		cmocka_unit_test(test_header_detection),
 		cmocka_unit_test(test_types_and_na),
+		cmocka_unit_test(test_numeric_na_token),
 		cmocka_unit_test(test_spaces_trimmed),
 		cmocka_unit_test(test_late_demotion),
 		cmocka_unit_test(test_threads_equal),

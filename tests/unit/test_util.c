@@ -69,6 +69,9 @@ test_fmt_double(void **state)
 	assert_string_equal(fmt_double(buf, NAN), "nan");
 	assert_string_equal(fmt_double(buf, -INFINITY), "-inf");
 	assert_true(strtod(fmt_double(buf, 2.2250738585072014e-308), NULL) == 2.2250738585072014e-308);
+	/* subnormals are shortest too (regression: printed with 15 digits) */
+	assert_string_equal(fmt_double(buf, 4.9e-324), "5e-324");
+	assert_string_equal(fmt_double(buf, 1e-310), "1e-310");
 }
 
 static void
@@ -86,6 +89,9 @@ test_utf8(void **state)
 	assert_false(utf8_valid((const unsigned char *)"\xc0\xaf", 2, &bad));	/* overlong */
 	assert_false(utf8_valid((const unsigned char *)"\xed\xa0\x80", 3, &bad));	/* surrogate */
 	assert_false(utf8_valid((const unsigned char *)"\xe2\x82", 2, &bad));	/* truncated */
+	/* the offset is the start of the bad sequence, not the byte after it */
+	assert_false(utf8_valid((const unsigned char *)"caf\xe9 au", 7, &bad));
+	assert_int_equal(bad, 3);
 	assert_false(utf8_valid((const unsigned char *)"abcdefgh\0ijk", 12, &bad));
 	assert_int_equal(bad, 8);
 }
