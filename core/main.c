@@ -63,7 +63,8 @@ main(int argc, char **argv)
 		const char *a = argv[i];
 		if (strcmp(a, "-p") == 0 || strcmp(a, "--project") == 0) {
 			if (i + 1 >= argc) {
-				fprintf(stderr, "lathe: option '%s' needs a file\n", a);
+				fprintf(stderr, "lathe: option '%s' needs a file\nusage: lathe [-p FILE] "
+				    "[COMMAND [ARGS]]\n", a);
 				return EXIT_USAGE;
 			}
 			ctx.project = argv[++i];
@@ -89,7 +90,8 @@ main(int argc, char **argv)
 		if (i + 1 < argc) {
 			const struct cmd_entry *e = cmd_find(argv[i + 1]);
 			if (e == NULL) {
-				fprintf(stderr, "lathe: no command '%s'\n", argv[i + 1]);
+				fprintf(stderr, "lathe: no command '%s'\nusage: lathe help [COMMAND]\n",
+				    argv[i + 1]);
 				return EXIT_USAGE;
 			}
 			cmd_print_help(e, stdout);
@@ -100,7 +102,8 @@ main(int argc, char **argv)
 	}
 	ctx.entry = cmd_find(argv[i]);
 	if (ctx.entry == NULL) {
-		fprintf(stderr, "lathe: no command '%s' (see 'lathe --help')\n", argv[i]);
+		fprintf(stderr, "lathe: no command '%s'\nusage: lathe [-p FILE] COMMAND [ARGS] "
+		    "(commands: 'lathe --help')\n", argv[i]);
 		return EXIT_USAGE;
 	}
 	return ctx.entry->exec(&ctx, argc - i, argv + i);

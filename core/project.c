@@ -177,6 +177,8 @@ project_open(const char *path, struct project **out, char **err)
 	}
 	if (S_ISDIR(sb.st_mode))
 		return err_set(err, "%s: is a directory, not a project file", path);
+	if (sb.st_size == 0)
+		return err_set(err, "%s: not a lathe project (empty file)", path);
 	if ((p = project_alloc(path)) == NULL)
 		return err_set(err, "out of memory");
 	if (sqlite3_open_v2(path, &p->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
@@ -235,6 +237,17 @@ project_create(const char *path, struct project **out, char **err)
 		return err_set(err, "%s: already exists", path);
 	if (errno != ENOENT)
 		return err_set(err, "%s: %s", path, strerror(errno));
+	{
+		/* a clearer word than SQLite's "unable to open database file" */
+		char dir[4096];
+		snprintf(dir, sizeof dir, "%s", path);
+		char *slash = strrchr(dir, '/');
+		if (slash) {
+			*slash = '\0';
+			if (*dir && stat(dir, &sb) != 0)
+				return err_set(err, "%s: directory '%s' does not exist", path, dir);
+		}
+	}
 	if ((p = project_alloc(path)) == NULL)
 		return err_set(err, "out of memory");
 	if (sqlite3_open_v2(path, &p->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
