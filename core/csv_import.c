@@ -1114,7 +1114,10 @@ csv_import(const char *path, const struct import_opts *o, struct table **out,
 	}
 	for (size_t j = 0; j < im.ncols; j++) {
 		im.modes[j] = M_NUM;
-		for (size_t r = header ? 1 : 0; r < sm.nrec; r++) {
+		for (size_t k = 0; k < o->nforce; k++)
+			if (strcmp(names[j], o->force_string[k]) == 0)
+				im.modes[j] = M_STR;
+		for (size_t r = header ? 1 : 0; r < sm.nrec && im.modes[j] == M_NUM; r++) {
 			const char *v = sample_cell(&sm, recstart, r, j);
 			if (v && !is_na(&im.na, v, strlen(v)) && !cell_is_number(v)) {
 				im.modes[j] = M_STR;

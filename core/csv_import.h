@@ -37,6 +37,8 @@ struct import_opts {
 	const char	**na;		/* extra missing-value tokens */
 	size_t		  nna;
 	int		  threads;	/* 0 = one per online CPU (max 8) */
+	const char	**force_string;	/* columns read as strings whatever they hold */
+	size_t		  nforce;
 	int		  progress;	/* draw a progress bar on stderr */
 };
 

@@ -168,6 +168,8 @@ run_create(struct project *p, struct plugin_set *ps, const struct run_request *r
 		err_set(err, "out of memory");
 		goto out;
 	}
+	if (rq->params_json && params_from_json(&pv, rq->params_json, err) != 0)
+		goto out;
 	for (size_t i = 0; i < rq->nsets; i++)
 		if (params_set(&pv, rq->sets[i], err) != 0)
 			goto out;

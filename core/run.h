@@ -45,6 +45,7 @@ struct run_request {
 	const char		*algo;
 	const char *const	*sets;		/* "KEY=VALUE" */
 	size_t			 nsets;
+	const char		*params_json;	/* recorded parameters (re-runs), or NULL */
 	const char		*task;		/* NULL: inferred */
 	double			 test_size;	/* < 0: default for the task */
 	int			 have_seed;
