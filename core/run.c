@@ -698,7 +698,7 @@ run_proc_poll(struct run_proc *rp, int timeout_ms)
 		struct timespec ts = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L };
 		nanosleep(&ts, NULL);
 	}
-	if (rp->cancel_at > 0 && time_mono() - rp->cancel_at > RUN_CANCEL_GRACE)
+	if (rp->cancel_at > 0 && time_mono() - rp->cancel_at > run_cancel_grace())
 		kill(rp->pid, SIGKILL);		/* it did not stop when asked */
 	pid_t w = waitpid(rp->pid, &rp->wstatus, WNOHANG);
 	if (w == rp->pid) {
@@ -706,6 +706,14 @@ run_proc_poll(struct run_proc *rp, int timeout_ms)
 		return 1;
 	}
 	return 0;
+}
+
+double
+run_cancel_grace(void)
+{
+	const char *e = getenv("LATHE_CANCEL_GRACE");
+	double g = e ? atof(e) : 0;
+	return g > 0 ? g : RUN_CANCEL_GRACE;
 }
 
 void
@@ -733,7 +741,7 @@ run_proc_finish(struct project *p, struct run_proc *rp, char **err)
 	if (rp->cancel_at > 0 && sig == SIGKILL) {
 		status = "cancelled";
 		snprintf(reason, sizeof reason, "cancelled; the training process did not stop "
-		    "within %.0f s and was killed", RUN_CANCEL_GRACE);
+		    "within %g s and was killed", run_cancel_grace());
 	} else if (rp->cancel_at > 0 && sig) {
 		status = "cancelled";
 		snprintf(reason, sizeof reason, "cancelled (training process ended by %s)",

@@ -97,6 +97,8 @@ int	run_proc_poll(struct run_proc *rp, int timeout_ms);
  * exit, run_proc_poll kills it. */
 #define RUN_CANCEL_GRACE 5.0
 void	run_proc_cancel(struct run_proc *rp);
+/* The grace in seconds: $LATHE_CANCEL_GRACE, else RUN_CANCEL_GRACE. */
+double	run_cancel_grace(void);
 /* After exit: make sure the run's record says what happened (a child that
  * died without recording becomes failed/cancelled with the reason). */
 int	run_proc_finish(struct project *p, struct run_proc *rp, char **err);
