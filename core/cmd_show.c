@@ -139,6 +139,7 @@ write_json(struct sbuf *b, struct project *p, const struct run_info *ri)
 	jw_key(&w, "started"); jw_str(&w, ri->started);
 	jw_key(&w, "finished"); jw_str(&w, ri->finished);
 	jw_key(&w, "duration"); jw_num(&w, ri->duration);
+	jw_key(&w, "timings"); raw_or_null(&w, ri->timings);
 	jw_key(&w, "classes"); raw_or_null(&w, ri->classes);
 	int has_test = has_split(p, ri->id, "test");
 	jw_key(&w, "metrics_split"); jw_str(&w, has_test ? "test" : "train");
@@ -337,7 +338,8 @@ const struct cmd_entry cmd_show_entry = {
 	    "                       \"plugin\": {\"version\", \"sha256\", \"path\"}, \"params\",\n"
 	    "                       \"recipe\": {\"name\", \"version\", \"text\", \"features\", \"fitted\"},\n"
 	    "                       \"split\", \"seed\", \"threads\", \"env\", \"created\", \"started\",\n"
-	    "                       \"finished\", \"duration\", \"classes\", \"metrics_split\",\n"
+	    "                       \"finished\", \"duration\", \"timings\", \"classes\",\n"
+	    "                       \"metrics_split\",\n"
 	    "                       \"metrics\": {name: value}, \"train_metrics\", \"curves\":\n"
 	    "                       {name: [[step, value], ...]}, \"summary\", \"confusion\",\n"
 	    "                       \"model_bytes\", \"log\"}; see docs/cli.md\n",

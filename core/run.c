@@ -484,6 +484,7 @@ run_info_clear(struct run_info *ri)
 	free(ri->classes);
 	free(ri->features);
 	free(ri->log);
+	free(ri->timings);
 	memset(ri, 0, sizeof *ri);
 }
 
@@ -508,7 +509,7 @@ run_load(struct project *p, const char *ref, struct run_info *ri, char **err)
 	    "r.dataset_version_id, r.dataset_hash, r.target, r.task, r.algo, r.plugin_version, "
 	    "r.plugin_hash, r.plugin_path, r.params, r.recipe, r.recipe_name, r.recipe_version, "
 	    "r.split, r.seed, r.threads, r.env, r.status, r.error, r.created, r.started, "
-	    "r.finished, r.duration, r.classes, r.features, r.log FROM runs r "
+	    "r.finished, r.duration, r.classes, r.features, r.log, r.timings FROM runs r "
 	    "LEFT JOIN experiments e ON e.id = r.experiment_id "
 	    "JOIN dataset_versions v ON v.id = r.dataset_version_id "
 	    "JOIN datasets d ON d.id = v.dataset_id WHERE r.id = ?1", &st, err) != 0)
@@ -553,6 +554,7 @@ run_load(struct project *p, const char *ref, struct run_info *ri, char **err)
 	ri->classes = txt(st, 26);
 	ri->features = txt(st, 27);
 	ri->log = txt(st, 28);
+	ri->timings = txt(st, 29);
 	if (ri->dataset == NULL || ri->task == NULL || ri->algo == NULL || ri->params == NULL ||
 	    ri->recipe == NULL || ri->split == NULL || ri->env == NULL) {
 		run_info_clear(ri);

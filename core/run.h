@@ -129,6 +129,7 @@ struct run_info {
 	char		*created, *started, *finished;
 	double		 duration;
 	char		*classes, *features;	/* JSON arrays or NULL */
+	char		*timings;		/* JSON {load, recipe, fit, evaluate} seconds */
 	char		*log;
 };
 

@@ -499,7 +499,7 @@ static int
 store_results(struct project *p, int64_t id, const struct exec *ex, const struct metric_list *ml,
     const void *model, size_t model_len, uint32_t model_format, const char *recipe_json,
     const char *summary, const char *confusion, const char *classes, const char *features,
-    double duration, char **err)
+    double duration, const char *timings, char **err)
 {
 	sqlite3_stmt *st = NULL;
 	char ts[32];
@@ -552,7 +552,8 @@ store_results(struct project *p, int64_t id, const struct exec *ex, const struct
 	}
 	sqlite3_finalize(st);
 	if (db_prepare(p, "UPDATE runs SET status = 'finished', error = NULL, finished = ?2, "
-	    "duration = ?3, classes = ?4, features = ?5, log = ?6 WHERE id = ?1", &st, err) != 0)
+	    "duration = ?3, classes = ?4, features = ?5, log = ?6, timings = ?7 WHERE id = ?1",
+	    &st, err) != 0)
 		goto fail;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, time_now_iso(ts), -1, SQLITE_STATIC);
@@ -561,6 +562,7 @@ store_results(struct project *p, int64_t id, const struct exec *ex, const struct
 		sqlite3_bind_text(st, 4, classes, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, features, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, ex->log.s ? ex->log.s : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, timings, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto dbfail;
 	sqlite3_finalize(st);
@@ -714,6 +716,7 @@ run_execute(const char *path, int64_t id, int fd)
 			yte[i] = y[te[i]];
 	}
 
+	double t_load = time_mono();
 	/* the features: recipe fitted on the training rows only */
 	ftr = frame_from_table(t, tr, ntr, ri.target);
 	fte = frame_from_table(t, te, nte, ri.target);
@@ -736,6 +739,7 @@ run_execute(const char *path, int64_t id, int fd)
 	size_t dcols = ftr->ncols;
 	if (frame_to_matrix(ftr, &Xtr, &err) != 0 || frame_to_matrix(fte, &Xte, &err) != 0)
 		goto fail;
+	double t_recipe = time_mono();
 	recipe_json = recipe_save(rec);
 	{
 		struct sbuf b;
@@ -800,6 +804,7 @@ run_execute(const char *path, int64_t id, int fd)
 		.n = ntr, .d = dcols, .X = Xtr, .y = ytr, .labels = ltr, .n_classes = k,
 		.feature_names = fnames, .n_val = nte, .X_val = Xte, .y_val = yte, .labels_val = lte,
 	};
+	double t_fit0 = time_mono();
 	int prc = d->create(&lp, task, &host, &model, &perr);
 	if (prc == 0 && !cancel_flag)
 		prc = d->fit(model, &data, &host, &perr);
@@ -814,7 +819,7 @@ run_execute(const char *path, int64_t id, int fd)
 		err_set(&err, "%s failed: %s", d->name, perr ? perr : "no reason given");
 		goto fail;
 	}
-	double fit_secs = time_mono() - t0;
+	double t_fit = time_mono();
 	{
 		char line[64];
 		snprintf(line, sizeof line, "P %d %d nan\n", 1, 1);
@@ -842,9 +847,12 @@ run_execute(const char *path, int64_t id, int fd)
 		err_set(&err, "out of memory recording curves");
 		goto fail;
 	}
-	(void)fit_secs;
+	double t_eval = time_mono();
+	char timings[256];
+	snprintf(timings, sizeof timings, "{\"load\": %.6f, \"recipe\": %.6f, \"fit\": %.6f, "
+	    "\"evaluate\": %.6f}", t_load - t0, t_recipe - t_load, t_fit - t_fit0, t_eval - t_fit);
 	if (store_results(p, id, &ex, &ml, payload, payload_len, d->model_format, recipe_json,
-	    summary, confusion, classes, features, time_mono() - t0, &err) != 0)
+	    summary, confusion, classes, features, time_mono() - t0, timings, &err) != 0)
 		goto fail;
 	rc = 0;
 	goto out;

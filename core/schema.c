@@ -107,6 +107,7 @@ const char *const schema_migrations[] = {
 	"  host               TEXT,\n"
 	"  classes            TEXT,\n"
 	"  features           TEXT,\n"
+	"  timings            TEXT,\n"
 	"  log                TEXT NOT NULL DEFAULT '');\n"
 	"CREATE INDEX runs_experiment ON runs(experiment_id);\n"
 	"CREATE INDEX runs_status ON runs(status);\n"

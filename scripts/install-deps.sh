@@ -12,7 +12,7 @@ pkgs="build-essential pkg-config libsqlite3-dev sqlite3 libopenblas-dev liblapac
 libcsv-dev libcmocka-dev libjansson-dev libmicrohttpd-dev libncurses-dev libssl-dev
 gnuplot-nox tmux curl"
 if [ "${1:-}" = "--bench" ]; then
-	pkgs="$pkgs python3-pandas python3-sklearn python3-flask gunicorn wrk hyperfine time"
+	pkgs="$pkgs python3-pandas python3-sklearn python3-flask gunicorn wrk hyperfine time bc"
 fi
 
 missing=""
