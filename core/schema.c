@@ -134,6 +134,22 @@ const char *const schema_migrations[] = {
 	"  format INTEGER NOT NULL DEFAULT 1,\n"
 	"  data   BLOB NOT NULL,\n"
 	"  PRIMARY KEY(run_id, name));\n",
+
+	/* 2 -> 3: feature recipes */
+	"CREATE TABLE recipes(\n"
+	"  id      INTEGER PRIMARY KEY,\n"
+	"  name    TEXT NOT NULL UNIQUE,\n"
+	"  created TEXT NOT NULL);\n"
+	"CREATE TABLE recipe_versions(\n"
+	"  id        INTEGER PRIMARY KEY,\n"
+	"  recipe_id INTEGER NOT NULL REFERENCES recipes(id) ON DELETE CASCADE,\n"
+	"  version   INTEGER NOT NULL,\n"
+	"  hash      TEXT NOT NULL,\n"
+	"  text      TEXT NOT NULL,\n"
+	"  source    TEXT,\n"
+	"  created   TEXT NOT NULL,\n"
+	"  UNIQUE(recipe_id, version),\n"
+	"  UNIQUE(recipe_id, hash));\n",
 };
 
 const int schema_nmigrations = (int)ARRAY_LEN(schema_migrations);
