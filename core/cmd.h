@@ -73,6 +73,13 @@ struct project *cmd_open(const struct cmd_ctx *ctx);
 /* Write s (NUL-terminated) to stdout; EXIT_USER on a write error. */
 int	cmd_write_out(const char *s);
 
+/* Whole file as a string (caller frees); NULL with *err. */
+char	*cmd_read_text_file(const char *path, char **err);
+/* A --recipe argument: a file if one exists by that name, else a stored
+ * NAME[@V]; see cmd_recipe.c. */
+int	cmd_resolve_recipe(struct project *p, const char *arg, char **text, char **origin,
+	    char **name, int *version, char **err);
+
 /* Reset getopt for a command's argv. */
 void	cmd_getopt_reset(void);
 

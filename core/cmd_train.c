@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 enum { OPT_DATA = OPT_LONG + 1, OPT_TARGET, OPT_ALGO, OPT_SET, OPT_TASK, OPT_TEST, OPT_SEED,
-	OPT_EXP, OPT_RECIPE, OPT_STEP, OPT_THREADS, OPT_PFD };
+	OPT_EXP, OPT_RECIPE, OPT_STEP, OPT_THREADS, OPT_PFD, OPT_CV };
 
 static volatile sig_atomic_t interrupted;
 
@@ -27,30 +27,6 @@ on_sigint(int sig)
 {
 	(void)sig;
 	interrupted = 1;
-}
-
-static char *
-read_file(const char *path, char **err)
-{
-	FILE *f = fopen(path, "rb");
-	struct sbuf b;
-	char buf[4096];
-	size_t n;
-	if (f == NULL) {
-		err_set(err, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	sbuf_init(&b);
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		sbuf_putn(&b, buf, n);
-	int bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		sbuf_free(&b);
-		err_set(err, "%s: read error", path);
-		return NULL;
-	}
-	return sbuf_detach(&b);
 }
 
 /*
@@ -154,6 +130,87 @@ print_result(struct project *p, int64_t id, int json, double secs)
 	return rc;
 }
 
+/* Cross-validation: the fold runs' ids, and each test metric's mean and
+ * sample standard deviation over the folds. */
+static int
+print_cv(struct project *p, const int64_t *ids, int n, int json, double secs)
+{
+	sqlite3_stmt *st = NULL;
+	struct sbuf b, human;
+	struct jw w;
+	int rc = EXIT_OK, failed = 0;
+
+	sbuf_init(&b);
+	sbuf_init(&human);
+	if (json) {
+		jw_init(&w, &b, 0);
+		jw_obj(&w);
+		jw_key(&w, "runs");
+		jw_arr(&w);
+		for (int i = 0; i < n; i++)
+			jw_int(&w, ids[i]);
+		jw_arr_end(&w);
+		jw_key(&w, "seconds"); jw_num(&w, secs);
+	} else {
+		for (int i = 0; i < n; i++)
+			sbuf_printf(&b, "%lld\n", (long long)ids[i]);
+	}
+	if (db_prepare(p, "SELECT count(*) FROM runs WHERE id BETWEEN ?1 AND ?2 AND "
+	    "status != 'finished'", &st, NULL) == 0) {
+		sqlite3_bind_int64(st, 1, ids[0]);
+		sqlite3_bind_int64(st, 2, ids[n - 1]);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			failed = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	sbuf_printf(&human, "%d-fold cross-validation, runs %lld-%lld, %.2fs", n,
+	    (long long)ids[0], (long long)ids[n - 1], secs);
+	if (json) {
+		jw_key(&w, "failed"); jw_int(&w, failed);
+		jw_key(&w, "metrics");
+		jw_obj(&w);
+	}
+	/* mean and sample std of every test metric over the folds */
+	if (db_prepare(p, "SELECT name, avg(value), count(*), "
+	    "sqrt(max(sum(value * value) - count(*) * avg(value) * avg(value), 0) / "
+	    "max(count(*) - 1, 1)) FROM run_metrics WHERE run_id BETWEEN ?1 AND ?2 AND "
+	    "split = 'test' GROUP BY name ORDER BY min(rowid)", &st, NULL) == 0) {
+		sqlite3_bind_int64(st, 1, ids[0]);
+		sqlite3_bind_int64(st, 2, ids[n - 1]);
+		int first = 1;
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *name = (const char *)sqlite3_column_text(st, 0);
+			double mean = sqlite3_column_double(st, 1), sd = sqlite3_column_double(st, 3);
+			if (json) {
+				jw_key(&w, name);
+				jw_obj(&w);
+				jw_key(&w, "mean"); jw_num(&w, mean);
+				jw_key(&w, "std"); jw_num(&w, sd);
+				jw_key(&w, "folds"); jw_int(&w, sqlite3_column_int(st, 2));
+				jw_obj_end(&w);
+			}
+			sbuf_printf(&human, "%s%s %.4g ± %.2g", first ? ": " : ", ", name, mean, sd);
+			first = 0;
+		}
+		sqlite3_finalize(st);
+	}
+	if (json) {
+		jw_obj_end(&w);
+		jw_obj_end(&w);
+		sbuf_putc(&b, '\n');
+	}
+	rc = cmd_write_out(b.s);
+	if (!json)
+		fprintf(stderr, "%s\n", human.s);
+	if (failed) {
+		cmd_fail("%d of %d fold runs did not finish (see 'lathe runs')", failed, n);
+		rc = EXIT_USER;
+	}
+	sbuf_free(&b);
+	sbuf_free(&human);
+	return rc;
+}
+
 static int
 cmd_train_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -169,6 +226,7 @@ cmd_train_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "recipe", required_argument, NULL, OPT_RECIPE },
 		{ "step", required_argument, NULL, OPT_STEP },
 		{ "threads", required_argument, NULL, OPT_THREADS },
+		{ "cv", required_argument, NULL, OPT_CV },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "json", no_argument, NULL, OPT_JSON },
 		CMD_COMMON_LONGOPTS, { 0 }
@@ -179,10 +237,10 @@ cmd_train_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	struct run_proc *rp = NULL;
 	struct sbuf steps;
 	const char **sets = calloc((size_t)argc + 1, sizeof *sets);
-	char *err = NULL, *recipe_file_text = NULL, *end;
-	const char *recipe_file = NULL;
-	int c, rc = EXIT_USER, quiet = 0;
-	int64_t id = 0;
+	char *err = NULL, *recipe_text = NULL, *recipe_origin = NULL, *recipe_name = NULL, *end;
+	const char *recipe_arg = NULL;
+	int c, rc = EXIT_USER, quiet = 0, cv = 0, have_test = 0;
+	int64_t *ids = NULL;
 
 	sbuf_init(&steps);
 	if (sets == NULL)
@@ -197,7 +255,15 @@ cmd_train_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		case OPT_SET: sets[rq.nsets++] = optarg; break;
 		case OPT_TASK: rq.task = optarg; break;
 		case OPT_EXP: rq.experiment = optarg; break;
-		case OPT_RECIPE: recipe_file = optarg; break;
+		case OPT_RECIPE: recipe_arg = optarg; break;
+		case OPT_CV:
+			cv = (int)strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end || cv < 2 || cv > 100) {
+				rc = cmd_usage(ctx, "bad --cv '%s' (expected a number of folds, 2..100)",
+				    optarg);
+				goto out;
+			}
+			break;
 		case OPT_STEP:
 			sbuf_puts(&steps, optarg);
 			sbuf_putc(&steps, '\n');
@@ -210,6 +276,7 @@ cmd_train_exec(struct cmd_ctx *ctx, int argc, char **argv)
 				    optarg);
 				goto out;
 			}
+			have_test = 1;
 			break;
 		case OPT_SEED:
 			errno = 0;
@@ -242,39 +309,76 @@ cmd_train_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		rc = cmd_usage(ctx, "%s is required", rq.dataset == NULL ? "--data" : "--algo");
 		goto out;
 	}
-	if (recipe_file && steps.len) {
+	if (recipe_arg && steps.len) {
 		rc = cmd_usage(ctx, "give either --recipe or --step, not both");
 		goto out;
 	}
-	if (recipe_file) {
-		if ((recipe_file_text = read_file(recipe_file, &err)) == NULL) {
+	if (cv && have_test) {
+		rc = cmd_usage(ctx, "give either --test-size or --cv, not both");
+		goto out;
+	}
+	if ((p = cmd_open(ctx)) == NULL)
+		goto out;
+	if (recipe_arg) {
+		if (cmd_resolve_recipe(p, recipe_arg, &recipe_text, &recipe_origin, &recipe_name,
+		    &rq.recipe_version, &err) != 0) {
 			rc = cmd_fail_err(err);
 			goto out;
 		}
-		rq.recipe_text = recipe_file_text;
-		rq.recipe_origin = recipe_file;
+		rq.recipe_text = recipe_text;
+		rq.recipe_origin = recipe_origin;
+		rq.recipe_name = recipe_name;
 	} else if (steps.len) {
 		rq.recipe_text = steps.s;
 		rq.recipe_origin = "--step";
 	}
-	if ((p = cmd_open(ctx)) == NULL)
+	int nruns = cv ? cv : 1;
+	if ((ids = calloc((size_t)nruns, sizeof *ids)) == NULL) {
+		rc = cmd_fail("out of memory");
 		goto out;
-	if (plugin_set_load(&ps, &err) != 0 || run_create(p, ps, &rq, &id, &err) != 0) {
+	}
+	if (plugin_set_load(&ps, &err) != 0) {
 		rc = cmd_fail_err(err);
 		goto out;
+	}
+	/* every fold is validated and recorded before any trains */
+	for (int f = 0; f < nruns; f++) {
+		rq.cv_folds = cv;
+		rq.cv_fold = f;
+		if (run_create(p, ps, &rq, &ids[f], &err) != 0) {
+			rc = cmd_fail_err(err);
+			goto out;
+		}
 	}
 	double t0 = time_mono();
-	if (run_spawn(ctx->project, id, &rp, &err) != 0 ||
-	    cmd_train_wait(p, rp, !quiet && !ctx->json, &err) != 0) {
-		rc = cmd_fail_err(err);
+	if (nruns == 1) {
+		if (run_spawn(ctx->project, ids[0], &rp, &err) != 0 ||
+		    cmd_train_wait(p, rp, !quiet && !ctx->json, &err) != 0) {
+			rc = cmd_fail_err(err);
+			goto out;
+		}
+		rc = print_result(p, ids[0], ctx->json, time_mono() - t0);
 		goto out;
 	}
-	rc = print_result(p, id, ctx->json, time_mono() - t0);
+	rc = EXIT_OK;
+	for (int f = 0; f < nruns; f++) {
+		run_proc_free(rp);
+		rp = NULL;
+		if (run_spawn(ctx->project, ids[f], &rp, &err) != 0 ||
+		    cmd_train_wait(p, rp, !quiet && !ctx->json, &err) != 0) {
+			rc = cmd_fail_err(err);
+			goto out;
+		}
+	}
+	rc = print_cv(p, ids, nruns, ctx->json, time_mono() - t0);
 out:
 	run_proc_free(rp);
 	plugin_set_free(ps);
 	project_close(p);
-	free(recipe_file_text);
+	free(recipe_text);
+	free(recipe_origin);
+	free(recipe_name);
+	free(ids);
 	sbuf_free(&steps);
 	free(sets);
 	return rc;
@@ -283,8 +387,8 @@ out:
 const struct cmd_entry cmd_train_entry = {
 	.name = "train",
 	.args = "--data NAME[@V] --algo ALGO [--target COL] [--set KEY=VALUE]... "
-	    "[--recipe FILE | --step STEP...] [--test-size F] [--seed N] [--experiment NAME] "
-	    "[--json]",
+	    "[--recipe NAME[@V]|FILE | --step STEP...] [--test-size F | --cv K] [--seed N] "
+	    "[--experiment NAME] [--json]",
 	.summary = "Train a model: record a run, train it in a child process, print its id.",
 	.help =
 	    "The task is inferred from the target: a categorical column, or an integer\n"
@@ -300,10 +404,13 @@ const struct cmd_entry cmd_train_entry = {
 	    "  --algo ALGO          algorithm plugin: linear, ridge, logistic, kmeans, pca, ...\n"
 	    "  --set KEY=VALUE      hyperparameter (repeatable; see 'lathe plugins -v')\n"
 	    "  --task TASK          regression, classification, clustering or projection\n"
-	    "  --recipe FILE        feature recipe file (see docs/recipes.md)\n"
+	    "  --recipe R           feature recipe: a file, or a stored NAME[@V] (docs/recipes.md)\n"
 	    "  --step STEP          one recipe step, repeatable, e.g. --step 'standardize *'\n"
 	    "  --test-size F        held-out fraction, stratified for classification (default\n"
 	    "                       0.2; 0 for clustering/projection); 0 trains on all rows\n"
+	    "  --cv K               K-fold cross-validation (stratified for classification):\n"
+	    "                       one run per fold, each fitting its own recipe and model;\n"
+	    "                       prints the K run ids and each metric's mean and std\n"
 	    "  --seed N             seed of the split and the algorithm (default 0)\n"
 	    "  --experiment NAME    group the run under an experiment\n"
 	    "  --threads N          BLAS threads (default: the library's); recorded\n"

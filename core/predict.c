@@ -61,50 +61,47 @@ add_name(struct predictor *pr, const char *fmt, const char *arg)
 	return 0;
 }
 
+/*
+ * Build a predictor from a model's parts.  Shared by predictor_open_run
+ * (parts read from a run's record) and bundles (parts read from an
+ * exported file), so both load models the same way.
+ */
 int
-predictor_open_run(struct project *p, const char *ref, struct predictor **out, char **err)
+predictor_open_parts(const struct predictor_parts *pp, struct predictor **out, char **err)
 {
-	struct run_info ri;
 	struct predictor *pr = NULL;
-	void *model = NULL, *recipe = NULL;
-	size_t mlen, rlen;
 	char *perr = NULL;
+	char *rtext = NULL;
 	int rc = -1;
 
 	*out = NULL;
-	if (run_load(p, ref, &ri, err) != 0)
-		return -1;
-	if (ri.status != RUN_FINISHED) {
-		err_set(err, "run %lld is %s: only a finished run has a model", (long long)ri.id,
-		    run_status_name(ri.status));
+	if ((pr = calloc(1, sizeof *pr)) == NULL)
+		return err_set(err, "out of memory");
+	if (task_parse(pp->task, &pr->task) != 0) {
+		err_set(err, "%s has an unknown task '%s'", pp->what, pp->task);
 		goto out;
 	}
-	if ((pr = calloc(1, sizeof *pr)) == NULL) {
+	/* the recipe text need not be NUL-terminated in a bundle */
+	if ((rtext = str_ndup(pp->recipe, pp->recipe_len)) == NULL) {
 		err_set(err, "out of memory");
 		goto out;
 	}
-	if (task_parse(ri.task, &pr->task) != 0) {
-		err_set(err, "run %lld has an unknown task '%s'", (long long)ri.id, ri.task);
-		goto out;
-	}
-	if (run_artifact(p, ri.id, "model", &model, &mlen, err) != 0 ||
-	    run_artifact(p, ri.id, "recipe", &recipe, &rlen, err) != 0 ||
-	    recipe_load(recipe, &pr->rec, err) != 0)
+	if (recipe_load(rtext, &pr->rec, err) != 0)
 		goto out;
 	if (plugin_set_load(&pr->ps, err) != 0)
 		goto out;
-	struct plugin *pl = (struct plugin *)plugin_find(pr->ps, ri.algo);
+	struct plugin *pl = (struct plugin *)plugin_find(pr->ps, pp->algo);
 	if (pl == NULL) {
-		err_set(err, "run %lld needs algorithm '%s', which is not installed (see 'lathe "
-		    "plugins')", (long long)ri.id, ri.algo);
+		err_set(err, "%s needs algorithm '%s', which is not installed (see 'lathe "
+		    "plugins')", pp->what, pp->algo);
 		goto out;
 	}
 	if (plugin_hash(pl, err) != 0)
 		goto out;
-	pr->plugin_changed = strcmp(pl->sha256, ri.plugin_hash) != 0;
+	pr->plugin_changed = pp->plugin_sha256 && strcmp(pl->sha256, pp->plugin_sha256) != 0;
 	pr->d = pl->desc;
-	if (pr->d->load(model, mlen, &pr->model, &perr) != 0) {
-		err_set(err, "%s cannot load run %lld's model: %s", ri.algo, (long long)ri.id,
+	if (pr->d->load(pp->model, pp->model_len, &pr->model, &perr) != 0) {
+		err_set(err, "%s cannot load %s's model: %s", pp->algo, pp->what,
 		    perr ? perr : "no reason given");
 		free(perr);
 		goto out;
@@ -112,7 +109,7 @@ predictor_open_run(struct project *p, const char *ref, struct predictor **out, c
 	pr->width = pr->d->output_width(pr->model);
 	if (pr->task == LATHE_TASK_CLASSIFICATION) {
 		json_error_t je;
-		json_t *a = json_loads(ri.classes ? ri.classes : "", 0, &je);
+		json_t *a = json_loads(pp->classes ? pp->classes : "", 0, &je);
 		pr->nclasses = json_array_size(a);
 		pr->classes = calloc(pr->nclasses ? pr->nclasses : 1, sizeof *pr->classes);
 		for (size_t i = 0; pr->classes && i < pr->nclasses; i++) {
@@ -123,10 +120,13 @@ predictor_open_run(struct project *p, const char *ref, struct predictor **out, c
 		}
 		json_decref(a);
 		if (pr->classes == NULL || pr->nclasses != pr->width) {
-			err_set(err, "run %lld's model gives %zu probabilities for %zu classes",
-			    (long long)ri.id, pr->width, pr->nclasses);
+			err_set(err, "%s's model gives %zu probabilities for %zu classes",
+			    pp->what, pr->width, pr->nclasses);
 			goto out;
 		}
+		for (size_t i = 0; i < pr->nclasses; i++)
+			if (pr->classes[i] == NULL)
+				goto oom;
 		if (add_name(pr, "%s", "prediction") != 0)
 			goto oom;
 		for (size_t i = 0; i < pr->nclasses; i++)
@@ -149,9 +149,41 @@ predictor_open_run(struct project *p, const char *ref, struct predictor **out, c
 oom:
 	err_set(err, "out of memory");
 out:
+	free(rtext);
+	predictor_free(pr);
+	return rc;
+}
+
+int
+predictor_open_run(struct project *p, const char *ref, struct predictor **out, char **err)
+{
+	struct run_info ri;
+	void *model = NULL, *recipe = NULL;
+	size_t mlen, rlen;
+	char what[48];
+	int rc = -1;
+
+	*out = NULL;
+	if (run_load(p, ref, &ri, err) != 0)
+		return -1;
+	if (ri.status != RUN_FINISHED) {
+		err_set(err, "run %lld is %s: only a finished run has a model", (long long)ri.id,
+		    run_status_name(ri.status));
+		goto out;
+	}
+	if (run_artifact(p, ri.id, "model", &model, &mlen, err) != 0 ||
+	    run_artifact(p, ri.id, "recipe", &recipe, &rlen, err) != 0)
+		goto out;
+	snprintf(what, sizeof what, "run %lld", (long long)ri.id);
+	struct predictor_parts pp = {
+		.what = what, .algo = ri.algo, .task = ri.task, .classes = ri.classes,
+		.model = model, .model_len = mlen, .recipe = recipe, .recipe_len = rlen,
+		.plugin_sha256 = ri.plugin_hash,
+	};
+	rc = predictor_open_parts(&pp, out, err);
+out:
 	free(model);
 	free(recipe);
-	predictor_free(pr);
 	run_info_clear(&ri);
 	return rc;
 }
@@ -179,13 +211,23 @@ prediction_clear(struct prediction *pd)
 int
 predictor_run(const struct predictor *pr, struct frame *f, struct prediction *out, char **err)
 {
+	return predictor_run_timed(pr, f, out, NULL, err);
+}
+
+int
+predictor_run_timed(const struct predictor *pr, struct frame *f, struct prediction *out,
+    double *t_transform, char **err)
+{
 	double *X = NULL, *raw = NULL;
 	char *perr = NULL;
 	int rc = -1;
 
 	memset(out, 0, sizeof *out);
+	double t0 = t_transform ? time_mono() : 0;
 	if (recipe_apply(pr->rec, f, err) != 0)
 		return -1;
+	if (t_transform)
+		*t_transform = time_mono() - t0;
 	for (size_t j = 0; j < f->ncols; j++)
 		for (size_t i = 0; i < f->n; i++)
 			if (!isfinite(f->cols[j].num[i]))

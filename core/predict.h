@@ -29,6 +29,23 @@ int		 predictor_open_run(struct project *p, const char *ref, struct predictor **
 		    char **err);
 void		 predictor_free(struct predictor *pr);
 
+/* The parts of a fitted model, as a run records them or a bundle carries
+ * them; everything is borrowed for the call. */
+struct predictor_parts {
+	const char	*what;		/* names the model in messages: "run 17" */
+	const char	*algo;		/* plugin name */
+	const char	*task;		/* "classification", ... */
+	const char	*classes;	/* JSON array (classification), else NULL */
+	const void	*model;		/* the plugin's payload */
+	size_t		 model_len;
+	const char	*recipe;	/* fitted recipe JSON (need not end in NUL) */
+	size_t		 recipe_len;
+	const char	*plugin_sha256;	/* of the .so that trained it, or NULL */
+};
+/* Open a predictor from parts (bundles).  Caller frees. */
+int		 predictor_open_parts(const struct predictor_parts *pp, struct predictor **out,
+		    char **err);
+
 size_t		 predictor_ninputs(const struct predictor *pr);
 const char	*predictor_input_name(const struct predictor *pr, size_t i);
 enum fkind	 predictor_input_kind(const struct predictor *pr, size_t i);
@@ -43,6 +60,10 @@ int		 predictor_plugin_changed(const struct predictor *pr);
  * 0, or -1 with *err naming the column and row at fault. */
 int		 predictor_run(const struct predictor *pr, struct frame *f, struct prediction *out,
 		    char **err);
+/* predictor_run, also reporting the seconds spent in the recipe (the rest
+ * is the model's); t_transform may be NULL. */
+int		 predictor_run_timed(const struct predictor *pr, struct frame *f,
+		    struct prediction *out, double *t_transform, char **err);
 void		 prediction_clear(struct prediction *pd);
 
 #endif

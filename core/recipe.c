@@ -14,6 +14,7 @@
  * dictionary once per distinct value, not once per row).
  */
 #include "recipe.h"
+#include "expr.h"
 #include "profile.h"
 #include "util.h"
 
@@ -63,6 +64,8 @@ struct step {
 	double			 lo, hi;	/* clip */
 	int			 nbins;		/* bin */
 	int			 max_levels;	/* onehot */
+	char			*dname;		/* derive: the new column */
+	struct expr		*expr;		/* derive */
 	/* fitted state, one entry per resolved column */
 	size_t			 nc;
 	char			**names;
@@ -534,6 +537,8 @@ step_free(struct step *s)
 	colset_free(&s->cs);
 	free(s->src);
 	free(s->constant);
+	free(s->dname);
+	expr_free(s->expr);
 	for (size_t i = 0; i < s->nc; i++) {
 		if (s->names)
 			free(s->names[i]);
@@ -1403,6 +1408,71 @@ keep_apply(const struct step *s, struct frame *f, char **err)
 }
 
 /* ------------------------------------------------------------------ */
+/* derive                                                              */
+
+static int
+derive_fit(struct step *s, struct frame *f, const struct recipe *r, char **err)
+{
+	int col;
+	char *msg = NULL;
+	if (frame_find(f, s->dname) >= 0)
+		return err_caret(err, r->origin, s->line, s->src, s->cs.v ? 1 : 8,
+		    "derive: column '%s' already exists (choose another name, or drop it first)",
+		    s->dname);
+	if (expr_check(s->expr, f, &col, &msg) != 0) {
+		/* suggest the nearest column for a typo */
+		const char *near = NULL;
+		if (strncmp(msg, "no column", 9) == 0) {
+			const char **names = calloc(f->ncols ? f->ncols : 1, sizeof *names);
+			for (size_t j = 0; names && j < f->ncols; j++)
+				names[j] = f->cols[j].name;
+			for (size_t i = 0; names && i < expr_ncolumns(s->expr); i++)
+				if (expr_column_pos(s->expr, i) == col)
+					near = nearest(expr_column(s->expr, i), names, f->ncols);
+			free(names);
+		}
+		if (near)
+			err_caret(err, r->origin, s->line, s->src, col, "derive: %s (did you mean "
+			    "'%s'?)", msg, near);
+		else
+			err_caret(err, r->origin, s->line, s->src, col, "derive: %s", msg);
+		free(msg);
+		return -1;
+	}
+	s->nc = expr_ncolumns(s->expr);
+	s->names = calloc(s->nc ? s->nc : 1, sizeof *s->names);
+	if (s->names == NULL || alloc_state(s) != 0)
+		return err_set(err, "out of memory");
+	for (size_t i = 0; i < s->nc; i++)
+		if ((s->names[i] = str_dup(expr_column(s->expr, i))) == NULL)
+			return err_set(err, "out of memory");
+	return s->type->apply(s, f, err);
+}
+
+static int
+derive_apply(const struct step *s, struct frame *f, char **err)
+{
+	double *v = malloc((f->n ? f->n : 1) * sizeof *v);
+	if (v == NULL)
+		return err_set(err, "out of memory");
+	if (expr_eval(s->expr, f, v, err) != 0) {
+		free(v);
+		return -1;
+	}
+	if (frame_add_num(f, s->dname, v) != 0)
+		return err_set(err, "out of memory");
+	return 0;
+}
+
+static void
+derive_save(const struct step *s, struct jw *w)
+{
+	jw_key(w, "name");
+	jw_str(w, s->dname);
+	names_json(s, w);
+}
+
+/* ------------------------------------------------------------------ */
 /* the step table                                                      */
 
 static const struct step_type step_types[] = {
@@ -1428,6 +1498,8 @@ static const struct step_type step_types[] = {
 	  NULL, plain_fit, drop_apply, plain_save, plain_load },
 	{ "keep", "keep COLUMNS", ACCEPT_NUM | ACCEPT_STR,
 	  NULL, plain_fit, keep_apply, plain_save, plain_load },
+	{ "derive", "derive NAME = EXPRESSION", ACCEPT_NUM | ACCEPT_STR,
+	  NULL, derive_fit, derive_apply, derive_save, plain_load },
 };
 
 static const struct step_type *
@@ -1479,7 +1551,6 @@ parse_step(struct recipe *r, struct lex *lx, struct step *s, char **err)
 		const char *names[ARRAY_LEN(step_types) + 1];
 		for (size_t i = 0; i < ARRAY_LEN(step_types); i++)
 			names[i] = step_types[i].name;
-		names[ARRAY_LEN(step_types)] = "derive";
 		const char *near = nearest(word, names, ARRAY_LEN(step_types));
 		if (near)
 			err_caret(err, r->origin, lx->line, lx->s, col,
@@ -1487,7 +1558,7 @@ parse_step(struct recipe *r, struct lex *lx, struct step *s, char **err)
 		else
 			err_caret(err, r->origin, lx->line, lx->s, col, "unknown step '%s' (steps: "
 			    "impute, standardize, minmax, log1p, clip, bin, onehot, ordinal, "
-			    "interact, drop, keep)", word);
+			    "interact, drop, keep, derive)", word);
 		free(word);
 		return -1;
 	}
@@ -1497,6 +1568,47 @@ parse_step(struct recipe *r, struct lex *lx, struct step *s, char **err)
 		return err_set(err, "out of memory");
 	const char *name = s->type->name;
 
+	if (strcmp(name, "derive") == 0) {
+		t = lex_next(lx, &s->dname, &col, err);
+		if (t == T_ERROR)
+			return -1;
+		if (t != T_WORD && t != T_STRING)
+			return err_caret(err, r->origin, lx->line, lx->s, col,
+			    "derive needs a new column name: derive NAME = EXPRESSION");
+		char *eq;
+		t = lex_next(lx, &eq, &col, err);
+		free(eq);
+		if (t != T_EQUALS)
+			return err_caret(err, r->origin, lx->line, lx->s, col,
+			    "expected '=' after the new column's name");
+		/* the expression runs to the end of the line or a '#' outside quotes */
+		const char *start = lx->p;
+		char q = 0;
+		const char *e = start;
+		for (; *e; e++) {
+			if (q) {
+				if (*e == q)
+					q = 0;
+			} else if (*e == '"' || *e == '\'') {
+				q = *e;
+			} else if (*e == '#') {
+				break;
+			}
+		}
+		char *text = str_ndup(start, (size_t)(e - start));
+		int ecol;
+		char *msg = NULL;
+		if (text == NULL)
+			return err_set(err, "out of memory");
+		int prc = expr_parse(text, lex_col(lx, start), &s->expr, &ecol, &msg);
+		free(text);
+		if (prc != 0) {
+			err_caret(err, r->origin, lx->line, lx->s, ecol, "%s", msg ? msg : "bad expression");
+			free(msg);
+			return -1;
+		}
+		return 0;
+	}
 	if (strcmp(name, "impute") == 0) {
 		char *m;
 		t = lex_next(lx, &m, &col, err);

@@ -295,6 +295,13 @@ run_create(struct project *p, struct plugin_set *ps, const struct run_request *r
 		    test_size, n > ntest ? n - ntest : 0);
 		goto out;
 	}
+	if (rq->cv_folds > 1) {
+		if ((size_t)rq->cv_folds > n) {
+			err_set(err, "cannot make %d folds of %zu rows", rq->cv_folds, n);
+			goto out;
+		}
+		ntest = n / (size_t)rq->cv_folds;	/* the smallest fold */
+	}
 	if (task == LATHE_TASK_CLASSIFICATION && ntest > 0 && ntest < nclasses) {
 		err_set(err, "the test split would have %zu rows but target '%s' has %zu classes; "
 		    "use a larger --test-size or more data", ntest, rq->target, nclasses);
@@ -342,11 +349,19 @@ run_create(struct project *p, struct plugin_set *ps, const struct run_request *r
 		sbuf_init(&pb);
 		jw_init(&w, &pb, 0);
 		jw_obj(&w);
-		jw_key(&w, "method"); jw_str(&w, "holdout");
-		jw_key(&w, "test_size"); jw_num(&w, test_size);
+		if (rq->cv_folds > 1) {
+			jw_key(&w, "method"); jw_str(&w, "kfold");
+			jw_key(&w, "folds"); jw_int(&w, rq->cv_folds);
+			jw_key(&w, "fold"); jw_int(&w, rq->cv_fold);
+		} else {
+			jw_key(&w, "method"); jw_str(&w, "holdout");
+			jw_key(&w, "test_size"); jw_num(&w, test_size);
+		}
 		jw_key(&w, "stratified"); jw_bool(&w, task == LATHE_TASK_CLASSIFICATION);
-		jw_key(&w, "n_train"); jw_int(&w, (int64_t)(n - ntest));
-		jw_key(&w, "n_test"); jw_int(&w, (int64_t)ntest);
+		if (rq->cv_folds <= 1) {
+			jw_key(&w, "n_train"); jw_int(&w, (int64_t)(n - ntest));
+			jw_key(&w, "n_test"); jw_int(&w, (int64_t)ntest);
+		}
 		jw_obj_end(&w);
 		split = sbuf_detach(&pb);
 	}

@@ -48,6 +48,8 @@ struct run_request {
 	const char		*params_json;	/* recorded parameters (re-runs), or NULL */
 	const char		*task;		/* NULL: inferred */
 	double			 test_size;	/* < 0: default for the task */
+	int			 cv_folds;	/* > 1: k-fold cross-validation ... */
+	int			 cv_fold;	/* ... and this run is fold cv_fold (0-based) */
 	int			 have_seed;
 	uint64_t		 seed;
 	const char		*experiment;	/* NULL: none */

@@ -330,10 +330,51 @@ summary_centres(const char *summary, int k, size_t d)
 	return m;
 }
 
+/*
+ * The evaluation split's predictions as CSV — "row" (the dataset row),
+ * then the columns `lathe predict` writes, formatted the same way — so a
+ * user, the workbench's plots and the consistency test can compare.  At
+ * most PRED_ROWS rows are kept.
+ */
+#define PRED_ROWS 100000
+
+static void
+predictions_csv(struct sbuf *b, unsigned task, const double *out, size_t n, size_t w,
+    const size_t *rows, char *const *classes)
+{
+	char buf[32];
+	sbuf_puts(b, "row");
+	if (task == LATHE_TASK_PROJECTION) {
+		for (size_t c = 0; c < w; c++)
+			sbuf_printf(b, ",pc%zu", c + 1);
+	} else {
+		sbuf_puts(b, ",prediction");
+		if (task == LATHE_TASK_CLASSIFICATION)
+			for (size_t c = 0; c < w; c++)
+				sbuf_printf(b, ",p_%s", classes[c]);
+	}
+	sbuf_putc(b, '\n');
+	for (size_t i = 0; i < n && i < PRED_ROWS; i++) {
+		const double *o = out + i * w;
+		sbuf_printf(b, "%zu", rows[i]);
+		if (task == LATHE_TASK_CLASSIFICATION) {
+			size_t best = 0;
+			for (size_t c = 1; c < w; c++)
+				if (o[c] > o[best])
+					best = c;
+			sbuf_printf(b, ",%s", classes[best]);
+		}
+		for (size_t c = 0; c < w; c++)
+			sbuf_printf(b, ",%s", fmt_double(buf, o[c]));
+		sbuf_putc(b, '\n');
+	}
+}
+
 static int
 evaluate(const struct lathe_plugin *d, const struct lathe_model *m, unsigned task,
     const struct evaluation *ev, int k, const char *summary, struct metric_list *ml,
-    char **confusion_json, uint64_t seed, char **err)
+    char **confusion_json, uint64_t seed, struct sbuf *predcsv, const size_t *rows,
+    char *const *classes, char **err)
 {
 	size_t w = d->output_width(m), n = ev->n;
 	size_t cells = n * w;
@@ -352,6 +393,8 @@ evaluate(const struct lathe_plugin *d, const struct lathe_model *m, unsigned tas
 		free(perr);
 		goto out;
 	}
+	if (predcsv)
+		predictions_csv(predcsv, task, out, n, w, rows, classes);
 	if (task == LATHE_TASK_CLASSIFICATION) {
 		if (w != (size_t)k) {
 			err_set(err, "%s returned %zu probabilities per row for %d classes", d->name, w, k);
@@ -499,7 +542,7 @@ static int
 store_results(struct project *p, int64_t id, const struct exec *ex, const struct metric_list *ml,
     const void *model, size_t model_len, uint32_t model_format, const char *recipe_json,
     const char *summary, const char *confusion, const char *classes, const char *features,
-    double duration, const char *timings, char **err)
+    double duration, const char *timings, const char *predictions, char **err)
 {
 	sqlite3_stmt *st = NULL;
 	char ts[32];
@@ -535,11 +578,12 @@ store_results(struct project *p, int64_t id, const struct exec *ex, const struct
 	if (db_prepare(p, "INSERT INTO run_artifacts(run_id, name, format, data) "
 	    "VALUES (?1, ?2, ?3, ?4)", &st, err) != 0)
 		goto fail;
-	const char *names[] = { "model", "recipe", "summary", "confusion" };
-	const void *datas[] = { model, recipe_json, summary, confusion };
+	const char *names[] = { "model", "recipe", "summary", "confusion", "predictions" };
+	const void *datas[] = { model, recipe_json, summary, confusion, predictions };
 	size_t lens[] = { model_len, recipe_json ? strlen(recipe_json) : 0,
-		summary ? strlen(summary) : 0, confusion ? strlen(confusion) : 0 };
-	for (size_t i = 0; i < 4; i++) {
+		summary ? strlen(summary) : 0, confusion ? strlen(confusion) : 0,
+		predictions ? strlen(predictions) : 0 };
+	for (size_t i = 0; i < ARRAY_LEN(names); i++) {
 		if (datas[i] == NULL)
 			continue;
 		sqlite3_reset(st);
@@ -590,6 +634,8 @@ run_execute(const char *path, int64_t id, int fd)
 	const struct lathe_plugin *used = NULL;
 	struct exec ex;
 	struct metric_list ml;
+	struct sbuf pred;
+	char **class_text = NULL;
 	size_t *tr = NULL, *te = NULL, ntr = 0, nte = 0;
 	int *labels = NULL, *ltr = NULL, *lte = NULL, k = 0;
 	double *y = NULL, *ytr = NULL, *yte = NULL, *Xtr = NULL, *Xte = NULL;
@@ -603,6 +649,7 @@ run_execute(const char *path, int64_t id, int fd)
 
 	memset(&ex, 0, sizeof ex);
 	memset(&ml, 0, sizeof ml);
+	sbuf_init(&pred);
 	ex.fd = fd;
 	sbuf_init(&ex.log);
 
@@ -687,9 +734,32 @@ run_execute(const char *path, int64_t id, int fd)
 	/* the split */
 	json_error_t je;
 	json_t *sj = json_loads(ri.split, 0, &je);
+	const char *method = json_string_value(json_object_get(sj, "method"));
 	double test_size = json_number_value(json_object_get(sj, "test_size"));
+	int folds = (int)json_integer_value(json_object_get(sj, "folds"));
+	int fold = (int)json_integer_value(json_object_get(sj, "fold"));
+	int kfold = method && strcmp(method, "kfold") == 0;
 	json_decref(sj);
-	if (split_holdout(n, labels, k, test_size, ri.seed, &tr, &ntr, &te, &nte, &err) != 0)
+	if (kfold) {
+		/* each fold's run trains on the other folds: its own recipe, its own model */
+		int *fa = NULL;
+		if (split_kfold(n, labels, k, folds, ri.seed, &fa, &err) != 0)
+			goto fail;
+		tr = malloc(n * sizeof *tr);
+		te = malloc(n * sizeof *te);
+		if (tr == NULL || te == NULL) {
+			free(fa);
+			err_set(&err, "out of memory");
+			goto fail;
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (fa[i] == fold)
+				te[nte++] = i;
+			else
+				tr[ntr++] = i;
+		}
+		free(fa);
+	} else if (split_holdout(n, labels, k, test_size, ri.seed, &tr, &ntr, &te, &nte, &err) != 0)
 		goto fail;
 	if (labels) {
 		ltr = malloc((ntr ? ntr : 1) * sizeof *ltr);
@@ -834,10 +904,26 @@ run_execute(const char *path, int64_t id, int fd)
 	}
 	struct evaluation evtr = { "train", ntr, Xtr, dcols, ytr, ltr };
 	struct evaluation evte = { "test", nte, Xte, dcols, yte, lte };
+	/* class labels as `lathe predict` prints them */
+	if (task == LATHE_TASK_CLASSIFICATION) {
+		json_t *ca = json_loads(classes, 0, &je);
+		class_text = calloc((size_t)k, sizeof *class_text);
+		for (int c = 0; class_text && c < k; c++) {
+			json_t *e = json_array_get(ca, (size_t)c);
+			char buf[32];
+			class_text[c] = str_dup(json_is_string(e) ? json_string_value(e) :
+			    fmt_double(buf, json_number_value(e)));
+		}
+		json_decref(ca);
+		if (class_text == NULL) {
+			err_set(&err, "out of memory");
+			goto fail;
+		}
+	}
 	if (evaluate(d, model, task, &evtr, k, summary, &ml, nte ? NULL : &confusion, ri.seed,
-	    &err) != 0 ||
+	    nte ? NULL : &pred, tr, class_text, &err) != 0 ||
 	    evaluate(d, model, task, &evte, k, summary, &ml, nte ? &confusion : NULL, ri.seed,
-	    &err) != 0)
+	    nte ? &pred : NULL, te, class_text, &err) != 0)
 		goto fail;
 	if (d->save(model, &payload, &payload_len, &perr) != 0) {
 		err_set(&err, "%s could not save its model: %s", d->name, perr ? perr : "?");
@@ -852,7 +938,8 @@ run_execute(const char *path, int64_t id, int fd)
 	snprintf(timings, sizeof timings, "{\"load\": %.6f, \"recipe\": %.6f, \"fit\": %.6f, "
 	    "\"evaluate\": %.6f}", t_load - t0, t_recipe - t_load, t_fit - t_fit0, t_eval - t_fit);
 	if (store_results(p, id, &ex, &ml, payload, payload_len, d->model_format, recipe_json,
-	    summary, confusion, classes, features, time_mono() - t0, timings, &err) != 0)
+	    summary, confusion, classes, features, time_mono() - t0, timings,
+	    pred.len ? pred.s : NULL, &err) != 0)
 		goto fail;
 	rc = 0;
 	goto out;
@@ -867,6 +954,11 @@ fail_noupdate:
 out:
 	if (model && used)
 		used->destroy(model);
+	if (class_text)
+		for (int c = 0; c < k; c++)
+			free(class_text[c]);
+	free(class_text);
+	sbuf_free(&pred);
 	free(err);
 	free(perr);
 	free(payload);

@@ -11,6 +11,17 @@
  * step) and parameters (typed, for SQL) in their own tables; the model
  * payload, fitted recipe, model summary and confusion matrix as artifacts.
  *
+ * Registry (version 4): a model is a name; its versions each point at one
+ * finished run (a run is registered at most once per model) and record
+ * the input schema (the fitted recipe's raw columns and kinds, JSON
+ * [{"name", "kind"}]), the output schema (same shape) and an input
+ * example ({"columns", "data"}: the first rows of the run's dataset,
+ * inputs only).  An alias names one version of a model; every move is
+ * appended to model_alias_history (old_version NULL when the alias is
+ * new).  Serving processes record themselves in `servers` (stopped NULL
+ * while running) and their loads, reloads and failures in server_events:
+ * these are the only rows a server writes.
+ *
  * Dataset payloads (dataset_chunks.data) are little-endian typed arrays:
  *   part 0 (values): numeric columns hold doubles (NaN = missing),
  *                    categorical/text columns hold uint32 dictionary codes
@@ -150,6 +161,55 @@ const char *const schema_migrations[] = {
 	"  created   TEXT NOT NULL,\n"
 	"  UNIQUE(recipe_id, version),\n"
 	"  UNIQUE(recipe_id, hash));\n",
+
+	/* 3 -> 4: model registry and serving records */
+	"CREATE TABLE models(\n"
+	"  id      INTEGER PRIMARY KEY,\n"
+	"  name    TEXT NOT NULL UNIQUE,\n"
+	"  created TEXT NOT NULL);\n"
+	"CREATE TABLE model_versions(\n"
+	"  id            INTEGER PRIMARY KEY,\n"
+	"  model_id      INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,\n"
+	"  version       INTEGER NOT NULL,\n"
+	"  run_id        INTEGER NOT NULL REFERENCES runs(id),\n"
+	"  input_schema  TEXT NOT NULL,\n"
+	"  output_schema TEXT NOT NULL,\n"
+	"  input_example TEXT NOT NULL,\n"
+	"  created       TEXT NOT NULL,\n"
+	"  UNIQUE(model_id, version),\n"
+	"  UNIQUE(model_id, run_id));\n"
+	"CREATE TABLE model_aliases(\n"
+	"  model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,\n"
+	"  alias    TEXT NOT NULL,\n"
+	"  version  INTEGER NOT NULL,\n"
+	"  updated  TEXT NOT NULL,\n"
+	"  PRIMARY KEY(model_id, alias),\n"
+	"  FOREIGN KEY(model_id, version) REFERENCES model_versions(model_id, version));\n"
+	"CREATE TABLE model_alias_history(\n"
+	"  id          INTEGER PRIMARY KEY,\n"
+	"  model_id    INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,\n"
+	"  alias       TEXT NOT NULL,\n"
+	"  old_version INTEGER,\n"
+	"  new_version INTEGER,\n"
+	"  time        TEXT NOT NULL);\n"
+	"CREATE INDEX model_alias_history_model ON model_alias_history(model_id, id);\n"
+	"CREATE TABLE servers(\n"
+	"  id      INTEGER PRIMARY KEY,\n"
+	"  pid     INTEGER NOT NULL,\n"
+	"  host    TEXT NOT NULL,\n"
+	"  address TEXT NOT NULL,\n"
+	"  models  TEXT NOT NULL,\n"
+	"  started TEXT NOT NULL,\n"
+	"  stopped TEXT);\n"
+	"CREATE TABLE server_events(\n"
+	"  id        INTEGER PRIMARY KEY,\n"
+	"  server_id INTEGER REFERENCES servers(id) ON DELETE CASCADE,\n"
+	"  time      TEXT NOT NULL,\n"
+	"  level     TEXT NOT NULL CHECK (level IN ('info', 'warning', 'error')),\n"
+	"  model     TEXT,\n"
+	"  version   INTEGER,\n"
+	"  run_id    INTEGER,\n"
+	"  message   TEXT NOT NULL);\n",
 };
 
 const int schema_nmigrations = (int)ARRAY_LEN(schema_migrations);
