@@ -73,8 +73,8 @@ $(BUILD)/lathe: $(MAIN_OBJ) $(BUILD)/liblathe.a
 
 # Built-in algorithms are ordinary plugins: one .so each, linked with the
 # linear-algebra layer statically so that they need nothing from the host.
-$(BUILD)/plugins/%.so: $(BUILD)/plugins/%.o $(BUILD)/liblinalg.a
-	$(CC) -shared -Wl,--exclude-libs,ALL $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+$(BUILD)/plugins/%.so: $(BUILD)/plugins/%.o $(BUILD)/liblinalg.a plugins/plugin.map
+	$(CC) -shared -Wl,--version-script=plugins/plugin.map $(LDFLAGS_ALL) -o $@ $(filter-out %.map,$^) $(PKG_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/liblathe.a
 	@mkdir -p $(dir $@)
