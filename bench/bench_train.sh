@@ -55,11 +55,8 @@ report logistic "$lfit" "$(field "$peer" seconds)" "$lacc" "$(field "$peer" scor
     " (held-out accuracy; lathe train wall ${lwall}s)"
 
 # PCA
-set -- $(train pca clf_train label --task projection --set n_components=5 2>/dev/null || true)
-if [ $# -eq 0 ]; then
-	# projection takes no target: drop the label with a recipe step
-	set -- $(train pca clf_train - --set n_components=5 --step 'drop label')
-fi
+# projection takes no target: the label is dropped by the recipe
+set -- $(train pca clf_train - --set n_components=5 --step 'drop label')
 id=$1 lfit=$2 lwall=$3
 lev=$(sqlite3 "$P" "SELECT (SELECT sum(value) FROM json_each(json_extract(data, \
     '\$.explained_variance_ratio'))) FROM run_artifacts WHERE run_id = $id AND name = 'summary'")

@@ -40,7 +40,7 @@ def gen(d):
             df["y"] = X @ w + rng.normal(size=n)
             df.to_csv(os.path.join(d, name + ".csv"), index=False, float_format="%.6g")
     if not os.path.exists(os.path.join(d, "km.csv")):
-        centres = rng.normal(scale=2.0, size=(8, 16))
+        centres = rng.normal(scale=0.6, size=(8, 16))   # overlapping: slow to converge
         lab = rng.integers(0, 8, size=500_000)
         X = centres[lab] + rng.normal(size=(500_000, 16))
         df = pd.DataFrame(X, columns=[f"f{i + 1}" for i in range(16)])
@@ -90,12 +90,15 @@ def fit(d, workload):
         # per-iteration time: (21 iterations - 1 iteration) / 20, same init
         rng = np.random.default_rng(3)
         init = X[rng.choice(len(X), 8, replace=False)]
-        t = {}
-        for it in (1, 21):
-            m = KMeans(n_clusters=8, init=init, n_init=1, max_iter=it, tol=0,
-                       algorithm="lloyd")
-            t[it], _ = timed(lambda: m.fit(X))
-            out["n_iter_%d" % it] = int(m.n_iter_)
+        t = {1: [], 21: []}
+        for rep in range(3):        # best of three: the first fit pays one-off setup
+            for it in (1, 21):
+                m = KMeans(n_clusters=8, init=init, n_init=1, max_iter=it, tol=0,
+                           algorithm="lloyd")
+                dt, _ = timed(lambda: m.fit(X))
+                t[it].append(dt)
+                out["n_iter_%d" % it] = int(m.n_iter_)
+        t = {k: min(v) for k, v in t.items()}
         out["seconds_per_iter"] = (t[21] - t[1]) / 20
         out["score"] = float(m.inertia_)
     print(json.dumps(out))

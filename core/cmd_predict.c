@@ -10,6 +10,7 @@
 #include "plugin.h"
 #include "predict.h"
 #include "recipe.h"
+#include "registry.h"
 #include "run.h"
 #include "util.h"
 
@@ -62,10 +63,12 @@ cmd_predict_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		}
 	}
 	if (optind != argc - 2)
-		return cmd_usage(ctx, "expected a run and a CSV file");
+		return cmd_usage(ctx, "expected a run (or model) and a CSV file");
 	if ((p = cmd_open(ctx)) == NULL)
 		return EXIT_USER;
-	if (predictor_open_run(p, argv[optind], &pr, &err) != 0)
+	char runref[32];
+	if (registry_run_ref(p, argv[optind], runref, &err) != 0 ||
+	    predictor_open_run(p, runref, &pr, &err) != 0)
 		goto fail;
 	/* read the file with the recipe's string columns kept as strings */
 	struct import_opts o = { .header = 1 };
@@ -170,9 +173,11 @@ out:
 
 const struct cmd_entry cmd_predict_entry = {
 	.name = "predict",
-	.args = "RUN FILE.csv [-o OUT.csv] [--with-input]",
+	.args = "RUN_OR_MODEL FILE.csv [-o OUT.csv] [--with-input]",
 	.summary = "Apply a run's fitted recipe and model to the rows of a CSV file.",
 	.help =
+	    "RUN_OR_MODEL is a run id (17, r17) or a registered model: NAME (newest\n"
+	    "version), NAME@VERSION or NAME@ALIAS (see 'lathe model').\n"
 	    "The file needs a header line naming the columns the recipe reads (extra\n"
 	    "columns are ignored; see docs/recipes.md for missing columns, unseen\n"
 	    "categories and wrong types).  The output CSV has, per input row:\n"

@@ -67,7 +67,7 @@ cmd_train_wait(struct project *p, struct run_proc *rp, int show_progress, char *
 }
 
 static int
-print_result(struct project *p, int64_t id, int json, double secs)
+print_result(struct project *p, int64_t id, int json, int quiet, double secs)
 {
 	sqlite3_stmt *st = NULL;
 	struct sbuf b;
@@ -117,7 +117,7 @@ print_result(struct project *p, int64_t id, int json, double secs)
 		sbuf_putc(&b, '\n');
 	}
 	int rc = cmd_write_out(b.s);
-	if (!json)
+	if (!json && !quiet)
 		fprintf(stderr, "%s\n", human.s);
 	if (ri.status != RUN_FINISHED) {
 		cmd_fail("run %lld %s: %s", (long long)id, run_status_name(ri.status),
@@ -357,7 +357,7 @@ cmd_train_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			rc = cmd_fail_err(err);
 			goto out;
 		}
-		rc = print_result(p, ids[0], ctx->json, time_mono() - t0);
+		rc = print_result(p, ids[0], ctx->json, quiet, time_mono() - t0);
 		goto out;
 	}
 	rc = EXIT_OK;

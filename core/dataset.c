@@ -546,9 +546,11 @@ load_top(struct column *c, const char *text)
 	return 0;
 }
 
-int
-dataset_load(struct project *p, const struct dsver *v, size_t max_rows, struct table **out,
-    char **err)
+/* Columns of v (all, or only column `only` when only >= 0) with their
+ * first max_rows rows. */
+static int
+load_impl(struct project *p, const struct dsver *v, size_t max_rows, long only,
+    struct table **out, char **err)
 {
 	sqlite3_stmt *st = NULL;
 	struct table *t = NULL;
@@ -556,17 +558,21 @@ dataset_load(struct project *p, const struct dsver *v, size_t max_rows, struct t
 	int rc = -1, s;
 
 	*out = NULL;
-	if ((t = table_new(v->ncols)) == NULL)
+	size_t ncols = only >= 0 ? 1 : v->ncols;
+	if (only >= (long)v->ncols)
+		return err_set(err, "no column %ld in %s@%d", only + 1, v->name, v->version);
+	if ((t = table_new(ncols)) == NULL)
 		return err_set(err, "out of memory");
 	t->nrows = n;
 	if (db_prepare(p, "SELECT idx, name, kind, is_integer, likely_label, count, missing, "
 	    "distinct_count, mean, std, min, q25, median, q75, max, top FROM dataset_columns "
-	    "WHERE version_id = ?1 ORDER BY idx", &st, err) != 0)
+	    "WHERE version_id = ?1 AND (?2 < 0 OR idx = ?2) ORDER BY idx", &st, err) != 0)
 		goto out;
 	sqlite3_bind_int64(st, 1, v->id);
+	sqlite3_bind_int64(st, 2, only);
 	size_t seen = 0;
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		size_t j = (size_t)sqlite3_column_int64(st, 0);
+		size_t j = (size_t)sqlite3_column_int64(st, 0) - (only >= 0 ? (size_t)only : 0);
 		if (j >= t->ncols || j != seen++) {
 			corrupt(p, v, "column index", err);
 			goto out;
@@ -627,14 +633,16 @@ dataset_load(struct project *p, const struct dsver *v, size_t max_rows, struct t
 		goto out;
 	}
 	if (db_prepare(p, "SELECT col, first, n, data FROM dataset_chunks WHERE version_id = ?1 "
-	    "AND part = 0 AND first < ?2 ORDER BY col, seq", &st, err) != 0) {
+	    "AND part = 0 AND first < ?2 AND (?3 < 0 OR col = ?3) ORDER BY col, seq", &st,
+	    err) != 0) {
 		free(filled);
 		goto out;
 	}
 	sqlite3_bind_int64(st, 1, v->id);
 	sqlite3_bind_int64(st, 2, (int64_t)n);
+	sqlite3_bind_int64(st, 3, only);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		size_t j = (size_t)sqlite3_column_int64(st, 0);
+		size_t j = (size_t)sqlite3_column_int64(st, 0) - (only >= 0 ? (size_t)only : 0);
 		size_t first = (size_t)sqlite3_column_int64(st, 1);
 		size_t cn = (size_t)sqlite3_column_int64(st, 2);
 		if (j >= t->ncols)
@@ -683,7 +691,7 @@ dataset_load(struct project *p, const struct dsver *v, size_t max_rows, struct t
 			continue;
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, v->id);
-		sqlite3_bind_int64(st, 2, (int64_t)j);
+		sqlite3_bind_int64(st, 2, (int64_t)j + (only >= 0 ? only : 0));
 		sqlite3_bind_int64(st, 3, maxcode);
 		while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 			size_t first = (size_t)sqlite3_column_int64(st, 0);
@@ -724,4 +732,18 @@ out:
 	sqlite3_finalize(st);
 	table_free(t);
 	return rc;
+}
+
+int
+dataset_load(struct project *p, const struct dsver *v, size_t max_rows, struct table **out,
+    char **err)
+{
+	return load_impl(p, v, max_rows, -1, out, err);
+}
+
+int
+dataset_load_column(struct project *p, const struct dsver *v, size_t col, struct table **out,
+    char **err)
+{
+	return load_impl(p, v, SIZE_MAX, (long)col, out, err);
 }

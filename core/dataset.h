@@ -81,6 +81,11 @@ void	dataset_write_abort(struct ds_writer *w);
 int	dataset_load(struct project *p, const struct dsver *v, size_t max_rows,
 	    struct table **out, char **err);
 
+/* Load one column (index col) of a version, every row: a table of one
+ * column.  For checks that need a single column, such as a target. */
+int	dataset_load_column(struct project *p, const struct dsver *v, size_t col,
+	    struct table **out, char **err);
+
 /* Visit every version, ordered by name and version. */
 typedef int (*dataset_visit_fn)(void *ctx, const struct dsver *v);
 int	dataset_list(struct project *p, dataset_visit_fn fn, void *ctx, char **err);

@@ -627,17 +627,25 @@ impute_fit(struct step *s, struct frame *f, const struct recipe *r, char **err)
 					    "numeric", s->constant, c->name);
 				continue;
 			}
+			if (s->method == IM_MEAN) {
+				/* no sort needed: one pass, four lanes */
+				double acc[4] = { 0, 0, 0, 0 };
+				size_t n = 0;
+				for (size_t k = 0; k < f->n; k++)
+					if (!isnan(c->num[k]))
+						acc[n++ & 3] += c->num[k];
+				if (n == 0)
+					s->dropped[i] = 1;	/* nothing to learn from: as sklearn, drop */
+				else
+					s->a[i] = ((acc[0] + acc[1]) + (acc[2] + acc[3])) / (double)n;
+				continue;
+			}
 			size_t n;
 			double *v = sorted_values(c->num, f->n, &n);
 			if (v == NULL)
 				return err_set(err, "out of memory");
 			if (n == 0) {
 				s->dropped[i] = 1;	/* nothing to learn from: as sklearn, drop */
-			} else if (s->method == IM_MEAN) {
-				double acc = 0;
-				for (size_t k = 0; k < n; k++)
-					acc += v[k];
-				s->a[i] = acc / (double)n;
 			} else if (s->method == IM_MEDIAN) {
 				s->a[i] = quantile_sorted(v, n, 0.5);
 			} else {

@@ -142,7 +142,7 @@ run_create(struct project *p, struct plugin_set *ps, const struct run_request *r
     int64_t *run_id, char **err)
 {
 	struct dsver v = { 0 };
-	struct table *t = NULL;
+	struct table *t = NULL, *tt = NULL;
 	struct param_values pv = { 0 };
 	struct recipe *rec = NULL;
 	struct frame *fr = NULL;
@@ -174,8 +174,9 @@ run_create(struct project *p, struct plugin_set *ps, const struct run_request *r
 		if (params_set(&pv, rq->sets[i], err) != 0)
 			goto out;
 
-	/* the data: the whole version, since the target is checked row by row */
-	if (dataset_load(p, &v, SIZE_MAX, &t, err) != 0)
+	/* the first rows of every column (for the recipe check) and, below,
+	 * the whole target column (checked row by row) */
+	if (dataset_load(p, &v, 2000, &t, err) != 0)
 		goto out;
 	if (rq->target) {
 		tcol = find_column(t, rq->target);
@@ -242,12 +243,14 @@ run_create(struct project *p, struct plugin_set *ps, const struct run_request *r
 	/* the target */
 	size_t nclasses = 0;
 	if (tcol >= 0) {
-		const struct column *c = &t->cols[tcol];
+		if (dataset_load_column(p, &v, (size_t)tcol, &tt, err) != 0)
+			goto out;
+		const struct column *c = &tt->cols[0];
 		if (c->st.count == 0) {
 			err_set(err, "target '%s' has no values (every row is missing)", c->name);
 			goto out;
 		}
-		long miss = first_missing(c, t->nrows);
+		long miss = first_missing(c, tt->nrows);
 		if (miss >= 0) {
 			err_set(err, "target '%s' has %zu missing value%s (first in row %ld); drop "
 			    "those rows or choose another target", c->name, c->st.missing,
@@ -285,7 +288,7 @@ run_create(struct project *p, struct plugin_set *ps, const struct run_request *r
 		err_set(err, "--test-size %g is outside [0, 1)", test_size);
 		goto out;
 	}
-	size_t n = t->nrows;
+	size_t n = v.nrows;
 	size_t ntest = test_size > 0 ? (size_t)ceil(test_size * (double)n - 1e-9) : 0;
 	if (test_size > 0 && ntest == 0)
 		ntest = 1;
@@ -313,13 +316,12 @@ run_create(struct project *p, struct plugin_set *ps, const struct run_request *r
 	if (recipe_parse(rtext, rq->recipe_origin ? rq->recipe_origin : "recipe", &rec, err) != 0)
 		goto out;
 	{
-		size_t ns = n < 2000 ? n : 2000;
+		/* the first rows are enough to check names and kinds */
 		fr = frame_from_table(t, NULL, 0, rq->target);
 		if (fr == NULL) {
 			err_set(err, "out of memory");
 			goto out;
 		}
-		fr->n = ns;	/* the first rows are enough to check names and kinds */
 		if (recipe_fit(rec, fr, err) != 0)
 			goto out;
 		if (fr->ncols == 0) {
@@ -464,6 +466,7 @@ out:
 	recipe_free(rec);
 	params_free(&pv);
 	table_free(t);
+	table_free(tt);
 	dsver_clear(&v);
 	free(params);
 	free(env);
