@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 const char recipe_default_text[] =
     "# lathe's default feature handling\n"
@@ -190,7 +191,18 @@ nearest(const char *s, const char *const *names, size_t n)
 		}
 	}
 	size_t limit = len <= 3 ? 1 : len <= 6 ? 2 : 3;
-	return bd <= limit ? best : NULL;
+	if (bd <= limit)
+		return best;
+	/* no close spelling: a single name that starts with what was typed
+	 * ("sepal" for "sepal length (cm)") */
+	const char *prefix = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (len >= 3 && strncasecmp(names[i], s, len) == 0) {
+			if (prefix)
+				return NULL;	/* ambiguous */
+			prefix = names[i];
+		}
+	return prefix;
 }
 
 /* ------------------------------------------------------------------ */

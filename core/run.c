@@ -202,6 +202,11 @@ run_create(struct project *p, struct plugin_set *ps, const struct run_request *r
 	}
 
 	/* the task */
+	if (tcol >= 0 && !(d->tasks & (LATHE_TASK_REGRESSION | LATHE_TASK_CLASSIFICATION))) {
+		err_set(err, "algorithm '%s' does %s, which takes no --target", d->name,
+		    tasks_text(d->tasks, tbuf, sizeof tbuf));
+		goto out;
+	}
 	if (rq->task) {
 		if (task_parse(rq->task, &task) != 0) {
 			err_set(err, "unknown task '%s' (expected regression, classification, "
