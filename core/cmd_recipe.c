@@ -281,6 +281,10 @@ sub_preview(struct cmd_ctx *ctx, struct project *p, int argc, char **argv)
 	}
 	if (recipe_fit(r, f, &err) != 0)
 		goto fail;
+	if (frame_materialize(f) != 0) {
+		err_set(&err, "out of memory");
+		goto fail;
+	}
 	size_t nh = (size_t)(nshow < 0 ? 0 : nshow) < f->n ? (size_t)(nshow < 0 ? 0 : nshow) : f->n;
 	struct jw w;
 	struct texttab *tt = NULL;

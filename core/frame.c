@@ -5,6 +5,8 @@
 #include "util.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,10 +20,69 @@ frame_new(size_t n)
 }
 
 static void
+fshared_unref(struct fshared *sh)
+{
+	if (sh && --sh->refs <= 0) {
+		free(sh->idx);
+		free(sh);
+	}
+}
+
+struct fshared *
+fshared_new(int32_t *idx)
+{
+	struct fshared *sh = calloc(1, sizeof *sh);
+	if (sh)
+		sh->idx = idx;
+	return sh;
+}
+
+double *
+frame_alloc(size_t n)
+{
+	size_t bytes = (n ? n : 1) * sizeof(double);
+	if (bytes < (4u << 20))
+		return malloc(bytes);
+	void *p = NULL;
+	bytes = (bytes + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1);
+	if (posix_memalign(&p, 2u << 20, bytes) != 0)
+		return NULL;
+	madvise(p, bytes, MADV_HUGEPAGE);
+	return p;
+}
+
+int
+fcol_materialize(struct fcol *c, size_t n)
+{
+	if (c->ind == NULL)
+		return 0;
+	double *v = frame_alloc(n);
+	if (v == NULL)
+		return -1;
+	const int32_t *idx = c->ind->idx;
+	for (size_t i = 0; i < n; i++)
+		v[i] = idx[i] == c->level;
+	c->num = v;
+	fshared_unref(c->ind);
+	c->ind = NULL;
+	return 0;
+}
+
+int
+frame_materialize(struct frame *f)
+{
+	for (size_t j = 0; j < f->ncols; j++)
+		if (fcol_materialize(&f->cols[j], f->n) != 0)
+			return -1;
+	return 0;
+}
+
+static void
 fcol_free(struct fcol *c)
 {
 	free(c->name);
 	free(c->num);
+	fshared_unref(c->ind);
 	free(c->codes);
 	if (c->own_dict) {
 		strdict_free(c->own_dict);
@@ -81,7 +142,7 @@ frame_from_table(const struct table *t, const size_t *rows, size_t nrows, const 
 		f->ncols++;
 		if (c->kind == COL_NUMERIC) {
 			fc->kind = FK_NUM;
-			if ((fc->num = malloc((n ? n : 1) * sizeof *fc->num)) == NULL)
+			if ((fc->num = frame_alloc(n)) == NULL)
 				goto fail;
 			if (rows == NULL)
 				column_gather_num(c, fc->num);
@@ -147,6 +208,28 @@ frame_insert_num(struct frame *f, size_t pos, const char *name, double *v)
 }
 
 int
+frame_insert_indicator(struct frame *f, size_t pos, const char *name, struct fshared *sh,
+    int32_t level)
+{
+	char *nm = str_dup(name);
+	if (nm == NULL || grow(f) != 0) {
+		free(nm);
+		return -1;
+	}
+	if (pos > f->ncols)
+		pos = f->ncols;
+	memmove(&f->cols[pos + 1], &f->cols[pos], (f->ncols - pos) * sizeof *f->cols);
+	memset(&f->cols[pos], 0, sizeof f->cols[pos]);
+	f->cols[pos].name = nm;
+	f->cols[pos].kind = FK_NUM;
+	f->cols[pos].ind = sh;
+	f->cols[pos].level = level;
+	sh->refs++;
+	f->ncols++;
+	return 0;
+}
+
+int
 frame_add_num(struct frame *f, const char *name, double *v)
 {
 	return frame_insert_num(f, f->ncols, name, v);
@@ -166,6 +249,8 @@ void
 frame_set_num(struct frame *f, size_t i, double *v)
 {
 	struct fcol *c = &f->cols[i];
+	fshared_unref(c->ind);
+	c->ind = NULL;
 	free(c->codes);
 	c->codes = NULL;
 	if (c->own_dict) {
@@ -177,6 +262,39 @@ frame_set_num(struct frame *f, size_t i, double *v)
 	free(c->num);
 	c->num = v;
 	c->kind = FK_NUM;
+}
+
+struct tojob {
+	const struct frame	*f;
+	double			*m;
+	size_t			 i0, i1;
+};
+
+static void *
+to_matrix_part(void *arg)
+{
+	const struct tojob *jb = arg;
+	const struct frame *f = jb->f;
+	size_t d = f->ncols;
+	const size_t B = 256;
+	for (size_t b0 = jb->i0; b0 < jb->i1; b0 += B) {
+		size_t b1 = b0 + B < jb->i1 ? b0 + B : jb->i1;
+		for (size_t j = 0; j < d; j++) {
+			const struct fcol *c = &f->cols[j];
+			double *dst = jb->m + j;
+			if (c->ind) {
+				const int32_t *idx = c->ind->idx;
+				int32_t lv = c->level;
+				for (size_t i = b0; i < b1; i++)
+					dst[i * d] = idx[i] == lv;
+			} else {
+				const double *src = c->num;
+				for (size_t i = b0; i < b1; i++)
+					dst[i * d] = src[i];
+			}
+		}
+	}
+	return NULL;
 }
 
 int
@@ -191,19 +309,25 @@ frame_to_matrix(const struct frame *f, double **X, char **err)
 			    fkind_name(f->cols[j].kind), f->cols[j].name, f->cols[j].name,
 			    f->cols[j].name);
 	size_t cells = n * d;
-	double *m = malloc((cells ? cells : 1) * sizeof *m);
+	double *m = frame_alloc(cells);
 	if (m == NULL)
 		return err_set(err, "out of memory building a %zu x %zu matrix", n, d);
-	/* column-major source, row-major destination: walk in row blocks so
-	 * both stay in cache */
-	const size_t B = 256;
-	for (size_t i0 = 0; i0 < n; i0 += B) {
-		size_t i1 = i0 + B < n ? i0 + B : n;
-		for (size_t j = 0; j < d; j++) {
-			const double *src = f->cols[j].num;
-			for (size_t i = i0; i < i1; i++)
-				m[i * d + j] = src[i];
-		}
+	struct tojob job = { f, m, 0, n };
+	pthread_t tid;
+	/* column-major source, row-major destination: two threads, each
+	 * walking row blocks so source and destination stay in cache */
+	int threaded = n >= 65536 && d > 1;
+	if (threaded) {
+		job.i1 = n / 2;
+		struct tojob second = { f, m, n / 2, n };
+		threaded = pthread_create(&tid, NULL, to_matrix_part, &second) == 0;
+		if (!threaded)
+			job.i1 = n;
+		to_matrix_part(&job);
+		if (threaded)
+			pthread_join(tid, NULL);
+	} else {
+		to_matrix_part(&job);
 	}
 	*X = m;
 	return 0;

@@ -23,10 +23,18 @@ enum fkind {
 	FK_TEXT = 2,	/* free text strings */
 };
 
+/* A level index shared by the indicator columns of one one-hot step. */
+struct fshared {
+	int		 refs;
+	int32_t		*idx;	/* per row: level, -1 unseen, -2 missing */
+};
+
 struct fcol {
 	char			*name;
 	enum fkind		 kind;
-	double			*num;	/* FK_NUM, owned */
+	double			*num;	/* FK_NUM, owned; NULL while an indicator is lazy */
+	struct fshared		*ind;	/* lazy indicator: value is (ind->idx[r] == level) */
+	int32_t			 level;
 	uint32_t		*codes;	/* FK_CAT/FK_TEXT, owned */
 	const struct strdict	*dict;	/* borrowed, or == own_dict */
 	struct strdict		*own_dict;
@@ -58,6 +66,22 @@ int		 frame_insert_num(struct frame *f, size_t pos, const char *name, double *v)
 void		 frame_remove(struct frame *f, size_t i);
 /* Turn string column i into a numeric one holding v (owned). */
 void		 frame_set_num(struct frame *f, size_t i, double *v);
+
+/* Insert a lazy indicator column (1.0 where sh->idx == level, else 0.0)
+ * at pos, sharing sh (a reference is taken).  One-hot columns stay one
+ * int per row until something needs their doubles.  0 or -1 (OOM). */
+int		 frame_insert_indicator(struct frame *f, size_t pos, const char *name,
+		    struct fshared *sh, int32_t level);
+/* New shared level index taking ownership of idx (refs 0). */
+struct fshared	*fshared_new(int32_t *idx);
+/* Give a lazy indicator column its doubles (no-op otherwise).  0 or -1. */
+int		 fcol_materialize(struct fcol *c, size_t n);
+/* Materialize every lazy column (for code that reads ->num freely). */
+int		 frame_materialize(struct frame *f);
+
+/* Fresh column storage for n doubles: large arrays get transparent huge
+ * pages, which cut page-fault time on million-row columns. */
+double		*frame_alloc(size_t n);
 
 /* String value of row r in string column c (NULL when missing). */
 static inline const char *

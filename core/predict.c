@@ -229,7 +229,7 @@ predictor_run_timed(const struct predictor *pr, struct frame *f, struct predicti
 	if (t_transform)
 		*t_transform = time_mono() - t0;
 	for (size_t j = 0; j < f->ncols; j++)
-		for (size_t i = 0; i < f->n; i++)
+		for (size_t i = 0; f->cols[j].ind == NULL && i < f->n; i++)
 			if (!isfinite(f->cols[j].num[i]))
 				return err_set(err, "row %zu: feature '%s' is missing after the recipe "
 				    "(the model needs a value; the recipe has no impute step for it)", i + 1,

@@ -22,10 +22,13 @@
 #include <fnmatch.h>
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 const char recipe_default_text[] =
     "# lathe's default feature handling\n"
@@ -278,8 +281,9 @@ lex_next(struct lex *lx, char **text, int *col, char **err)
 		return T_STRING;
 	}
 	const char *start = lx->p;
+	/* '=' inside a word belongs to it: one-hot columns are named "sex=male" */
 	while (*lx->p && *lx->p != ' ' && *lx->p != '\t' && *lx->p != ',' && *lx->p != '"' &&
-	    *lx->p != '#' && *lx->p != '=')
+	    *lx->p != '#' && !(*lx->p == '=' && lx->p == start))
 		lx->p++;
 	*text = str_ndup(start, (size_t)(lx->p - start));
 	return T_WORD;
@@ -472,13 +476,26 @@ resolve(struct step *s, const struct frame *f, const struct recipe *r, char **er
 	}
 	for (size_t j = 0; j < f->ncols; j++)
 		if (pick[j]) {
-			if ((s->names[s->nc] = str_dup(f->cols[j].name)) == NULL) {
+			if ((s->names[s->nc] = str_dup(f->cols[j].name)) == NULL ||
+			    fcol_materialize(&f->cols[j], f->n) != 0) {
 				free(pick);
 				return err_set(err, "out of memory");
 			}
 			s->nc++;
 		}
 	free(pick);
+	return 0;
+}
+
+/* Lazy indicator columns a fitted step reads get their doubles first. */
+static int
+materialize_step(const struct step *s, struct frame *f)
+{
+	for (size_t i = 0; i < s->nc; i++) {
+		int j = frame_find(f, s->names[i]);
+		if (j >= 0 && fcol_materialize(&f->cols[j], f->n) != 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -612,7 +629,86 @@ code_counts(const struct fcol *c, size_t rows)
 }
 
 /* ------------------------------------------------------------------ */
+/* parallel work over a step's columns                                 */
+
+struct par {
+	void		(*fn)(void *ctx, size_t i);
+	void		*ctx;
+	size_t		 n;
+	atomic_size_t	 next;
+};
+
+static void *
+par_worker(void *arg)
+{
+	struct par *p = arg;
+	size_t i;
+	while ((i = atomic_fetch_add(&p->next, 1)) < p->n)
+		p->fn(p->ctx, i);
+	return NULL;
+}
+
+/* fn(ctx, i) for every column i < n, on up to four threads when there is
+ * enough data (columns are independent; each i runs exactly once, so the
+ * results do not depend on the thread count). */
+static void
+par_columns(size_t n, size_t rows, void (*fn)(void *ctx, size_t i), void *ctx)
+{
+	struct par p = { fn, ctx, n, 0 };
+	pthread_t tid[3];
+	int started = 0;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int want = rows * n < (1u << 20) || n < 2 ? 1 : cpus > 4 ? 4 : (int)cpus;
+	for (int t = 1; t < want; t++)
+		if (pthread_create(&tid[started], NULL, par_worker, &p) == 0)
+			started++;
+	par_worker(&p);
+	for (int t = 0; t < started; t++)
+		pthread_join(tid[t], NULL);
+}
+
+/* Work over a step's numeric columns, shared by the per-column workers. */
+struct colwork {
+	const struct step	*s;
+	struct frame		*f;
+	double			**cols;	/* the column arrays, one per step column (NULL: skip) */
+	int			 is_std;
+};
+
+/* ------------------------------------------------------------------ */
 /* impute                                                              */
+
+static void
+impute_mean_one(void *ctx, size_t i)
+{
+	struct colwork *cw = ctx;
+	struct step *s = (struct step *)cw->s;
+	const double *v = cw->cols[i];
+	double acc[4] = { 0, 0, 0, 0 };
+	size_t n = 0;
+	if (v == NULL)
+		return;
+	for (size_t k = 0; k < cw->f->n; k++)
+		if (!isnan(v[k]))
+			acc[n++ & 3] += v[k];
+	if (n == 0)
+		s->dropped[i] = 1;	/* nothing to learn from: as sklearn, drop */
+	else
+		s->a[i] = ((acc[0] + acc[1]) + (acc[2] + acc[3])) / (double)n;
+}
+
+static void
+impute_fill_one(void *ctx, size_t i)
+{
+	struct colwork *cw = ctx;
+	double *v = cw->cols[i];
+	if (v == NULL)
+		return;
+	double fill = cw->s->a[i];
+	for (size_t r = 0; r < cw->f->n; r++)
+		if (isnan(v[r]))
+			v[r] = fill;
+}
 
 static int
 impute_parse(struct step *s, const char *rest, int restcol, const char *origin, char **err)
@@ -639,19 +735,8 @@ impute_fit(struct step *s, struct frame *f, const struct recipe *r, char **err)
 					    "numeric", s->constant, c->name);
 				continue;
 			}
-			if (s->method == IM_MEAN) {
-				/* no sort needed: one pass, four lanes */
-				double acc[4] = { 0, 0, 0, 0 };
-				size_t n = 0;
-				for (size_t k = 0; k < f->n; k++)
-					if (!isnan(c->num[k]))
-						acc[n++ & 3] += c->num[k];
-				if (n == 0)
-					s->dropped[i] = 1;	/* nothing to learn from: as sklearn, drop */
-				else
-					s->a[i] = ((acc[0] + acc[1]) + (acc[2] + acc[3])) / (double)n;
-				continue;
-			}
+			if (s->method == IM_MEAN)
+				continue;	/* all mean columns together, in parallel, below */
 			size_t n;
 			double *v = sorted_values(c->num, f->n, &n);
 			if (v == NULL)
@@ -705,12 +790,40 @@ impute_fit(struct step *s, struct frame *f, const struct recipe *r, char **err)
 				return err_set(err, "out of memory");
 		}
 	}
+	if (s->method == IM_MEAN) {
+		struct colwork cw = { s, f, calloc(s->nc ? s->nc : 1, sizeof(double *)), 0 };
+		if (cw.cols == NULL)
+			return err_set(err, "out of memory");
+		for (size_t i = 0; i < s->nc; i++) {
+			int j = frame_find(f, s->names[i]);
+			if (f->cols[j].kind == FK_NUM)
+				cw.cols[i] = f->cols[j].num;
+		}
+		par_columns(s->nc, f->n, impute_mean_one, &cw);
+		free(cw.cols);
+	}
 	return s->type->apply(s, f, err);
 }
 
 static int
 impute_apply(const struct step *s, struct frame *f, char **err)
 {
+	/* numeric fills in parallel first; string fills and drops below */
+	struct colwork cw = { s, f, calloc(s->nc ? s->nc : 1, sizeof(double *)), 0 };
+	if (cw.cols == NULL)
+		return err_set(err, "out of memory");
+	for (size_t i = 0; i < s->nc; i++) {
+		int j = frame_find(f, s->names[i]);
+		if (j >= 0 && !s->dropped[i] && f->cols[j].kind == FK_NUM && !s->fill[i]) {
+			if (fcol_materialize(&f->cols[j], f->n) != 0) {
+				free(cw.cols);
+				return err_set(err, "out of memory");
+			}
+			cw.cols[i] = f->cols[j].num;
+		}
+	}
+	par_columns(s->nc, f->n, impute_fill_one, &cw);
+	free(cw.cols);
 	for (size_t i = 0; i < s->nc; i++) {
 		int j = frame_find(f, s->names[i]);
 		if (j < 0)
@@ -725,10 +838,7 @@ impute_apply(const struct step *s, struct frame *f, char **err)
 			if (s->fill[i])
 				return err_set(err, "recipe line %d (impute): column '%s' is numeric, "
 				    "expected strings", s->line, c->name);
-			double v = s->a[i];
-			for (size_t r = 0; r < f->n; r++)
-				if (isnan(c->num[r]))
-					c->num[r] = v;
+			/* filled above */
 		} else {
 			if (s->fill[i] == NULL)
 				return err_set(err, "recipe line %d (impute): column '%s' holds strings, "
@@ -849,6 +959,72 @@ impute_load(struct step *s, json_t *o, char **err)
 /* ------------------------------------------------------------------ */
 /* numeric column transforms: standardize, minmax, log1p, clip          */
 
+static void
+scale_fit_one(void *ctx, size_t i)
+{
+	struct colwork *cw = ctx;
+	struct step *s = (struct step *)cw->s;
+	const double *v = cw->cols[i];
+	size_t rows = cw->f->n, n = 0;
+	double acc[4] = { 0, 0, 0, 0 }, lo = INFINITY, hi = -INFINITY;
+	for (size_t k = 0; k < rows; k++) {
+		double x = v[k];
+		if (isnan(x))
+			continue;
+		acc[n++ & 3] += x;
+		lo = x < lo ? x : lo;
+		hi = x > hi ? x : hi;
+	}
+	if (cw->is_std) {
+		double mean = n ? ((acc[0] + acc[1]) + (acc[2] + acc[3])) / (double)n : 0;
+		double ss[4] = { 0, 0, 0, 0 };
+		size_t q = 0;
+		for (size_t k = 0; k < rows; k++)
+			if (!isnan(v[k])) {
+				double d = v[k] - mean;
+				ss[q++ & 3] += d * d;
+			}
+		/* population standard deviation, as StandardScaler */
+		double sd = n ? sqrt(((ss[0] + ss[1]) + (ss[2] + ss[3])) / (double)n) : 0;
+		s->a[i] = mean;
+		s->b[i] = sd > 0 && isfinite(sd) ? sd : 1;
+	} else {
+		s->a[i] = n ? lo : 0;
+		s->b[i] = n && hi > lo ? hi - lo : 1;
+	}
+}
+
+static void
+scale_apply_one(void *ctx, size_t i)
+{
+	struct colwork *cw = ctx;
+	double *v = cw->cols[i], a = cw->s->a[i], b = cw->s->b[i];
+	size_t rows = cw->f->n;
+	for (size_t k = 0; k < rows; k++)
+		v[k] = (v[k] - a) / b;
+}
+
+/* The arrays of a step's columns in f, all numeric (NULL with *err). */
+static double **
+step_arrays(const struct step *s, struct frame *f, char **err)
+{
+	double **cols = calloc(s->nc ? s->nc : 1, sizeof *cols);
+	if (cols == NULL) {
+		err_set(err, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < s->nc; i++) {
+		int j = col_of(f, s->names[i], s, FK_NUM, err);
+		if (j < 0 || fcol_materialize(&f->cols[j], f->n) != 0) {
+			err_set(err, "out of memory");
+			free(cols);
+			return NULL;
+		}
+		cols[i] = f->cols[j].num;
+	}
+	return cols;
+}
+
 static int
 scale_fit(struct step *s, struct frame *f, const struct recipe *r, char **err)
 {
@@ -856,45 +1032,24 @@ scale_fit(struct step *s, struct frame *f, const struct recipe *r, char **err)
 		return -1;
 	if (alloc_state(s) != 0)
 		return err_set(err, "out of memory");
-	int is_std = strcmp(s->type->name, "standardize") == 0;
-	for (size_t i = 0; i < s->nc; i++) {
-		const double *v = f->cols[frame_find(f, s->names[i])].num;
-		double sum = 0, lo = INFINITY, hi = -INFINITY;
-		size_t n = 0;
-		for (size_t k = 0; k < f->n; k++)
-			if (!isnan(v[k])) {
-				sum += v[k];
-				n++;
-				if (v[k] < lo) lo = v[k];
-				if (v[k] > hi) hi = v[k];
-			}
-		if (is_std) {
-			double mean = n ? sum / (double)n : 0, ss = 0;
-			for (size_t k = 0; k < f->n; k++)
-				if (!isnan(v[k]))
-					ss += (v[k] - mean) * (v[k] - mean);
-			double sd = n ? sqrt(ss / (double)n) : 0;	/* population, as StandardScaler */
-			s->a[i] = mean;
-			s->b[i] = sd > 0 && isfinite(sd) ? sd : 1;
-		} else {
-			s->a[i] = n ? lo : 0;
-			s->b[i] = n && hi > lo ? hi - lo : 1;
-		}
-	}
-	return s->type->apply(s, f, err);
+	struct colwork cw = { s, f, step_arrays(s, f, err),
+		strcmp(s->type->name, "standardize") == 0 };
+	if (cw.cols == NULL)
+		return -1;
+	par_columns(s->nc, f->n, scale_fit_one, &cw);
+	par_columns(s->nc, f->n, scale_apply_one, &cw);
+	free(cw.cols);
+	return 0;
 }
 
 static int
 scale_apply(const struct step *s, struct frame *f, char **err)
 {
-	for (size_t i = 0; i < s->nc; i++) {
-		int j = col_of(f, s->names[i], s, FK_NUM, err);
-		if (j < 0)
-			return -1;
-		double *v = f->cols[j].num, a = s->a[i], b = s->b[i];
-		for (size_t k = 0; k < f->n; k++)
-			v[k] = (v[k] - a) / b;
-	}
+	struct colwork cw = { s, f, step_arrays(s, f, err), 0 };
+	if (cw.cols == NULL)
+		return -1;
+	par_columns(s->nc, f->n, scale_apply_one, &cw);
+	free(cw.cols);
 	return 0;
 }
 
@@ -1244,48 +1399,50 @@ onehot_fit(struct step *s, struct frame *f, const struct recipe *r, char **err)
 static int
 onehot_apply(const struct step *s, struct frame *f, char **err)
 {
-	int *idx = malloc((f->n ? f->n : 1) * sizeof *idx);
-	if (idx == NULL)
-		return err_set(err, "out of memory");
 	for (size_t i = 0; i < s->nc; i++) {
 		int j = frame_find(f, s->names[i]);
-		if (j < 0) {
-			free(idx);
+		if (j < 0)
 			return err_set(err, "recipe line %d (onehot): column '%s' is missing", s->line,
 			    s->names[i]);
-		}
-		if (level_index(&f->cols[j], f->n, s->levels[i], s->nlevels[i], idx) != 0) {
-			free(idx);
-			return err_set(err, "out of memory");
-		}
+		int32_t *idx = malloc((f->n ? f->n : 1) * sizeof *idx);
+		int *tmp = malloc((f->n ? f->n : 1) * sizeof *tmp);
+		struct fshared *sh = NULL;
 		char *base = str_dup(s->names[i]);
-		if (base == NULL) {
+		if (idx == NULL || tmp == NULL || base == NULL ||
+		    level_index(&f->cols[j], f->n, s->levels[i], s->nlevels[i], tmp) != 0 ||
+		    (sh = fshared_new(idx)) == NULL) {
 			free(idx);
+			free(tmp);
+			free(base);
 			return err_set(err, "out of memory");
 		}
+		for (size_t r = 0; r < f->n; r++)
+			idx[r] = tmp[r];
+		free(tmp);
 		frame_remove(f, (size_t)j);
+		/* one lazy indicator per level (and "other": the unseen, level -1);
+		 * a missing value (-2) matches none of them */
 		size_t nout = s->nlevels[i] + s->other[i];
 		for (size_t k = 0; k < nout; k++) {
-			double *v = malloc((f->n ? f->n : 1) * sizeof *v);
 			char name[512];
-			if (v == NULL) {
-				free(base);
-				free(idx);
-				return err_set(err, "out of memory");
-			}
 			int is_other = k == s->nlevels[i];
-			for (size_t r = 0; r < f->n; r++)
-				v[r] = is_other ? idx[r] == -1 : idx[r] == (int)k;
 			snprintf(name, sizeof name, "%s=%s", base, is_other ? "other" : s->levels[i][k]);
-			if (frame_insert_num(f, (size_t)j + k, name, v) != 0) {
+			if (frame_insert_indicator(f, (size_t)j + k, name, sh,
+			    is_other ? -1 : (int32_t)k) != 0) {
+				if (sh->refs == 0) {
+					free(sh->idx);
+					free(sh);
+				}
 				free(base);
-				free(idx);
 				return err_set(err, "out of memory");
 			}
+		}
+		if (nout == 0) {
+			free(sh->idx);
+			free(sh);
 		}
 		free(base);
 	}
-	free(idx);
 	return 0;
 }
 
@@ -1466,6 +1623,8 @@ derive_fit(struct step *s, struct frame *f, const struct recipe *r, char **err)
 	for (size_t i = 0; i < s->nc; i++)
 		if ((s->names[i] = str_dup(expr_column(s->expr, i))) == NULL)
 			return err_set(err, "out of memory");
+	if (materialize_step(s, f) != 0)
+		return err_set(err, "out of memory");
 	return s->type->apply(s, f, err);
 }
 
@@ -1600,7 +1759,7 @@ parse_step(struct recipe *r, struct lex *lx, struct step *s, char **err)
 		free(eq);
 		if (t != T_EQUALS)
 			return err_caret(err, r->origin, lx->line, lx->s, col,
-			    "expected '=' after the new column's name");
+			    "expected ' = ' after the new column's name (with spaces around it)");
 		/* the expression runs to the end of the line or a '#' outside quotes */
 		const char *start = lx->p;
 		char q = 0;
@@ -1944,9 +2103,13 @@ recipe_apply(const struct recipe *r, struct frame *f, char **err)
 			f->cols[j] = tmp;
 		}
 	}
-	for (size_t i = 0; i < r->nsteps; i++)
-		if (r->steps[i].type->apply(&r->steps[i], f, err) != 0)
+	for (size_t i = 0; i < r->nsteps; i++) {
+		const struct step *s = &r->steps[i];
+		if (strcmp(s->type->name, "drop") != 0 && materialize_step(s, f) != 0)
+			return err_set(err, "out of memory");
+		if (s->type->apply(s, f, err) != 0)
 			return -1;
+	}
 	if (f->ncols != r->nout)
 		return err_set(err, "recipe produced %zu columns, expected %zu", f->ncols, r->nout);
 	for (size_t j = 0; j < f->ncols; j++)

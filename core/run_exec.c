@@ -273,6 +273,8 @@ check_complete(const struct frame *f, const char *which, char **err)
 			    fkind_name(f->cols[j].kind), f->cols[j].name, f->cols[j].name,
 			    f->cols[j].name);
 		size_t bad = 0, first = 0;
+		if (f->cols[j].ind)
+			continue;	/* a lazy indicator is 0 or 1, never missing */
 		for (size_t i = 0; i < f->n; i++)
 			if (!isfinite(f->cols[j].num[i]) && bad++ == 0)
 				first = i;

@@ -9,13 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int
-cmp_size(const void *a, const void *b)
-{
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	return (x > y) - (x < y);
-}
-
 int
 split_holdout(size_t n, const int *labels, int k, double test_size, uint64_t seed,
     size_t **train, size_t *ntrain, size_t **test, size_t *ntest, char **err)
@@ -41,11 +34,22 @@ split_holdout(size_t n, const int *labels, int k, double test_size, uint64_t see
 		err_set(err, "out of memory");
 		goto out;
 	}
+	size_t a = 0, b = 0;
+	if (nt == 0) {
+		/* everything trains: no shuffle needed */
+		for (size_t i = 0; i < n; i++)
+			tr[i] = i;
+		*train = tr;
+		*ntrain = n;
+		*test = te;
+		*ntest = 0;
+		free(perm);
+		return 0;
+	}
 	rng_init(&rng, seed);
 	for (size_t i = 0; i < n; i++)
 		perm[i] = i;
 	rng_shuffle(&rng, perm, n);
-	size_t a = 0, b = 0;
 	if (labels == NULL || nt == 0) {
 		for (size_t i = 0; i < n; i++) {
 			if (i < nt)
@@ -98,8 +102,24 @@ split_holdout(size_t n, const int *labels, int k, double test_size, uint64_t see
 			}
 		}
 	}
-	qsort(tr, a, sizeof *tr, cmp_size);
-	qsort(te, b, sizeof *te, cmp_size);
+	/* back to row order without a sort: mark the test rows, then walk */
+	{
+		unsigned char *is_test = calloc(n ? n : 1, 1);
+		if (is_test == NULL) {
+			err_set(err, "out of memory");
+			goto out;
+		}
+		for (size_t i = 0; i < b; i++)
+			is_test[te[i]] = 1;
+		size_t x = 0, y = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (is_test[i])
+				te[y++] = i;
+			else
+				tr[x++] = i;
+		}
+		free(is_test);
+	}
 	*train = tr;
 	*ntrain = a;
 	*test = te;

@@ -62,12 +62,14 @@ parse_ok(const char *text)
 }
 
 static const double *
-col(const struct frame *f, const char *name)
+col(struct frame *f, const char *name)
 {
 	int j = frame_find(f, name);
 	if (j < 0)
 		fail_msg("no column %s", name);
 	assert_int_equal(f->cols[j].kind, FK_NUM);
+	/* one-hot columns are lazy until read */
+	assert_int_equal(fcol_materialize(&f->cols[j], f->n), 0);
 	return f->cols[j].num;
 }
 
@@ -252,7 +254,7 @@ test_parse_errors(void **state)
 		{ "drop \"unterminated\n", "t:1:6: unterminated quoted name" },
 		{ "standardize x y\n", "t:1:15: unexpected text (expected: standardize COLUMNS)" },
 		{ "derive = x\n", "t:1:8: derive needs a new column name" },
-		{ "derive a x\n", "t:1:10: expected '=' after the new column's name" },
+		{ "derive a x\n", "t:1:10: expected ' = ' after the new column's name" },
 		{ "derive a = (x + 1\n", "t:1:18: expected ')'" },
 		{ "derive a = x +\n", "t:1:15: expression ends too early" },
 		{ "derive a = lg(x)\n", "t:1:12: unknown function 'lg'" },
@@ -325,6 +327,8 @@ test_roundtrip_and_no_leak(void **state)
 	if (recipe_apply(r2, again, &err) != 0)
 		fail_msg("apply: %s", err);
 	assert_int_equal(again->ncols, train->ncols);
+	assert_int_equal(frame_materialize(train), 0);
+	assert_int_equal(frame_materialize(again), 0);
 	for (size_t j = 0; j < train->ncols; j++) {
 		assert_string_equal(again->cols[j].name, train->cols[j].name);
 		assert_memory_equal(again->cols[j].num, train->cols[j].num, 6 * sizeof(double));
@@ -416,6 +420,32 @@ test_default_recipe(void **state)
 	frame_free(f);
 }
 
+/* One-hot columns stay lazy into the design matrix, and equal what
+ * materialising them gives. */
+static void
+test_lazy_indicators(void **state)
+{
+	struct recipe *r;
+	double *X = NULL, *Y = NULL;
+	char *err = NULL;
+	(void)state;
+	struct frame *f = fit("onehot c\ndrop allna\nimpute mean x\n", &r);
+	assert_non_null(f->cols[frame_find(f, "c=a")].ind);
+	assert_int_equal(frame_to_matrix(f, &X, &err), 0);
+	assert_int_equal(frame_materialize(f), 0);
+	assert_null(f->cols[frame_find(f, "c=a")].ind);
+	assert_int_equal(frame_to_matrix(f, &Y, &err), 0);
+	assert_memory_equal(X, Y, f->n * f->ncols * sizeof *X);
+	/* a later step that reads them materialises them */
+	frame_free(f);
+	recipe_free(r);
+	f = fit("onehot c\nstandardize c=a\n", NULL);
+	assert_float_equal(col(f, "c=a")[0], (1 - 0.5) / 0.5, 1e-12);
+	free(X);
+	free(Y);
+	frame_free(f);
+}
+
 /* One row is enough to fit every step. */
 static void
 test_single_row(void **state)
@@ -451,6 +481,7 @@ main(void)
 		cmocka_unit_test(test_apply_inputs),
 		cmocka_unit_test(test_default_recipe),
 		cmocka_unit_test(test_single_row),
+		cmocka_unit_test(test_lazy_indicators),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	strdict_free(&cdict);
