@@ -694,13 +694,14 @@ handle_line(struct run_proc *rp, char *line)
 int
 run_proc_poll(struct run_proc *rp, int timeout_ms)
 {
-	if (rp->exited)
-		return 1;
 	if (rp->fd >= 0) {
+		/* after the exit, only what is already in the pipe is read: a
+		 * grandchild holding the write end must not keep us waiting */
 		struct pollfd pf = { rp->fd, POLLIN, 0 };
-		int r = poll(&pf, 1, timeout_ms);
+		int r = poll(&pf, 1, rp->exited ? 0 : timeout_ms);
+		ssize_t got = -1;
 		if (r > 0) {
-			ssize_t got = read(rp->fd, rp->buf + rp->len, sizeof rp->buf - 1 - rp->len);
+			got = read(rp->fd, rp->buf + rp->len, sizeof rp->buf - 1 - rp->len);
 			if (got > 0) {
 				rp->len += (size_t)got;
 				rp->buf[rp->len] = '\0';
@@ -714,23 +715,25 @@ run_proc_poll(struct run_proc *rp, int timeout_ms)
 				memmove(rp->buf, s, rp->len);
 				if (rp->len == sizeof rp->buf - 1)
 					rp->len = 0;	/* an over-long line: drop it */
-			} else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
-				close(rp->fd);
-				rp->fd = -1;
 			}
 		}
-	} else if (timeout_ms > 0) {
+		if (got == 0 || (got < 0 && r > 0 && errno != EINTR && errno != EAGAIN) ||
+		    (rp->exited && got <= 0)) {
+			close(rp->fd);
+			rp->fd = -1;
+		}
+	} else if (timeout_ms > 0 && !rp->exited) {
 		struct timespec ts = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L };
 		nanosleep(&ts, NULL);
 	}
+	if (rp->exited)
+		return 1;
 	if (rp->cancel_at > 0 && time_mono() - rp->cancel_at > run_cancel_grace())
 		kill(rp->pid, SIGKILL);		/* it did not stop when asked */
 	pid_t w = waitpid(rp->pid, &rp->wstatus, WNOHANG);
-	if (w == rp->pid) {
+	if (w == rp->pid)
 		rp->exited = 1;
-		return 1;
-	}
-	return 0;
+	return rp->exited;
 }
 
 double
