@@ -46,6 +46,8 @@ PLUGINS    := $(patsubst plugins/%.c,$(BUILD)/plugins/%.so,$(PLUGIN_SRC))
 TESTS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
 .PHONY: all deps run test check check-unit check-e2e asan install uninstall clean bench
+# keep object files of pattern chains (plugins, tests): no rebuild next time
+.SECONDARY:
 
 all: $(BUILD)/lathe $(PLUGINS) $(TESTS)
 

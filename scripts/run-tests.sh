@@ -15,7 +15,8 @@ fail=0; n=0
 for t in "$top/$build"/tests/test_*; do
 	[ -x "$t" ] || continue
 	n=$((n+1))
-	if ! (cd "$top" && "$t") >"$top/$build/tests/$(basename "$t").log" 2>&1; then
+	# every test is bounded: a hang fails it instead of stalling CI
+	if ! (cd "$top" && timeout -k 5 300 "$t") >"$top/$build/tests/$(basename "$t").log" 2>&1; then
 		echo "FAIL unit $(basename "$t") (log: $build/tests/$(basename "$t").log)"
 		tail -n 30 "$top/$build/tests/$(basename "$t").log"
 		fail=$((fail+1))
@@ -28,7 +29,7 @@ for t in "$top"/tests/e2e/*.sh; do
 	n=$((n+1))
 	log="$top/$build/tests/e2e-$(basename "$t" .sh).log"
 	mkdir -p "$top/$build/tests"
-	if ! (cd "$top" && sh "$t") >"$log" 2>&1; then
+	if ! (cd "$top" && timeout -k 5 600 sh "$t") >"$log" 2>&1; then
 		echo "FAIL e2e  $(basename "$t") (log: $build/tests/e2e-$(basename "$t" .sh).log)"
 		tail -n 30 "$log"
 		fail=$((fail+1))
