@@ -474,13 +474,29 @@ static const struct {
 static int
 cmd_model_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
+	/* -p FILE may come before the subcommand too */
+	while (argc >= 2 && argv[1][0] == '-') {
+		if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+			cmd_print_help(ctx->entry, stdout);
+			return EXIT_OK;
+		}
+		if ((strcmp(argv[1], "-p") == 0 || strcmp(argv[1], "--project") == 0) && argc >= 3) {
+			ctx->project = argv[2];
+			argv[2] = argv[0];
+			argc -= 2;
+			argv += 2;
+		} else if (strncmp(argv[1], "--project=", 10) == 0) {
+			ctx->project = argv[1] + 10;
+			argv[1] = argv[0];
+			argc--;
+			argv++;
+		} else {
+			return cmd_usage(ctx, "unknown option '%s'", argv[1]);
+		}
+	}
 	if (argc < 2)
 		return cmd_usage(ctx, "expected a subcommand (register, list, show, alias, "
 		    "history)");
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		cmd_print_help(ctx->entry, stdout);
-		return EXIT_OK;
-	}
 	for (size_t i = 0; i < ARRAY_LEN(subcommands); i++)
 		if (strcmp(argv[1], subcommands[i].name) == 0)
 			return subcommands[i].exec(ctx, argc - 1, argv + 1);

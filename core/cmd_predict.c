@@ -174,7 +174,7 @@ out:
 const struct cmd_entry cmd_predict_entry = {
 	.name = "predict",
 	.args = "RUN_OR_MODEL FILE.csv [-o OUT.csv] [--with-input]",
-	.summary = "Apply a run's fitted recipe and model to the rows of a CSV file.",
+	.summary = "Apply a run's (or registered model's) fitted recipe and model to a CSV file.",
 	.help =
 	    "RUN_OR_MODEL is a run id (17, r17) or a registered model: NAME (newest\n"
 	    "version), NAME@VERSION or NAME@ALIAS (see 'lathe model').\n"

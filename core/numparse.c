@@ -2,6 +2,7 @@
  * numparse.c — the general path of num_parse(); see numparse.h.
  */
 #include "numparse.h"
+#include "util.h"
 
 #include <locale.h>
 #include <math.h>
@@ -17,11 +18,9 @@ const double num_pow10[23] = {
 static int
 slow_path(const char *s, size_t n, double *out)
 {
-	static locale_t cloc;
+	locale_t cloc = c_locale();
 	char buf[128], *heap = NULL, *p = buf, *end;
 
-	if (cloc == (locale_t)0)
-		cloc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
 	if (n >= sizeof buf) {
 		if ((heap = malloc(n + 1)) == NULL)
 			return 0;

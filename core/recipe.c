@@ -656,9 +656,13 @@ par_columns(size_t n, size_t rows, void (*fn)(void *ctx, size_t i), void *ctx)
 {
 	struct par p = { fn, ctx, n, 0 };
 	pthread_t tid[3];
-	int started = 0;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int want = rows * n < (1u << 20) || n < 2 ? 1 : cpus > 4 ? 4 : (int)cpus;
+	int started = 0, want = 1;
+	if (rows * n >= (1u << 20) && n >= 2) {
+		/* only big work asks how many CPUs there are (a /sys read): the
+		 * server applies recipes to single rows thousands of times a second */
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		want = cpus > 4 ? 4 : cpus < 1 ? 1 : (int)cpus;
+	}
 	for (int t = 1; t < want; t++)
 		if (pthread_create(&tid[started], NULL, par_worker, &p) == 0)
 			started++;

@@ -258,10 +258,17 @@ int
 registry_run_ref(struct project *p, const char *ref, char buf[32], char **err)
 {
 	struct model_version mv;
+	struct model_ref r;
 	if (registry_is_run_ref(ref)) {
 		snprintf(buf, 32, "%s", ref);
 		return 0;
 	}
+	if (model_ref_parse(ref, &r, NULL) != 0) {
+		model_ref_clear(&r);
+		return err_set(err, "'%s' is neither a run (17, r17) nor a model (NAME, "
+		    "NAME@VERSION, NAME@ALIAS)", ref);
+	}
+	model_ref_clear(&r);
 	if (registry_resolve(p, ref, &mv, err) != 0)
 		return -1;
 	snprintf(buf, 32, "%lld", (long long)mv.run_id);

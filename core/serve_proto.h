@@ -39,6 +39,7 @@
 
 #include <stddef.h>
 #include "frame.h"
+#include "jsonw.h"
 #include "predict.h"
 #include "util.h"
 
@@ -60,6 +61,7 @@ struct proto_model {
 	size_t			 nclasses;
 	const double		*class_num;	/* numeric labels, or NULL: labels are text */
 	int			 class_int;	/* numeric labels are all integers */
+	const char *const	*class_json;	/* each label as JSON text, or NULL */
 	size_t			 width;		/* projection: components */
 };
 
@@ -97,9 +99,10 @@ void	proto_mlflow_write(struct sbuf *b, const struct proto_model *m,
 	    const struct prediction *pd, int method);
 void	proto_v2_write(struct sbuf *b, const struct proto_model *m, const char *model_name,
 	    const char *version, const struct v2_request *rq, const struct prediction *pd);
-/* V2 tensor metadata of a model's inputs and outputs ("inputs": [...],
- * "outputs": [...] members, for GET /v2/models/M). */
-void	proto_v2_metadata(struct sbuf *b, const struct proto_schema *s,
+/* V2 tensor metadata of a model's inputs and outputs: writes the members
+ * "inputs": [...] and "outputs": [...] into the object w has open (for
+ * GET /v2/models/M). */
+void	proto_v2_metadata(struct jw *w, const struct proto_schema *s,
 	    const struct proto_model *m);
 /* V2 datatype of the label tensor: "INT64", "FP64" or "BYTES". */
 const char *proto_label_datatype(const struct proto_model *m);
@@ -107,6 +110,14 @@ const char *proto_label_datatype(const struct proto_model *m);
 /* Error bodies in each protocol's shape. */
 void	proto_mlflow_error(struct sbuf *b, int status, const char *msg);
 void	proto_v2_error(struct sbuf *b, const char *msg);
+
+/* The JSON fast path of proto_mlflow_parse alone (see serve_proto.c):
+ * 1 with *out and *method set, 0 when the body is not one it takes, -1
+ * out of memory.  proto_set_fast(0) turns it off in proto_mlflow_parse.
+ * Both exist for the tests that prove the two paths agree. */
+int	proto_mlflow_fast(const struct proto_schema *s, const struct proto_limits *lim,
+	    const char *body, size_t len, struct frame **out, int *method);
+void	proto_set_fast(int on);
 
 /* The nesting depth check run before any JSON parse: 0 if body nests at
  * most max_depth levels, else -1 with *err naming the byte. */

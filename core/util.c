@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <locale.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,13 +137,22 @@ sbuf_detach(struct sbuf *b)
  * that formatting stays correct inside a TUI that has set LC_ALL for
  * ncurses' wide characters.
  */
-static locale_t
+static locale_t c_loc;
+
+static void
+c_locale_init(void)
+{
+	c_loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+}
+
+/* The C locale object, made once (thread-safe: the server and the importer
+ * format numbers from several threads). */
+locale_t
 c_locale(void)
 {
-	static locale_t loc;
-	if (loc == (locale_t)0)
-		loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-	return loc;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, c_locale_init);
+	return c_loc;
 }
 
 char *

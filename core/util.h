@@ -46,6 +46,10 @@ char	*sbuf_detach(struct sbuf *b);
  * hold 32 bytes; returns buf. */
 char	*fmt_double(char buf[32], double v);
 
+/* The C locale as a locale_t, for strtod_l and uselocale; thread-safe. */
+#include <locale.h>
+locale_t c_locale(void);
+
 /* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ" into buf[32]; returns buf. */
 char	*time_now_iso(char buf[32]);
 /* Monotonic seconds, for rates and timings. */

@@ -1,0 +1,826 @@
+/*
+ * serve.c — the HTTP side of `lathe serve`; see serve.h.
+ *
+ * One access-handler call sequence per request (libmicrohttpd): the first
+ * call sees the headers — the route is found, auth and the declared body
+ * size are checked, and a refusal is answered at once without reading the
+ * body; later calls deliver the body, which is copied (a small inline
+ * buffer covers single-row requests) under the body-size and time limits;
+ * the final call runs the route's handler and queues its reply.  Routes
+ * are rows of a const table: path, method, protocol (which error shape),
+ * auth, handler.
+ *
+ * Handlers never fail silently: every path ends in a reply with a status
+ * and a body in the protocol's shape, and every reply is counted.
+ */
+#include "serve.h"
+#include "plugin.h"
+#include "registry.h"
+#include "serve_metrics.h"
+#include "serve_models.h"
+#include "serve_proto.h"
+#include "jsonw.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <cblas.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+enum proto { P_MLFLOW, P_V2, P_PLAIN };
+
+struct server {
+	struct model_set	*ms;
+	struct metrics		*met;
+	struct proto_limits	 lim;
+	size_t			 max_body;
+	int			 timeout;
+	char			*token;		/* NULL: no auth */
+	size_t			 token_len;
+	time_t			 started;
+	const char		*names[MODELS_MAX];
+};
+
+#define INLINE_BODY 2048
+
+struct route;
+
+struct req {
+	const struct route	*rt;
+	double			 t0;
+	char			*body;		/* inline_buf or malloc'd */
+	size_t			 len, cap;
+	int			 done;		/* a reply was queued before the body */
+	int			 refused;	/* 408 or 413: body being discarded */
+	char			 model[MODEL_NAME_MAX + 1];	/* /v2/models/{model} */
+	char			 version[24];			/* .../versions/{version} */
+	int			 has_version;
+	char			 inline_buf[INLINE_BODY];
+};
+
+struct reply {
+	int		 status;
+	const char	*ctype;
+	struct sbuf	 body;
+	const char	*hname, *hvalue;	/* one extra header, or NULL */
+};
+
+struct hctx {
+	struct server		*sv;
+	struct req		*rq;
+	struct MHD_Connection	*c;
+};
+
+typedef void (*handler_fn)(struct hctx *h, struct reply *r);
+
+struct route {
+	const char	*path;		/* exact path, or the suffix after a V2 model */
+	int		 v2model;	/* path follows /v2/models/{m}[/versions/{v}] */
+	const char	*method;
+	enum proto	 proto;		/* error body shape */
+	int		 auth;		/* needs the bearer token (when one is set) */
+	handler_fn	 fn;
+};
+
+static const char JSON[] = "application/json";
+
+/* ------------------------------------------------------------------ */
+/* replies                                                             */
+
+static void
+reply_error(struct reply *r, enum proto p, int status, const char *msg)
+{
+	r->status = status;
+	r->ctype = JSON;
+	r->body.len = 0;
+	if (r->body.s)
+		r->body.s[0] = '\0';
+	if (p == P_V2)
+		proto_v2_error(&r->body, msg);
+	else
+		proto_mlflow_error(&r->body, status, msg);
+}
+
+static void
+reply_errorf(struct reply *r, enum proto p, int status, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void
+reply_errorf(struct reply *r, enum proto p, int status, const char *fmt, ...)
+{
+	char *msg = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	reply_error(r, p, status, msg ? msg : "out of memory");
+	free(msg);
+}
+
+static enum MHD_Result
+send_reply(struct server *sv, struct MHD_Connection *c, struct reply *r)
+{
+	static const char oom[] = "{\"error\": \"out of memory\"}";
+	struct MHD_Response *resp;
+	size_t len = r->body.len;
+	char *body = r->body.oom ? NULL : sbuf_detach(&r->body);
+
+	sbuf_free(&r->body);
+	if (body == NULL) {
+		r->status = 500;
+		resp = MHD_create_response_from_buffer(sizeof oom - 1, (void *)oom,
+		    MHD_RESPMEM_PERSISTENT);
+	} else {
+		resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+		if (resp == NULL)
+			free(body);
+	}
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype ? r->ctype : JSON);
+	if (r->hname)
+		MHD_add_response_header(resp, r->hname, r->hvalue);
+	enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	metrics_http(sv->met, r->status);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* scoring                                                             */
+
+static int
+error_status(const char *err)
+{
+	return err && strcmp(err, "out of memory") == 0 ? 500 : 400;
+}
+
+/* predictor_run with the transform and predict phases timed. */
+static int
+run_model(const struct served *m, struct frame *f, struct prediction *pd,
+    double t[PHASE_N], char **err)
+{
+	double t1 = time_mono(), tt = 0;
+	int rc = predictor_run_timed(m->pr, f, pd, &tt, err);
+	t[PHASE_TRANSFORM] = tt;
+	t[PHASE_PREDICT] = time_mono() - t1 - tt;
+	return rc;
+}
+
+static void
+h_invocations(struct hctx *h, struct reply *r)
+{
+	struct server *sv = h->sv;
+	struct served *m = NULL;
+	struct frame *f = NULL;
+	struct prediction pd = { 0 };
+	double t[PHASE_N] = { 0 };
+	char *err = NULL;
+	int slot = 0, method, status = 400;
+
+	const char *mname = MHD_lookup_connection_value(h->c, MHD_GET_ARGUMENT_KIND, "model");
+	if (mname && (slot = models_find(sv->ms, mname)) < 0) {
+		reply_errorf(r, P_MLFLOW, 404, "no model '%s' is served here (serving: %s)", mname,
+		    models_names(sv->ms));
+		return;
+	}
+	m = models_acquire(sv->ms, (size_t)slot);
+	double t0 = time_mono();
+	const char *ctype = MHD_lookup_connection_value(h->c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_TYPE);
+	const char *meth = MHD_lookup_connection_value(h->c, MHD_GET_ARGUMENT_KIND,
+	    "predict_method");
+	if (proto_mlflow_parse(&m->schema, &sv->lim, ctype, meth, h->rq->body, h->rq->len, &f,
+	    &method, &status, &err) != 0) {
+		reply_error(r, P_MLFLOW, status, err ? err : "out of memory");
+		goto out;
+	}
+	t[PHASE_PARSE] = time_mono() - t0;
+	if (method == PROTO_PREDICT_PROBA && m->pm.task != LATHE_TASK_CLASSIFICATION) {
+		status = 400;
+		reply_errorf(r, P_MLFLOW, status, "predict_method \"predict_proba\" needs a "
+		    "classifier; model '%s' is a %s model", m->name, task_name(m->pm.task));
+		goto out;
+	}
+	if (run_model(m, f, &pd, t, &err) != 0) {
+		status = error_status(err);
+		reply_error(r, P_MLFLOW, status, err ? err : "out of memory");
+		goto out;
+	}
+	double t2 = time_mono();
+	proto_mlflow_write(&r->body, &m->pm, &pd, method);
+	double t3 = time_mono();
+	t[PHASE_SERIALIZE] = t3 - t2;
+	t[PHASE_TOTAL] = t3 - h->rq->t0;
+	status = r->status = 200;
+	r->ctype = JSON;
+out:
+	metrics_predict(sv->met, (size_t)slot, status, pd.n, status == 200 ? t : NULL);
+	free(err);
+	prediction_clear(&pd);
+	frame_free(f);
+	served_release(m);
+}
+
+/* The slot and version of /v2/models/{m}[/versions/{v}], or an error. */
+static struct served *
+v2_model(struct hctx *h, struct reply *r, int *slot)
+{
+	struct server *sv = h->sv;
+	*slot = models_find(sv->ms, h->rq->model);
+	if (*slot < 0) {
+		reply_errorf(r, P_V2, 404, "model '%s' is not served here (serving: %s)",
+		    h->rq->model, models_names(sv->ms));
+		return NULL;
+	}
+	struct served *m = models_acquire(sv->ms, (size_t)*slot);
+	if (h->rq->has_version && strcmp(h->rq->version, m->version_str) != 0) {
+		reply_errorf(r, P_V2, 404, "model '%s' version %s is not served here (serving "
+		    "version %s)", m->name, h->rq->version, m->version_str);
+		served_release(m);
+		return NULL;
+	}
+	return m;
+}
+
+static void
+h_v2_infer(struct hctx *h, struct reply *r)
+{
+	struct server *sv = h->sv;
+	struct v2_request rq = { 0 };
+	struct prediction pd = { 0 };
+	double t[PHASE_N] = { 0 };
+	char *err = NULL;
+	int slot, status = 400;
+
+	struct served *m = v2_model(h, r, &slot);
+	if (m == NULL)
+		return;
+	double t0 = time_mono();
+	if (proto_v2_parse(&m->schema, &sv->lim, &m->pm, h->rq->body, h->rq->len, &rq, &status,
+	    &err) != 0) {
+		reply_error(r, P_V2, status, err ? err : "out of memory");
+		goto out;
+	}
+	t[PHASE_PARSE] = time_mono() - t0;
+	if (run_model(m, rq.frame, &pd, t, &err) != 0) {
+		status = error_status(err);
+		reply_error(r, P_V2, status, err ? err : "out of memory");
+		goto out;
+	}
+	double t2 = time_mono();
+	proto_v2_write(&r->body, &m->pm, m->name, m->version_str, &rq, &pd);
+	double t3 = time_mono();
+	t[PHASE_SERIALIZE] = t3 - t2;
+	t[PHASE_TOTAL] = t3 - h->rq->t0;
+	status = r->status = 200;
+	r->ctype = JSON;
+out:
+	metrics_predict(sv->met, (size_t)slot, status, pd.n, status == 200 ? t : NULL);
+	free(err);
+	prediction_clear(&pd);
+	v2_request_clear(&rq);
+	served_release(m);
+}
+
+/* ------------------------------------------------------------------ */
+/* metadata, health, metrics                                           */
+
+static void
+h_ping(struct hctx *h, struct reply *r)
+{
+	(void)h;
+	/* MLflow's scoring server answers exactly this */
+	r->status = 200;
+	r->ctype = JSON;
+	sbuf_putc(&r->body, '\n');
+}
+
+static void
+h_version(struct hctx *h, struct reply *r)
+{
+	(void)h;
+	r->status = 200;
+	r->ctype = JSON;
+	sbuf_puts(&r->body, LATHE_VERSION);
+}
+
+static void
+h_v2_server(struct hctx *h, struct reply *r)
+{
+	struct jw w;
+	(void)h;
+	jw_init(&w, &r->body, 0);
+	jw_obj(&w);
+	jw_key(&w, "name"); jw_str(&w, "lathe");
+	jw_key(&w, "version"); jw_str(&w, LATHE_VERSION);
+	jw_key(&w, "extensions"); jw_arr(&w); jw_arr_end(&w);
+	jw_obj_end(&w);
+	r->status = 200;
+	r->ctype = JSON;
+}
+
+static void
+h_v2_live(struct hctx *h, struct reply *r)
+{
+	(void)h;
+	sbuf_puts(&r->body, "{\"live\": true}");
+	r->status = 200;
+	r->ctype = JSON;
+}
+
+static void
+h_v2_ready(struct hctx *h, struct reply *r)
+{
+	(void)h;
+	/* every slot holds a loaded model from startup on */
+	sbuf_puts(&r->body, "{\"ready\": true}");
+	r->status = 200;
+	r->ctype = JSON;
+}
+
+static void
+h_v2_metadata(struct hctx *h, struct reply *r)
+{
+	int slot;
+	struct served *m = v2_model(h, r, &slot);
+	if (m == NULL)
+		return;
+	sbuf_putn(&r->body, m->metadata, m->metadata_len);
+	served_release(m);
+	r->status = 200;
+	r->ctype = JSON;
+}
+
+static void
+h_v2_model_ready(struct hctx *h, struct reply *r)
+{
+	struct jw w;
+	int slot;
+	struct served *m = v2_model(h, r, &slot);
+	if (m == NULL)
+		return;
+	jw_init(&w, &r->body, 0);
+	jw_obj(&w);
+	jw_key(&w, "name"); jw_str(&w, m->name);
+	jw_key(&w, "ready"); jw_bool(&w, 1);
+	jw_obj_end(&w);
+	served_release(m);
+	r->status = 200;
+	r->ctype = JSON;
+}
+
+static void
+h_metrics(struct hctx *h, struct reply *r)
+{
+	struct server *sv = h->sv;
+	metrics_render(sv->met, &r->body);
+	models_render_metrics(sv->ms, &r->body);
+	sbuf_printf(&r->body, "# HELP lathe_server_start_time_seconds When this server started "
+	    "(Unix time).\n# TYPE lathe_server_start_time_seconds gauge\n"
+	    "lathe_server_start_time_seconds %lld\n"
+	    "# HELP lathe_build_info The lathe version serving.\n# TYPE lathe_build_info gauge\n"
+	    "lathe_build_info{version=\"%s\"} 1\n", (long long)sv->started, LATHE_VERSION);
+	r->status = 200;
+	r->ctype = "text/plain; version=0.0.4; charset=utf-8";
+}
+
+static const struct route routes[] = {
+	{ "/invocations",	0, "POST", P_MLFLOW, 1, h_invocations },
+	{ "/ping",		0, "GET",  P_MLFLOW, 0, h_ping },
+	{ "/health",		0, "GET",  P_MLFLOW, 0, h_ping },
+	{ "/version",		0, "GET",  P_MLFLOW, 1, h_version },
+	{ "/metrics",		0, "GET",  P_PLAIN,  1, h_metrics },
+	{ "/v2",		0, "GET",  P_V2,     1, h_v2_server },
+	{ "/v2/health/live",	0, "GET",  P_V2,     0, h_v2_live },
+	{ "/v2/health/ready",	0, "GET",  P_V2,     0, h_v2_ready },
+	{ "",			1, "GET",  P_V2,     1, h_v2_metadata },
+	{ "/ready",		1, "GET",  P_V2,     1, h_v2_model_ready },
+	{ "/infer",		1, "POST", P_V2,     1, h_v2_infer },
+};
+
+/* "/v2/models/{m}[/versions/{v}]SUFFIX": 1 and the parts into rq, else 0. */
+static int
+v2_model_path(const char *url, struct req *rq, const char **suffix)
+{
+	static const char pre[] = "/v2/models/", ver[] = "/versions/";
+	if (strncmp(url, pre, sizeof pre - 1) != 0)
+		return 0;
+	const char *p = url + sizeof pre - 1;
+	size_t n = strcspn(p, "/");
+	if (n == 0 || n > MODEL_NAME_MAX)
+		return 0;
+	memcpy(rq->model, p, n);
+	rq->model[n] = '\0';
+	p += n;
+	if (strncmp(p, ver, sizeof ver - 1) == 0) {
+		p += sizeof ver - 1;
+		n = strcspn(p, "/");
+		if (n == 0 || n >= sizeof rq->version)
+			return 0;
+		memcpy(rq->version, p, n);
+		rq->version[n] = '\0';
+		rq->has_version = 1;
+		p += n;
+	}
+	*suffix = p;
+	return 1;
+}
+
+/* The route for url and method; *allow names the method a matching path
+ * wants when only the method is wrong. */
+static const struct route *
+route_find(const char *url, const char *method, struct req *rq, const char **allow)
+{
+	const char *suffix = NULL;
+	int v2m = v2_model_path(url, rq, &suffix);
+	int head = strcmp(method, "HEAD") == 0;
+	*allow = NULL;
+	for (size_t i = 0; i < ARRAY_LEN(routes); i++) {
+		const struct route *rt = &routes[i];
+		int match = rt->v2model ? v2m && strcmp(suffix, rt->path) == 0 :
+		    strcmp(url, rt->path) == 0;
+		if (!match)
+			continue;
+		if (strcmp(method, rt->method) == 0 || (head && strcmp(rt->method, "GET") == 0))
+			return rt;
+		*allow = strcmp(rt->method, "GET") == 0 ? "GET, HEAD" : rt->method;
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* the access handler                                                  */
+
+/* 0 if the request may pass; else 1 (no or malformed header) or 2 (wrong
+ * token).  The comparison takes the same time wherever they differ. */
+static int
+auth_check(struct MHD_Connection *c, const struct server *sv)
+{
+	const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_AUTHORIZATION);
+	if (a == NULL || strncasecmp(a, "Bearer ", 7) != 0)
+		return 1;
+	a += 7;
+	while (*a == ' ')
+		a++;
+	size_t n = strlen(a);
+	while (n && a[n - 1] == ' ')
+		n--;
+	unsigned char diff = n != sv->token_len;
+	for (size_t i = 0; i < sv->token_len; i++)
+		diff |= (unsigned char)(sv->token[i] ^ (i < n ? a[i] : 0));
+	return diff ? 2 : 0;
+}
+
+static enum MHD_Result
+early(struct server *sv, struct MHD_Connection *c, struct req *rq, struct reply *r)
+{
+	rq->done = 1;
+	return send_reply(sv, c, r);
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+    const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct server *sv = cls;
+	struct req *rq = *con_cls;
+	struct reply r = { 0 };
+	(void)version;
+
+	sbuf_init(&r.body);
+	if (rq == NULL) {
+		/* headers are in */
+		const char *allow;
+		/* not calloc: the inline buffer need not be cleared */
+		if ((rq = malloc(sizeof *rq)) == NULL)
+			return MHD_NO;
+		memset(rq, 0, offsetof(struct req, inline_buf));
+		rq->t0 = time_mono();
+		rq->body = rq->inline_buf;
+		rq->cap = INLINE_BODY;
+		*con_cls = rq;
+		rq->rt = route_find(url, method, rq, &allow);
+		enum proto p = strncmp(url, "/v2", 3) == 0 ? P_V2 : P_MLFLOW;
+		if (rq->rt == NULL && allow) {
+			reply_errorf(&r, p, 405, "method %s is not allowed on %s (use %s)", method, url,
+			    allow);
+			r.hname = MHD_HTTP_HEADER_ALLOW;
+			r.hvalue = allow;
+			return early(sv, c, rq, &r);
+		}
+		if (rq->rt == NULL) {
+			reply_errorf(&r, p, 404, "no such endpoint: %s %s (see docs/serving.md)", method,
+			    url);
+			return early(sv, c, rq, &r);
+		}
+		p = rq->rt->proto;
+		int a;
+		if (rq->rt->auth && sv->token && (a = auth_check(c, sv)) != 0) {
+			reply_error(&r, p, 401, a == 1 ? "missing bearer token (send 'Authorization: "
+			    "Bearer TOKEN')" : "invalid bearer token");
+			r.hname = MHD_HTTP_HEADER_WWW_AUTHENTICATE;
+			r.hvalue = a == 1 ? "Bearer realm=\"lathe\"" :
+			    "Bearer realm=\"lathe\", error=\"invalid_token\"";
+			return early(sv, c, rq, &r);
+		}
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl && strtoull(cl, NULL, 10) > sv->max_body) {
+			reply_errorf(&r, p, 413, "request body is %s bytes; the limit is %zu "
+			    "(--max-body)", cl, sv->max_body);
+			return early(sv, c, rq, &r);
+		}
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		size_t n = *upload_size;
+		*upload_size = 0;
+		if (rq->done)
+			return MHD_YES;		/* the rest of a body refused early */
+		/*
+		 * libmicrohttpd cannot answer in the middle of a body: a body
+		 * that breaks a limit is read and dropped, and answered when it
+		 * ends — unless it is still coming after twice the timeout, when
+		 * the connection is closed.
+		 */
+		double el = time_mono() - rq->t0;
+		if (rq->refused)
+			return el > 2.0 * sv->timeout ? MHD_NO : MHD_YES;
+		if (el > sv->timeout) {
+			rq->refused = 408;
+			return MHD_YES;
+		}
+		if (rq->len + n > sv->max_body) {
+			rq->refused = 413;
+			return MHD_YES;
+		}
+		if (rq->len + n > rq->cap) {
+			size_t cap = rq->cap * 2;
+			while (cap < rq->len + n)
+				cap *= 2;
+			if (cap > sv->max_body)
+				cap = sv->max_body;
+			char *nb = rq->body == rq->inline_buf ? malloc(cap) : realloc(rq->body, cap);
+			if (nb == NULL) {
+				rq->refused = 500;
+				return MHD_YES;
+			}
+			if (rq->body == rq->inline_buf)
+				memcpy(nb, rq->inline_buf, rq->len);
+			rq->body = nb;
+			rq->cap = cap;
+		}
+		memcpy(rq->body + rq->len, upload, n);
+		rq->len += n;
+		return MHD_YES;
+	}
+	if (rq->done)
+		return MHD_YES;
+	struct hctx h = { sv, rq, c };
+	if (rq->refused == 408)
+		reply_errorf(&r, rq->rt->proto, 408, "the request body took longer than %d s to "
+		    "arrive (--timeout)", sv->timeout);
+	else if (rq->refused == 413)
+		reply_errorf(&r, rq->rt->proto, 413, "request body is over %zu bytes (--max-body)",
+		    sv->max_body);
+	else if (rq->refused)
+		reply_error(&r, rq->rt->proto, 500, "out of memory");
+	else
+		rq->rt->fn(&h, &r);
+	if (r.status == 0)
+		reply_error(&r, rq->rt->proto, 500, "internal error: no reply");
+	rq->done = 1;
+	return send_reply(sv, c, &r);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct server *sv = cls;
+	struct req *rq = *con_cls;
+	(void)c;
+	if (toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED)
+		metrics_timeout(sv->met);
+	if (rq) {
+		if (rq->body != rq->inline_buf)
+			free(rq->body);
+		free(rq);
+		*con_cls = NULL;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* start and stop                                                      */
+
+void
+serve_opts_init(struct serve_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->host = SERVE_DEFAULT_HOST;
+	o->port = SERVE_DEFAULT_PORT;
+	o->io = SERVE_IO_THREADS;
+	o->max_body = SERVE_DEFAULT_MAX_BODY;
+	o->max_rows = SERVE_DEFAULT_MAX_ROWS;
+	o->max_depth = SERVE_DEFAULT_MAX_DEPTH;
+	o->timeout = SERVE_DEFAULT_TIMEOUT;
+	o->max_conns = SERVE_DEFAULT_MAX_CONNS;
+	o->poll_ms = SERVE_DEFAULT_POLL_MS;
+}
+
+static int
+read_token(const char *path, char **tok, size_t *len, char **err)
+{
+	char buf[4097];
+	struct stat sb;
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return err_set(err, "--token-file %s: %s", path, strerror(errno));
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	int big = !feof(f) && fgetc(f) != EOF;
+	if (fstat(fileno(f), &sb) == 0 && (sb.st_mode & 077))
+		fprintf(stderr, "lathe serve: warning: token file %s is readable by other users "
+		    "(chmod 600 it)\n", path);
+	fclose(f);
+	if (big)
+		return err_set(err, "--token-file %s: longer than 4096 bytes", path);
+	buf[n] = '\0';
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' ||
+	    buf[n - 1] == '\t'))
+		buf[--n] = '\0';
+	if (n == 0)
+		return err_set(err, "--token-file %s is empty", path);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)buf[i] < 0x21 || (unsigned char)buf[i] > 0x7e)
+			return err_set(err, "--token-file %s: the token must be one line of printable "
+			    "ASCII without spaces", path);
+	if ((*tok = str_dup(buf)) == NULL)
+		return err_set(err, "out of memory");
+	*len = n;
+	return 0;
+}
+
+/* A non-blocking listening socket on host:port; *addr gets the URL. */
+static int
+listen_on(const char *host, int port, int *fd, int *v6, char addr[160], char **err)
+{
+	struct addrinfo hints = { 0 }, *res = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	char ps[16], ip[INET6_ADDRSTRLEN];
+	int one = 1, s = -1;
+
+	*fd = -1;
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(ps, sizeof ps, "%d", port);
+	int gr = getaddrinfo(host, ps, &hints, &res);
+	if (gr != 0)
+		return err_set(err, "cannot resolve host '%s': %s", host, gai_strerror(gr));
+	s = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s < 0 || setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+	    bind(s, res->ai_addr, res->ai_addrlen) != 0 || listen(s, 1024) != 0 ||
+	    getsockname(s, (struct sockaddr *)&ss, &sl) != 0) {
+		err_set(err, "cannot listen on %s port %d: %s", host, port, strerror(errno));
+		if (s >= 0)
+			close(s);
+		freeaddrinfo(res);
+		return -1;
+	}
+	*v6 = ss.ss_family == AF_INET6;
+	if (*v6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
+		inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
+		snprintf(addr, 160, "http://[%s]:%u", ip, ntohs(a->sin6_port));
+	} else {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
+		inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
+		snprintf(addr, 160, "http://%s:%u", ip, ntohs(a->sin_port));
+	}
+	freeaddrinfo(res);
+	*fd = s;
+	return 0;
+}
+
+int
+serve_run(const struct serve_opts *o, char **err)
+{
+	struct server sv = { 0 };
+	struct MHD_Daemon *d = NULL;
+	sigset_t set, old;
+	char addr[160], warm[32];
+	int fd = -1, v6 = 0, rc = -1, masked = 0;
+
+	/* one-time initialisations that are not thread-safe on first use */
+	json_object_seed(0);
+	fmt_double(warm, 0.5);
+	/* requests run on the server's threads: one BLAS thread each */
+	openblas_set_num_threads(1);
+
+	sv.lim.max_rows = o->max_rows;
+	sv.lim.max_depth = o->max_depth;
+	sv.max_body = o->max_body;
+	sv.timeout = o->timeout;
+	sv.started = time(NULL);
+	if (o->token_file && read_token(o->token_file, &sv.token, &sv.token_len, err) != 0)
+		goto out;
+	if (models_open(o->project, o->quiet, &sv.ms, err) != 0)
+		goto out;
+	for (size_t i = 0; i < o->nmodels; i++)
+		if (models_add_ref(sv.ms, o->models[i], err) != 0)
+			goto out;
+	for (size_t i = 0; i < o->nbundles; i++)
+		if (models_add_bundle(sv.ms, o->bundles[i], err) != 0)
+			goto out;
+	if (models_count(sv.ms) == 0 && models_add_default(sv.ms, err) != 0)
+		goto out;
+	for (size_t i = 0; i < models_count(sv.ms); i++)
+		sv.names[i] = models_name(sv.ms, i);
+	if ((sv.met = metrics_new(models_count(sv.ms), sv.names)) == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	if (listen_on(o->host, o->port, &fd, &v6, addr, err) != 0)
+		goto out;
+
+	/* workers inherit a mask without the stop signals; this thread waits
+	 * for them */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	masked = 1;
+	unsigned threads = o->threads > 0 ? (unsigned)o->threads :
+	    (unsigned)(sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1);
+	unsigned flags = MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
+	if (o->io == SERVE_IO_THREADS)
+		d = MHD_start_daemon(flags | MHD_USE_THREAD_PER_CONNECTION |
+		    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, NULL, NULL, on_request, &sv,
+		    MHD_OPTION_LISTEN_SOCKET, fd,
+		    MHD_OPTION_THREAD_STACK_SIZE, SERVE_THREAD_STACK,
+		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->timeout,
+		    MHD_OPTION_CONNECTION_LIMIT, o->max_conns,
+		    MHD_OPTION_NOTIFY_COMPLETED, on_completed, &sv,
+		    MHD_OPTION_END);
+	else
+		d = MHD_start_daemon(flags | MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO, 0, NULL,
+		    NULL, on_request, &sv,
+		    MHD_OPTION_LISTEN_SOCKET, fd,
+		    MHD_OPTION_THREAD_POOL_SIZE, threads,
+		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->timeout,
+		    MHD_OPTION_CONNECTION_LIMIT, o->max_conns,
+		    MHD_OPTION_NOTIFY_COMPLETED, on_completed, &sv,
+		    MHD_OPTION_END);
+	if (d == NULL) {
+		err_set(err, "cannot start the HTTP server on %s", addr);
+		goto out;
+	}
+	fd = -1;	/* the daemon owns it */
+	printf("listening on %s\n", addr);
+	fflush(stdout);
+	models_record_start(sv.ms, o->host, addr);
+	for (;;) {
+		struct timespec ts = { o->poll_ms / 1000, (long)(o->poll_ms % 1000) * 1000000L };
+		int s = sigtimedwait(&set, NULL, &ts);
+		if (s == SIGINT || s == SIGTERM) {
+			models_log(sv.ms, "info", NULL, 0, 0, "%s: finishing requests in flight",
+			    s == SIGINT ? "SIGINT" : "SIGTERM");
+			break;
+		}
+		models_poll(sv.ms);
+	}
+	MHD_stop_daemon(d);
+	d = NULL;
+	models_record_stop(sv.ms);
+	rc = 0;
+out:
+	if (d)
+		MHD_stop_daemon(d);
+	if (fd >= 0)
+		close(fd);
+	if (masked)
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	metrics_free(sv.met);
+	models_free(sv.ms);
+	free(sv.token);
+	return rc;
+}

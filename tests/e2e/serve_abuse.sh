@@ -1,0 +1,194 @@
+#!/bin/sh
+# serve_abuse.sh — a battery of malformed and hostile requests (bad and
+# binary JSON, wrong shapes and types, huge and chunked bodies, deep
+# nesting, wrong content types, unknown models and paths, wrong methods,
+# broken HTTP, slow and vanishing clients), each answered with its exact
+# status, sent again and again while valid requests run concurrently.
+# Afterwards the server must still answer correctly, its resident memory
+# must not have grown (plain build), and it must exit cleanly with no
+# leak or error report (ASan build: LeakSanitizer runs at exit).
+set -u
+. "$(dirname "$0")/lib/serve_common.sh"
+make_project || { echo "cannot make the project"; exit 1; }
+start_server abuse -p "$P" serve --model iris@production --port 0 \
+    --max-body 256k --max-rows 1000 --max-depth 32 --timeout 1 ||
+    { fail "server did not start"; finish; }
+ROW='[5.1, 3.5, 1.4, 0.2]'
+GOOD="{\"inputs\": [$ROW, [6.7, 3.0, 5.2, 2.3]]}"
+
+# bodies
+head -c 4096 /dev/urandom >"$T/random"
+awk 'BEGIN { for (i = 0; i < 100000; i++) printf "["; }' >"$T/deep"
+awk 'BEGIN { printf "{\"inputs\": [["; for (i = 0; i < 20000; i++) printf "%s1", i ? ", " : ""; print "]]}" }' >"$T/wide"
+awk -v r="$ROW" 'BEGIN { printf "{\"inputs\": ["; for (i = 0; i < 1001; i++) printf "%s%s", i ? ", " : "", r; print "]}" }' >"$T/rows"
+awk 'BEGIN { print "sepal length (cm),sepal width (cm),petal length (cm),petal width (cm)"; for (i = 0; i < 1001; i++) print "1,2,3,4" }' >"$T/rows.csv"
+head -c 300000 /dev/zero | tr '\0' ' ' >"$T/big"
+awk 'BEGIN { printf "{\"inputs\": [[\""; for (i = 0; i < 100000; i++) printf "x"; print "\", 1, 2, 3]]}" }' >"$T/longstr"
+printf '{"inputs": [[1, 2, 3, \000]]}' >"$T/nul"
+V2='/v2/models/iris/infer'
+
+battery() {
+	expect_status badjson 400 POST /invocations -H "$JSON" -d '{"inputs": [1,2'
+	expect_status empty 400 POST /invocations -H "$JSON" --data-binary ''
+	expect_status random_json 400 POST /invocations -H "$JSON" --data-binary @"$T/random"
+	expect_status random_csv 400 POST /invocations -H "Content-Type: text/csv" --data-binary @"$T/random"
+	expect_status random_v2 400 POST $V2 --data-binary @"$T/random"
+	expect_status nul 400 POST /invocations -H "$JSON" --data-binary @"$T/nul"
+	expect_status trailing 400 POST /invocations -H "$JSON" -d "$GOOD x"
+	expect_status surrogate 400 POST /invocations -H "$JSON" -d '{"inputs": [["\ud800", 1, 2, 3]]}'
+	expect_status overflow 400 POST /invocations -H "$JSON" -d '{"inputs": [[1e999, 1, 2, 3]]}'
+	expect_status deep 400 POST /invocations -H "$JSON" --data-binary @"$T/deep"
+	expect_status deep_v2 400 POST $V2 --data-binary @"$T/deep"
+	expect_status wide 400 POST /invocations -H "$JSON" --data-binary @"$T/wide"
+	expect_status rows 413 POST /invocations -H "$JSON" --data-binary @"$T/rows"
+	expect_status rows_csv 413 POST /invocations -H "Content-Type: text/csv" --data-binary @"$T/rows.csv"
+	expect_status big 413 POST /invocations -H "$JSON" --data-binary @"$T/big"
+	expect_status big_chunked 413 POST /invocations -H "$JSON" -H "Transfer-Encoding: chunked" \
+	    --data-binary @"$T/big"
+	expect_status big_v2 413 POST $V2 --data-binary @"$T/big"
+	expect_status longstr 400 POST /invocations -H "$JSON" --data-binary @"$T/longstr"
+	expect_status shape 400 POST /invocations -H "$JSON" -d '{"inputs": [[1, 2, 3]]}'
+	expect_status unknown_col 400 POST /invocations -H "$JSON" -d '{"dataframe_records": [{"x": 1}]}'
+	expect_status wrong_type 400 POST /invocations -H "$JSON" -d '{"inputs": [[{}, 1, 2, 3]]}'
+	expect_status null_row 400 POST /invocations -H "$JSON" -d '{"inputs": [null]}'
+	expect_status all_missing_imputed 200 POST /invocations -H "$JSON" -d '{"inputs": [[null, null, null, null]]}'
+	expect_status ctype_plain 415 POST /invocations -H "Content-Type: text/plain" -d "$GOOD"
+	expect_status ctype_none 415 POST /invocations -H "Content-Type:" -d "$GOOD"
+	expect_status ctype_form 415 POST /invocations -d "$GOOD"
+	expect_status ctype_xml 415 POST /invocations -H "Content-Type: application/xml" -d "$GOOD"
+	expect_status charset 415 POST /invocations -H "Content-Type: application/json; charset=latin1" -d "$GOOD"
+	expect_status no_model 404 POST '/invocations?model=nope' -H "$JSON" -d "$GOOD"
+	expect_status v2_no_model 404 POST /v2/models/nope/infer -d '{}'
+	expect_status v2_empty_name 404 GET /v2/models/
+	expect_status v2_long_name 404 GET "/v2/models/$(head -c 300 /dev/zero | tr '\0' a)"
+	expect_status no_path 404 GET /admin
+	expect_status get_post 405 GET /invocations
+	expect_status put 405 PUT /ping
+	expect_status delete 405 DELETE /v2/models/iris
+	expect_status post_metrics 405 POST /metrics -d x
+	expect_status v2_inputs 400 POST $V2 -d '{"inputs": {}}'
+	expect_status v2_huge_shape 400 POST $V2 -d '{"inputs": [{"name": "x", "shape": [1000000000000000, 1000000000000000], "datatype": "FP64", "data": [1]}]}'
+	expect_status v2_neg_shape 400 POST $V2 -d '{"inputs": [{"name": "x", "shape": [-4, 4], "datatype": "FP64", "data": [1]}]}'
+	expect_status v2_many_dims 400 POST $V2 -d '{"inputs": [{"name": "x", "shape": [1,1,1,1,1,1,1,1,1], "datatype": "FP64", "data": [1]}]}'
+	expect_status v2_dtype 400 POST $V2 -d '{"inputs": [{"name": "x", "shape": [1, 4], "datatype": "STRING", "data": [1, 2, 3, 4]}]}'
+	expect_status v2_rows 413 POST $V2 -d '{"inputs": [{"name": "x", "shape": [1001, 4], "datatype": "FP64", "data": '"$(awk 'BEGIN { printf "["; for (i = 0; i < 4004; i++) printf "%s1", i ? "," : ""; printf "]" }')"'}]}'
+}
+
+# valid requests in parallel with the battery: every one must succeed
+hammer() {
+	n=0
+	while [ $n -lt 60 ]; do
+		curl -s -m 10 -o /dev/null -w '%{http_code}\n' -H "$JSON" -d "$GOOD" "$URL/invocations"
+		curl -s -m 10 -o /dev/null -w '%{http_code}\n' \
+		    -d "{\"inputs\": [{\"name\": \"x\", \"shape\": [1, 4], \"datatype\": \"FP64\", \"data\": $ROW}]}" \
+		    "$URL$V2"
+		n=$((n + 1))
+	done
+}
+
+raw() {	# raw [slow]: a python client for what curl cannot send
+	[ -x /usr/bin/python3 ] || { echo ok; return 0; }
+	/usr/bin/python3 - "$URL" "${1:-}" <<'PY'
+import socket, sys, time
+host, port = sys.argv[1].split("//")[1].rsplit(":", 1)
+slow = sys.argv[2] == "slow"
+def conn():
+    return socket.create_connection((host.strip("[]"), int(port)), timeout=10)
+def status(data):
+    line = data.split(b"\r\n", 1)[0].decode("latin-1")
+    return line.split(" ")[1] if line.startswith("HTTP/") else "none"
+def ask(payload, pause=0.0, chunks=1):
+    s = conn()
+    step = max(1, len(payload) // chunks)
+    for i in range(0, len(payload), step):
+        s.sendall(payload[i:i + step])
+        if pause:
+            time.sleep(pause)
+    data = b""
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            data += d
+            if b"\r\n\r\n" in data and b"Content-Length" in data:
+                head, _, rest = data.partition(b"\r\n\r\n")
+                n = int([l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length")][0].split(b":")[1])
+                if len(rest) >= n:
+                    break
+    except socket.timeout:
+        pass
+    s.close()
+    return data
+good = b'{"inputs": [[5.1, 3.5, 1.4, 0.2]]}'
+def post(body, extra=b""):
+    return (b"POST /invocations HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n" + extra +
+            b"Content-Length: %d\r\n\r\n" % len(body) + body)
+out = []
+g = status(ask(b"GARBAGE\r\n\r\n"))
+out.append(("garbage request line", "400" if g == "none" else g, "400"))	# refused or closed
+out.append(("no version", status(ask(b"GET /ping\r\n\r\n")), "400"))
+out.append(("huge header", status(ask(b"GET /ping HTTP/1.1\r\nHost: t\r\nX-Big: " + b"a" * 100000 + b"\r\n\r\n")), "431"))
+out.append(("bad content-length", status(ask(b"POST /invocations HTTP/1.1\r\nHost: t\r\nContent-Length: abc\r\n\r\n")), "400"))
+out.append(("huge content-length", status(ask(b"POST /invocations HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 99999999999\r\n\r\n")), "413"))
+if slow:	# the body in 11 pieces 0.15 s apart: never idle for 1 s, late overall
+    s = conn()
+    s.sendall(post(good)[:-len(good)])
+    for i in range(0, len(good), 3):
+        time.sleep(0.15)
+        s.sendall(good[i:i + 3])
+    out.append(("slow body", status(s.recv(65536)), "408"))
+    s.close()
+s = conn(); s.sendall(post(good)[:-10]); s.close()	# vanishing client
+s = conn(); s.sendall(b"POST /invocations HTTP/1.1\r\nHost: t\r\n"); s.close()
+s = conn()
+s.sendall(post(good) + post(good))
+two, end = b"", time.time() + 5
+while two.count(b"HTTP/1.1 200") < 2 or not two.endswith(b"}"):
+    d = s.recv(65536)
+    if not d or time.time() > end:
+        break
+    two += d
+s.close()
+out.append(("pipelined", str(two.count(b"HTTP/1.1 200")), "2"))
+out.append(("http/1.0", status(ask(b"GET /v2/health/live HTTP/1.0\r\n\r\n")), "200"))
+bad = [f"{n}: got {g}, expected {e}" for n, g, e in out if g != e]
+print("\n".join(bad) if bad else "ok")
+PY
+}
+
+rss() { awk '/^VmRSS/ { print $2 }' "/proc/$SPID/status"; }
+
+# warm up (allocator arenas, first-use paths), then measure
+battery
+battery
+r=$(raw slow)
+check "raw HTTP cases" ok "$r"
+rss0=$(rss)
+hammer >"$T/hammer" &
+HPID=$!
+i=0
+while [ $i -lt 6 ]; do
+	battery
+	i=$((i + 1))
+done
+check "raw HTTP cases again" ok "$(raw)"
+wait $HPID
+rss1=$(rss)
+check "hammer requests that failed" 0 "$(grep -vc '^200$' "$T/hammer")"
+check "hammer requests" 120 "$(wc -l <"$T/hammer")"
+expect still_good 200 '{"predictions": [0, 2]}' POST /invocations -H "$JSON" -d "$GOOD"
+expect_status still_metrics 200 GET /metrics
+grep -q '^lathe_http_requests_total{code="413"} [1-9]' "$T/still_metrics.body" && ok ||
+    fail "413s not counted: $(grep 'code="413"' "$T/still_metrics.body")"
+grep -q '^lathe_http_requests_total{code="408"} [1-9]' "$T/still_metrics.body" ||
+    [ ! -x /usr/bin/python3 ] && ok || fail "408s not counted"
+if is_asan; then
+	echo "rss: $rss0 kB -> $rss1 kB (ASan build: leaks are checked at exit instead)"
+else
+	growth=$((rss1 - rss0))
+	echo "rss: $rss0 kB -> $rss1 kB"
+	[ "$growth" -lt 1024 ] && ok || fail "resident memory grew by $growth kB over the battery"
+fi
+stop_server abuse
+finish
