@@ -79,9 +79,7 @@ static void *
 profile_thread(void *arg)
 {
 	struct profile_job *pj = arg;
-	pj->rc = profile_table(pj->t, pj->threads, &pj->err);
-	if (pj->rc == 0)
-		profile_table_hash(pj->t, pj->hash);
+	pj->rc = profile_stats(pj->t, pj->threads, &pj->err);
 	return NULL;
 }
 
@@ -110,9 +108,14 @@ store(struct project *p, const char *name, struct table *t, const char *path,
 		profile_thread(&pj);
 	double a = time_mono();
 	rc = dataset_write_begin(p, name, t, isnum, path, bytes, opts, &w, err);
+	/* the content hash here too, while the statistics threads finish */
+	if (rc == 0 && profile_hashes(t, isnum) != 0)
+		rc = err_set(err, "out of memory hashing columns");
 	double b = time_mono();
 	if (threaded)
 		pthread_join(tid, NULL);
+	if (rc == 0 && pj.rc == 0)
+		profile_table_hash(t, pj.hash);
 	if (getenv("LATHE_TIMING"))
 		fprintf(stderr, "timing: write %.3fs, profile done %.3fs later\n", b - a, time_mono() - b);
 	free(isnum);

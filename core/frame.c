@@ -40,15 +40,7 @@ fshared_new(int32_t *idx)
 double *
 frame_alloc(size_t n)
 {
-	size_t bytes = (n ? n : 1) * sizeof(double);
-	if (bytes < (4u << 20))
-		return malloc(bytes);
-	void *p = NULL;
-	bytes = (bytes + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1);
-	if (posix_memalign(&p, 2u << 20, bytes) != 0)
-		return NULL;
-	madvise(p, bytes, MADV_HUGEPAGE);
-	return p;
+	return big_alloc((n ? n : 1) * sizeof(double));
 }
 
 int

@@ -135,16 +135,18 @@ top_offer(struct col_stats *st, double value, size_t count, uint32_t code)
 		st->ntop++;
 }
 
+/*
+ * v and tmp are the calling thread's scratch arrays of nrows doubles,
+ * reused from column to column: a fresh 8 MB pair per column would cost
+ * more in page faults than the statistics themselves.
+ */
 static int
-profile_numeric(struct column *c, size_t nrows)
+profile_numeric(struct column *c, size_t nrows, double *v, double *tmp)
 {
 	struct col_stats *st = &c->st;
-	double *v = malloc(nrows * sizeof *v), *tmp = NULL;
 	double acc[4] = { 0, 0, 0, 0 };
 	size_t n = 0;
 
-	if (v == NULL)
-		return -1;
 	/* gather the non-missing values, summing in four independent lanes
 	 * (error ~ n*eps relative, far below what is displayed or stored) */
 	for (size_t k = 0; k < c->nchunks; k++) {
@@ -162,10 +164,8 @@ profile_numeric(struct column *c, size_t nrows)
 	st->mean = st->std = st->min = st->q25 = st->median = st->q75 = st->max = NAN;
 	st->is_integer = n > 0;
 	st->ntop = 0;
-	if (n == 0) {
-		free(v);
+	if (n == 0)
 		return 0;
-	}
 	st->mean = ((acc[0] + acc[1]) + (acc[2] + acc[3])) / (double)n;
 	if (n > 1) {
 		double ss[4] = { 0, 0, 0, 0 };
@@ -175,12 +175,7 @@ profile_numeric(struct column *c, size_t nrows)
 		}
 		st->std = sqrt(((ss[0] + ss[1]) + (ss[2] + ss[3])) / (double)(n - 1));
 	}
-	if ((tmp = malloc(n * sizeof *tmp)) == NULL) {
-		free(v);
-		return -1;
-	}
 	sort_doubles(v, tmp, n);
-	free(tmp);
 	st->min = v[0];
 	st->max = v[n - 1];
 	st->q25 = quantile_sorted(v, n, 0.25);
@@ -206,13 +201,11 @@ profile_numeric(struct column *c, size_t nrows)
 		st->top[k].label = str_dup(fmt_double(buf, st->top[k].value));
 		if (st->top[k].label == NULL) {
 			st->ntop = k;
-			free(v);
 			return -1;
 		}
 	}
 	st->likely_label = st->is_integer && distinct >= 2 &&
 	    distinct <= LABEL_MAX_DISTINCT && n >= 5 * distinct;
-	free(v);
 	return 0;
 }
 
@@ -264,11 +257,11 @@ profile_strings(struct column *c, size_t nrows)
 }
 
 static int
-hash_column(struct column *c, size_t nrows)
+hash_column(struct column *c, size_t nrows, int isnum)
 {
 	EVP_MD_CTX *h = EVP_MD_CTX_new();
 	uint64_t n = nrows;
-	const char *kind = col_kind_name(c->kind == COL_NUMERIC ? COL_NUMERIC : COL_CATEGORICAL);
+	const char *kind = col_kind_name(isnum ? COL_NUMERIC : COL_CATEGORICAL);
 
 	/* categorical and text hash alike: the profiler's choice between them
 	 * is a presentation of the same content */
@@ -279,9 +272,9 @@ hash_column(struct column *c, size_t nrows)
 	EVP_DigestUpdate(h, c->name, strlen(c->name) + 1);
 	EVP_DigestUpdate(h, kind, strlen(kind) + 1);
 	EVP_DigestUpdate(h, &n, sizeof n);
-	if (c->kind != COL_NUMERIC && c->dict.pool_len)
+	if (!isnum && c->dict.pool_len)
 		EVP_DigestUpdate(h, c->dict.pool, c->dict.pool_len);
-	size_t esz = c->kind == COL_NUMERIC ? sizeof(double) : sizeof(uint32_t);
+	size_t esz = isnum ? sizeof(double) : sizeof(uint32_t);
 	for (size_t k = 0; k < c->nchunks; k++)
 		EVP_DigestUpdate(h, c->chunks[k].data, c->chunks[k].n * esz);
 	EVP_DigestFinal_ex(h, c->hash, NULL);
@@ -293,12 +286,21 @@ struct job {
 	struct table	*t;
 	atomic_size_t	 next;
 	atomic_int	 failed;
+	int		 hash;	/* also hash each column */
 };
 
 static void *
 profile_worker(void *arg)
 {
 	struct job *jb = arg;
+	size_t rows = jb->t->nrows ? jb->t->nrows : 1;
+	double *v = malloc(rows * sizeof *v), *tmp = malloc(rows * sizeof *tmp);
+	if (v == NULL || tmp == NULL) {
+		free(v);
+		free(tmp);
+		atomic_store(&jb->failed, 1);
+		return NULL;
+	}
 	for (;;) {
 		size_t j = atomic_fetch_add(&jb->next, 1);
 		if (j >= jb->t->ncols)
@@ -308,22 +310,26 @@ profile_worker(void *arg)
 		for (int k = 0; k < c->st.ntop; k++)
 			free(c->st.top[k].label);
 		c->st.ntop = 0;
-		int rc = c->kind == COL_NUMERIC ? profile_numeric(c, jb->t->nrows)
+		int rc = c->kind == COL_NUMERIC ? profile_numeric(c, jb->t->nrows, v, tmp)
 		    : profile_strings(c, jb->t->nrows);
-		if (rc != 0 || hash_column(c, jb->t->nrows) != 0)
+		if (rc != 0 || (jb->hash && hash_column(c, jb->t->nrows,
+		    c->kind == COL_NUMERIC) != 0))
 			atomic_store(&jb->failed, 1);
 	}
+	free(v);
+	free(tmp);
 	return NULL;
 }
 
-int
-profile_table(struct table *t, int threads, char **err)
+static int
+profile_run(struct table *t, int threads, int hash, char **err)
 {
 	struct job jb;
 	pthread_t tid[16];
 	int started = 0;
 
 	jb.t = t;
+	jb.hash = hash;
 	atomic_init(&jb.next, 0);
 	atomic_init(&jb.failed, 0);
 	if (threads <= 0) {
@@ -342,6 +348,27 @@ profile_table(struct table *t, int threads, char **err)
 		pthread_join(tid[i], NULL);
 	if (atomic_load(&jb.failed))
 		return err_set(err, "out of memory while profiling columns");
+	return 0;
+}
+
+int
+profile_table(struct table *t, int threads, char **err)
+{
+	return profile_run(t, threads, 1, err);
+}
+
+int
+profile_stats(struct table *t, int threads, char **err)
+{
+	return profile_run(t, threads, 0, err);
+}
+
+int
+profile_hashes(struct table *t, const unsigned char *isnum)
+{
+	for (size_t j = 0; j < t->ncols; j++)
+		if (hash_column(&t->cols[j], t->nrows, isnum[j]) != 0)
+			return -1;
 	return 0;
 }
 

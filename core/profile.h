@@ -29,6 +29,13 @@
  * 0, or -1 with *err (out of memory only). */
 int	profile_table(struct table *t, int threads, char **err);
 
+/* The two halves of profile_table, for callers that overlap them with
+ * other work: statistics only (threads as above), and the column hashes
+ * (isnum[j]: column j holds doubles — passed in because profile_stats may
+ * be changing kinds between categorical and text meanwhile).  0 or -1. */
+int	profile_stats(struct table *t, int threads, char **err);
+int	profile_hashes(struct table *t, const unsigned char *isnum);
+
 /* The dataset's content hash from its columns' hashes, as 64 hex digits. */
 void	profile_table_hash(const struct table *t, char out[65]);
 

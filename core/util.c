@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 #include <float.h>
 #include <math.h>
 
@@ -194,6 +195,20 @@ time_mono(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void *
+big_alloc(size_t bytes)
+{
+	const size_t huge = (size_t)2 << 20;
+	if (bytes < huge)
+		return malloc(bytes ? bytes : 1);
+	void *p = NULL;
+	bytes = (bytes + huge - 1) & ~(huge - 1);
+	if (posix_memalign(&p, huge, bytes) != 0)
+		return NULL;
+	madvise(p, bytes, MADV_HUGEPAGE);
+	return p;
 }
 
 char *
