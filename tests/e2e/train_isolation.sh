@@ -24,7 +24,7 @@ make -s -C "$top" install BUILD="$(basename "$build")" DESTDIR="$tmp/root" PREFI
 [ -f "$tmp/root/usr/share/man/man1/lathe.1" ] && ok || bad "man page not installed"
 mkdir -p "$tmp/plug" "$tmp/bad"
 cp "$top"/tests/plugins/*.c "$top"/tests/plugins/testplug.h "$tmp/"
-for p in meanreg crash hang slow; do
+for p in meanreg crash hang slow steady; do
 	cc -std=c11 -D_DEFAULT_SOURCE -shared -fPIC -Wall -Werror -I"$tmp/root/usr/include/lathe" \
 	    -o "$tmp/plug/$p.so" "$tmp/$p.c" || bad "building $p.so"
 done
@@ -97,19 +97,28 @@ check "slow exit status" 1 $?
 check "slow recorded" "cancelled" "$(sqlite3 "$P" 'SELECT status FROM runs WHERE id = 5')"
 check "slow reason" "cancelled by the user" "$(sqlite3 "$P" 'SELECT error FROM runs WHERE id = 5')"
 
+# 6b. on a terminal, training shows the iteration, the loss and the time left
+script -qfec "LATHE_PROGRESS= $LATHE -p $P train --data diabetes --target target --algo steady" \
+    /dev/null > "$tmp/tty" 2>&1
+contains "progress iteration" "/40  loss 0." "$(cat "$tmp/tty")"
+contains "progress bar" "run " "$(cat "$tmp/tty")"
+contains "progress ETA" "ETA" "$(cat "$tmp/tty")"
+P_RUNS=$(sqlite3 "$P" 'SELECT max(id) FROM runs')
+
 # 7. the training process killed from outside: failed, with the signal
 "$LATHE" -p "$P" train --data diabetes --target target --algo slow > /dev/null 2>&1 &
 pid=$!
 sleep 1
-child=$(pgrep -f "__run 6")
+kid=$((P_RUNS + 1))
+child=$(pgrep -f "__run $kid")
 [ -n "$child" ] && kill -9 $child
 wait $pid
 check "killed exit status" 1 $?
-check "killed recorded" "failed" "$(sqlite3 "$P" 'SELECT status FROM runs WHERE id = 6')"
-contains "killed reason" "Killed (signal 9)" "$(sqlite3 "$P" 'SELECT error FROM runs WHERE id = 6')"
+check "killed recorded" "failed" "$(sqlite3 "$P" "SELECT status FROM runs WHERE id = $kid")"
+contains "killed reason" "Killed (signal 9)" "$(sqlite3 "$P" "SELECT error FROM runs WHERE id = $kid")"
 check "integrity at the end" "ok" "$(sqlite3 "$P" 'PRAGMA integrity_check')"
 id=$("$LATHE" -p "$P" train --data diabetes --target target --algo meanreg 2>/dev/null)
-check "train at the end" "7" "$id"
+check "train at the end" "$((kid + 1))" "$id"
 
 echo "train_isolation: $pass checks passed, $fail failed"
 [ "$fail" -eq 0 ]
