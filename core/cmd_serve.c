@@ -14,6 +14,7 @@
 enum {
 	OPT_MODEL = OPT_LONG + 1, OPT_BUNDLE, OPT_HOST, OPT_PORT, OPT_TOKEN, OPT_THREADS,
 	OPT_MAX_BODY, OPT_MAX_ROWS, OPT_MAX_DEPTH, OPT_TIMEOUT, OPT_MAX_CONNS, OPT_POLL, OPT_IO,
+	OPT_LOG_SAMPLE, OPT_LOG_MAX, OPT_NO_LOG,
 };
 
 /* A whole number in [lo, hi]; k/m/g suffixes (powers of 1024) when sized. */
@@ -56,6 +57,9 @@ cmd_serve_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "max-connections", required_argument, NULL, OPT_MAX_CONNS },
 		{ "poll-ms", required_argument, NULL, OPT_POLL },
+		{ "log-sample", required_argument, NULL, OPT_LOG_SAMPLE },
+		{ "log-max-rate", required_argument, NULL, OPT_LOG_MAX },
+		{ "no-log", no_argument, NULL, OPT_NO_LOG },
 		{ "quiet", no_argument, NULL, 'q' },
 		CMD_COMMON_LONGOPTS, { 0 }
 	};
@@ -127,6 +131,23 @@ cmd_serve_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			if (number(optarg, 10, 60000, 0, &v) != 0)
 				bad = "--poll-ms takes 10 to 60000";
 			o.poll_ms = (int)v;
+			break;
+		case OPT_LOG_SAMPLE: {
+			char *end;
+			double f = strtod(optarg, &end);
+			if (*optarg == '\0' || *end || !(f > 0 && f <= 1))
+				bad = "--log-sample takes a fraction in (0, 1]";
+			else
+				o.log_rate = f;
+			break;
+		}
+		case OPT_LOG_MAX:
+			if (number(optarg, 1, 1000000, 0, &v) != 0)
+				bad = "--log-max-rate takes 1 to 1000000 rows a second";
+			o.log_max_per_sec = (int)v;
+			break;
+		case OPT_NO_LOG:
+			o.log_rate = 0;
 			break;
 		default:
 			if (cmd_opt_common(ctx, c, &rc))
@@ -201,6 +222,11 @@ const struct cmd_entry cmd_serve_entry = {
 	    "                       idle connections close after S seconds (default 10)\n"
 	    "  --max-connections N  concurrent connections (default 1024)\n"
 	    "  --poll-ms MS         how often to look for alias moves (default 200)\n"
+	    "  --log-sample F       keep this fraction of predicted rows (inputs and outputs)\n"
+	    "                       in the project's prediction_log, for 'lathe drift'\n"
+	    "                       (default 0.01)\n"
+	    "  --log-max-rate N     but at most N rows a second (default 100)\n"
+	    "  --no-log             keep no prediction log\n"
 	    "  -q, --quiet          no info lines on stderr (warnings and errors remain)\n",
 	.exec = cmd_serve_exec,
 };

@@ -210,6 +210,18 @@ const char *const schema_migrations[] = {
 	"  version   INTEGER,\n"
 	"  run_id    INTEGER,\n"
 	"  message   TEXT NOT NULL);\n",
+
+	/* 4 -> 5: the serving prediction log, for drift checks */
+	"CREATE TABLE prediction_log(\n"
+	"  id        INTEGER PRIMARY KEY,\n"
+	"  server_id INTEGER REFERENCES servers(id) ON DELETE SET NULL,\n"
+	"  model     TEXT NOT NULL,\n"
+	"  version   INTEGER NOT NULL,\n"
+	"  run_id    INTEGER NOT NULL,\n"
+	"  time      TEXT NOT NULL,\n"
+	"  input     TEXT NOT NULL,\n"
+	"  output    TEXT NOT NULL);\n"
+	"CREATE INDEX prediction_log_model ON prediction_log(model, version, id);\n",
 };
 
 const int schema_nmigrations = (int)ARRAY_LEN(schema_migrations);

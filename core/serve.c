@@ -15,6 +15,7 @@
  */
 #include "serve.h"
 #include "plugin.h"
+#include "predlog.h"
 #include "registry.h"
 #include "serve_metrics.h"
 #include "serve_models.h"
@@ -54,6 +55,7 @@ struct server {
 	size_t			 token_len;
 	time_t			 started;
 	const char		*names[MODELS_MAX];
+	struct predlog		*log;		/* NULL: no prediction log */
 };
 
 #define INLINE_BODY 2048
@@ -190,6 +192,7 @@ h_invocations(struct hctx *h, struct reply *r)
 	struct served *m = NULL;
 	struct frame *f = NULL;
 	struct prediction pd = { 0 };
+	struct predlog_capture *cap = NULL;
 	double t[PHASE_N] = { 0 };
 	char *err = NULL;
 	int slot = 0, method, status = 400;
@@ -212,6 +215,7 @@ h_invocations(struct hctx *h, struct reply *r)
 		goto out;
 	}
 	t[PHASE_PARSE] = time_mono() - t0;
+	cap = predlog_sample(sv->log, f);	/* raw inputs, before the recipe */
 	if (method == PROTO_PREDICT_PROBA && m->pm.task != LATHE_TASK_CLASSIFICATION) {
 		status = 400;
 		reply_errorf(r, P_MLFLOW, status, "predict_method \"predict_proba\" needs a "
@@ -225,12 +229,15 @@ h_invocations(struct hctx *h, struct reply *r)
 	}
 	double t2 = time_mono();
 	proto_mlflow_write(&r->body, &m->pm, &pd, method);
+	predlog_commit(sv->log, cap, m->name, m->version, m->run_id, &pd);
+	cap = NULL;
 	double t3 = time_mono();
 	t[PHASE_SERIALIZE] = t3 - t2;
 	t[PHASE_TOTAL] = t3 - h->rq->t0;
 	status = r->status = 200;
 	r->ctype = JSON;
 out:
+	predlog_discard(cap);
 	metrics_predict(sv->met, (size_t)slot, status, pd.n, status == 200 ? t : NULL);
 	free(err);
 	prediction_clear(&pd);
@@ -265,6 +272,7 @@ h_v2_infer(struct hctx *h, struct reply *r)
 	struct server *sv = h->sv;
 	struct v2_request rq = { 0 };
 	struct prediction pd = { 0 };
+	struct predlog_capture *cap = NULL;
 	double t[PHASE_N] = { 0 };
 	char *err = NULL;
 	int slot, status = 400;
@@ -279,6 +287,7 @@ h_v2_infer(struct hctx *h, struct reply *r)
 		goto out;
 	}
 	t[PHASE_PARSE] = time_mono() - t0;
+	cap = predlog_sample(sv->log, rq.frame);
 	if (run_model(m, rq.frame, &pd, t, &err) != 0) {
 		status = error_status(err);
 		reply_error(r, P_V2, status, err ? err : "out of memory");
@@ -286,12 +295,15 @@ h_v2_infer(struct hctx *h, struct reply *r)
 	}
 	double t2 = time_mono();
 	proto_v2_write(&r->body, &m->pm, m->name, m->version_str, &rq, &pd);
+	predlog_commit(sv->log, cap, m->name, m->version, m->run_id, &pd);
+	cap = NULL;
 	double t3 = time_mono();
 	t[PHASE_SERIALIZE] = t3 - t2;
 	t[PHASE_TOTAL] = t3 - h->rq->t0;
 	status = r->status = 200;
 	r->ctype = JSON;
 out:
+	predlog_discard(cap);
 	metrics_predict(sv->met, (size_t)slot, status, pd.n, status == 200 ? t : NULL);
 	free(err);
 	prediction_clear(&pd);
@@ -397,6 +409,14 @@ h_metrics(struct hctx *h, struct reply *r)
 	    "lathe_server_start_time_seconds %lld\n"
 	    "# HELP lathe_build_info The lathe version serving.\n# TYPE lathe_build_info gauge\n"
 	    "lathe_build_info{version=\"%s\"} 1\n", (long long)sv->started, LATHE_VERSION);
+	if (sv->log)
+		sbuf_printf(&r->body, "# HELP lathe_prediction_log_rows_total Sampled rows kept in "
+		    "the project's prediction log (written) or lost (dropped).\n"
+		    "# TYPE lathe_prediction_log_rows_total counter\n"
+		    "lathe_prediction_log_rows_total{state=\"written\"} %llu\n"
+		    "lathe_prediction_log_rows_total{state=\"dropped\"} %llu\n",
+		    (unsigned long long)predlog_written(sv->log),
+		    (unsigned long long)predlog_dropped(sv->log));
 	r->status = 200;
 	r->ctype = "text/plain; version=0.0.4; charset=utf-8";
 }
@@ -644,6 +664,8 @@ serve_opts_init(struct serve_opts *o)
 	o->timeout = SERVE_DEFAULT_TIMEOUT;
 	o->max_conns = SERVE_DEFAULT_MAX_CONNS;
 	o->poll_ms = SERVE_DEFAULT_POLL_MS;
+	o->log_rate = PREDLOG_DEFAULT_RATE;
+	o->log_max_per_sec = PREDLOG_DEFAULT_MAX_PER_SEC;
 }
 
 static int
@@ -798,6 +820,14 @@ serve_run(const struct serve_opts *o, char **err)
 	printf("listening on %s\n", addr);
 	fflush(stdout);
 	models_record_start(sv.ms, o->host, addr);
+	if (o->log_rate > 0 && models_project(sv.ms) &&
+	    predlog_open(models_project(sv.ms), models_server_id(sv.ms), o->log_rate,
+	    o->log_max_per_sec, &sv.log, err) != 0) {
+		/* serving matters more than logging: say so and go on */
+		fprintf(stderr, "lathe serve: warning: no prediction log: %s\n", *err ? *err : "?");
+		free(*err);
+		*err = NULL;
+	}
 	for (;;) {
 		struct timespec ts = { o->poll_ms / 1000, (long)(o->poll_ms % 1000) * 1000000L };
 		int s = sigtimedwait(&set, NULL, &ts);
@@ -810,6 +840,8 @@ serve_run(const struct serve_opts *o, char **err)
 	}
 	MHD_stop_daemon(d);
 	d = NULL;
+	predlog_close(sv.log);	/* flushes what is queued */
+	sv.log = NULL;
 	models_record_stop(sv.ms);
 	rc = 0;
 out:
@@ -819,6 +851,7 @@ out:
 		close(fd);
 	if (masked)
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	predlog_close(sv.log);
 	metrics_free(sv.met);
 	models_free(sv.ms);
 	free(sv.token);

@@ -62,6 +62,8 @@ struct serve_opts {
 	unsigned		 max_conns;
 	int			 poll_ms;
 	int			 quiet;
+	double			 log_rate;	/* prediction log sample rate; 0: off */
+	int			 log_max_per_sec;
 };
 
 /* Defaults for every field. */

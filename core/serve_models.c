@@ -649,3 +649,15 @@ models_render_metrics(struct model_set *ms, struct sbuf *b)
 		sbuf_printf(b, "lathe_model_load_failed{model=\"%s\"} %d\n", ms->slots[i].name,
 		    atomic_load(&ms->slots[i].failed));
 }
+
+int64_t
+models_server_id(const struct model_set *ms)
+{
+	return ms->logdb ? ms->server_id : 0;
+}
+
+const char *
+models_project(const struct model_set *ms)
+{
+	return ms->path;
+}

@@ -64,6 +64,11 @@ struct model_set;
  * Caller frees with models_free. */
 int	models_open(const char *project, int quiet, struct model_set **out, char **err);
 void	models_free(struct model_set *ms);
+/* This server's row in the project's servers table, or 0 (bundles, or
+ * not recorded). */
+int64_t	models_server_id(const struct model_set *ms);
+/* The project path, or NULL when serving bundles only. */
+const char *models_project(const struct model_set *ms);
 
 /* Add a slot fed by a project reference / a bundle file, loading it now.
  * Refused: an unknown reference, a model that does not load, a name
