@@ -724,6 +724,11 @@ load_impl(struct project *p, const struct dsver *v, size_t max_rows, long only,
 			corrupt(p, v, "code out of range", err);
 			goto out;
 		}
+		/* recipes and filters look values up by text */
+		if (strdict_index(&c->dict) != 0) {
+			err_set(err, "out of memory");
+			goto out;
+		}
 	}
 	*out = t;
 	t = NULL;

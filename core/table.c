@@ -105,8 +105,13 @@ same(const struct strdict *d, uint32_t code, const char *s, size_t len)
 uint32_t
 strdict_find(const struct strdict *d, const char *s, size_t len)
 {
-	if (d->nslots == 0)
+	if (d->nslots == 0) {
+		/* not indexed (strdict_index not called): scan */
+		for (uint32_t c = 0; c < d->n; c++)
+			if (same(d, c, s, len))
+				return c;
 		return CODE_NA;
+	}
 	uint32_t h = str_hash(s, len);
 	uint32_t i = h & (d->nslots - 1);
 	for (;;) {
@@ -146,6 +151,15 @@ strdict_intern(struct strdict *d, const char *s, size_t len, uint32_t *code)
 	d->slots[i] = d->n;
 	*code = d->n - 1;
 	return 0;
+}
+
+int
+strdict_index(struct strdict *d)
+{
+	uint32_t ns = 64;
+	while ((uint64_t)d->n * 2 >= ns)
+		ns *= 2;
+	return d->n ? rehash(d, ns) : 0;
 }
 
 int

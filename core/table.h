@@ -54,9 +54,11 @@ strdict_get(const struct strdict *d, uint32_t code)
 {
 	return d->pool + d->off[code];
 }
-/* Append a string known to be new (loader path: no hashing needed until
- * a lookup happens, so the hash table is built lazily).  0 or -1 on OOM. */
+/* Append a string known to be new (the loader's path: no lookups while
+ * appending).  0 or -1 on OOM.  Call strdict_index afterwards so that
+ * strdict_find is fast (without it, strdict_find scans). */
 int		 strdict_append(struct strdict *d, const char *s, size_t len);
+int		 strdict_index(struct strdict *d);
 
 struct col_top {
 	char	*label;		/* for numeric columns, the value formatted */

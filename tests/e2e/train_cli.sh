@@ -186,6 +186,12 @@ verdict=$(awk -F, -v fitted="$fitted" '
 	}' "$tmp/testrows" "$top/datasets/diabetes.csv")
 check "standardize learns from training rows only" "train-mean" "$verdict"
 
+# a string comparison in derive works on stored data (regression: it gave
+# zeros because loaded dictionaries did not answer lookups)
+printf "derive dream = island == 'Dream'\nkeep dream\n" > "$tmp/d.txt"
+out=$(L recipe preview "$tmp/d.txt" --data penguins --json)
+contains "derive string equality on stored data" '"name": "dream", "kind": "numeric", "missing": 0, "mean": 0.36046511627906974' "$out"
+
 check "integrity" "ok" "$(sqlite3 "$P" 'PRAGMA integrity_check')"
 echo "train_cli: $pass checks passed, $fail failed"
 [ "$fail" -eq 0 ]

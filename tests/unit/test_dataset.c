@@ -229,6 +229,12 @@ test_roundtrip_bit_exact(void **state)
 	assert_int_equal(t->cols[1].st.ntop, 3);
 	assert_string_equal(t->cols[1].st.top[0].label, "alpha");
 	assert_int_equal(t->cols[1].st.top[0].count, 3);
+	/* a loaded dictionary answers lookups by text (regression: it did not,
+	 * so "derive x = col == 'value'" gave zeros on stored data) */
+	uint32_t code = strdict_find(&t->cols[1].dict, "beta", 4);
+	assert_int_not_equal(code, CODE_NA);
+	assert_string_equal(strdict_get(&t->cols[1].dict, code), "beta");
+	assert_int_equal(strdict_find(&t->cols[1].dict, "zeta", 4), CODE_NA);
 	table_free(t);
 	/* a head load reads only what it needs */
 	assert_int_equal(dataset_load(p, &v, 2, &t, &err), 0);

@@ -27,6 +27,16 @@ test_strdict(void **state)
 	assert_int_equal(d.n, 10000);
 	assert_string_equal(strdict_get(&d, 1234), "v1234");
 	assert_int_equal(strdict_find(&d, "v77", 3), 77);
+	/* appended without an index: lookups scan, then index */
+	struct strdict e;
+	strdict_init(&e);
+	assert_int_equal(strdict_append(&e, "x", 1), 0);
+	assert_int_equal(strdict_append(&e, "yy", 2), 0);
+	assert_int_equal(strdict_find(&e, "yy", 2), 1);
+	assert_int_equal(strdict_index(&e), 0);
+	assert_int_equal(strdict_find(&e, "yy", 2), 1);
+	assert_int_equal(strdict_find(&e, "y", 1), CODE_NA);
+	strdict_free(&e);
 	assert_int_equal(strdict_find(&d, "v77x", 4), CODE_NA);
 	/* prefixes and the empty string are distinct keys */
 	assert_int_equal(strdict_intern(&d, "v1", 1, &c), 0);
