@@ -10,7 +10,7 @@ set -eu
 
 pkgs="build-essential pkg-config libsqlite3-dev sqlite3 libopenblas-dev liblapacke-dev
 libcsv-dev libcmocka-dev libjansson-dev libmicrohttpd-dev libncurses-dev libssl-dev
-gnuplot-nox tmux curl"
+gnuplot-nox tmux curl python3"
 if [ "${1:-}" = "--bench" ]; then
 	pkgs="$pkgs python3-pandas python3-sklearn python3-flask gunicorn wrk hyperfine time bc"
 fi
