@@ -3,6 +3,7 @@
  * command table.  `lathe` with no command opens the workbench.
  */
 #include "cmd.h"
+#include "tui.h"
 #include "util.h"
 
 #include <signal.h>
@@ -42,7 +43,9 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: lathe [-p FILE] [COMMAND [ARGS]]\n\n"
 	    "lathe is a terminal workbench for machine-learning experiments: datasets,\n"
-	    "feature recipes, training runs, comparisons and serving, in one project file.\n\n"
+	    "feature recipes, training runs, comparisons and serving, in one project file.\n"
+	    "With no command, lathe opens the workbench (the full-screen interface) on the\n"
+	    "project; see docs/tui.md.\n\n"
 	    "commands:\n");
 	for (size_t i = 0; cmd_table[i]; i++)
 		if (cmd_table[i]->name[0] != '_')
@@ -92,10 +95,8 @@ main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (i == argc) {
-		usage(stdout);
-		return EXIT_OK;
-	}
+	if (i == argc)
+		return tui_main(ctx.project);	/* `lathe` alone: the workbench */
 	if (strcmp(argv[i], "help") == 0) {
 		if (i + 1 < argc) {
 			const struct cmd_entry *e = cmd_find(argv[i + 1]);

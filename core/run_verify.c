@@ -1,0 +1,136 @@
+/*
+ * run_verify.c — see run_verify.h.
+ */
+#include "run_verify.h"
+#include "util.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+run_request_from_record(const struct run_info *ri, struct run_request *rq, char **err)
+{
+	json_error_t je;
+	json_t *split = json_loads(ri->split ? ri->split : "", 0, &je);
+
+	memset(rq, 0, sizeof *rq);
+	if (!json_is_object(split)) {
+		json_decref(split);
+		return err_set(err, "run %lld: unreadable split record", (long long)ri->id);
+	}
+	json_t *ts = json_object_get(split, "test_size");
+	rq->test_size = json_is_number(ts) ? json_number_value(ts) : -1;
+	json_decref(split);
+	rq->dataset = ri->dataset;
+	rq->target = ri->target;
+	rq->algo = ri->algo;
+	rq->task = ri->task;
+	rq->params_json = ri->params;
+	rq->recipe_text = ri->recipe;
+	rq->recipe_origin = "recipe";
+	rq->recipe_name = ri->recipe_name;
+	rq->recipe_version = ri->recipe_version;
+	rq->have_seed = 1;
+	rq->seed = ri->seed;
+	rq->threads = ri->threads;
+	rq->experiment = ri->experiment;
+	rq->parent_run = ri->id;
+	return 0;
+}
+
+/* Compare one artifact of two runs; appends a difference to diffs. */
+static int
+same_artifact(struct project *p, int64_t a, int64_t b, const char *name, struct sbuf *diffs)
+{
+	void *x = NULL, *y = NULL;
+	size_t nx = 0, ny = 0;
+	int hx = run_artifact(p, a, name, &x, &nx, NULL) == 0;
+	int hy = run_artifact(p, b, name, &y, &ny, NULL) == 0;
+	int same = hx == hy && nx == ny && (nx == 0 || memcmp(x, y, nx) == 0);
+	if (!same)
+		sbuf_printf(diffs, "%s%s differs (%zu vs %zu bytes)", diffs->len ? "; " : "", name,
+		    nx, ny);
+	free(x);
+	free(y);
+	return same;
+}
+
+static int
+same_metrics(struct project *p, int64_t a, int64_t b, struct sbuf *diffs, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	int same = 1, s;
+	if (db_prepare(p, "SELECT n, s, (SELECT value FROM run_metrics WHERE run_id = ?1 AND "
+	    "name = n AND split = s), (SELECT value FROM run_metrics WHERE run_id = ?2 AND "
+	    "name = n AND split = s) FROM (SELECT name AS n, split AS s FROM run_metrics "
+	    "WHERE run_id IN (?1, ?2) GROUP BY name, split)", &st, err) != 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, a);
+	sqlite3_bind_int64(st, 2, b);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		int nx = sqlite3_column_type(st, 2) == SQLITE_NULL;
+		int ny = sqlite3_column_type(st, 3) == SQLITE_NULL;
+		double x = sqlite3_column_double(st, 2), y = sqlite3_column_double(st, 3);
+		if (nx != ny || memcmp(&x, &y, sizeof x) != 0) {
+			char bx[32], by[32];
+			sbuf_printf(diffs, "%s%s %s: %s vs %s", diffs->len ? "; " : "",
+			    sqlite3_column_text(st, 0), sqlite3_column_text(st, 1),
+			    nx ? "none" : fmt_double(bx, x), ny ? "none" : fmt_double(by, y));
+			same = 0;
+		}
+	}
+	if (s != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return db_fail(p, err);
+	}
+	sqlite3_finalize(st);
+	return same;
+}
+
+int
+run_verify(struct project *p, int64_t orig, int64_t rerun, int *identical, char **diffs,
+    char **err)
+{
+	struct run_info a = { 0 }, b = { 0 };
+	struct sbuf d;
+	char ra[32], rb[32];
+	int rc = -1;
+
+	*identical = 0;
+	*diffs = NULL;
+	sbuf_init(&d);
+	snprintf(ra, sizeof ra, "%lld", (long long)orig);
+	snprintf(rb, sizeof rb, "%lld", (long long)rerun);
+	if (run_load(p, ra, &a, err) != 0 || run_load(p, rb, &b, err) != 0)
+		goto out;
+	if (a.status != RUN_FINISHED || b.status != RUN_FINISHED) {
+		sbuf_printf(&d, "run %lld is %s and run %lld is %s", (long long)orig,
+		    run_status_name(a.status), (long long)rerun, run_status_name(b.status));
+	} else {
+		int m = same_metrics(p, orig, rerun, &d, err);
+		if (m < 0)
+			goto out;
+		int mo = same_artifact(p, orig, rerun, "model", &d);
+		int re = same_artifact(p, orig, rerun, "recipe", &d);
+		int ph = a.plugin_hash && b.plugin_hash && strcmp(a.plugin_hash, b.plugin_hash) == 0;
+		if (!ph)
+			sbuf_printf(&d, "%splugin file changed (sha256 %.12s… then, %.12s… now)",
+			    d.len ? "; " : "", a.plugin_hash ? a.plugin_hash : "?",
+			    b.plugin_hash ? b.plugin_hash : "?");
+		*identical = m && mo && re && ph;
+	}
+	if (d.oom) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	if (!*identical)
+		*diffs = sbuf_detach(&d);
+	rc = 0;
+out:
+	sbuf_free(&d);
+	run_info_clear(&a);
+	run_info_clear(&b);
+	return rc;
+}
