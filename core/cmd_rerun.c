@@ -8,9 +8,9 @@
 #include "jsonw.h"
 #include "plugin.h"
 #include "run.h"
+#include "run_verify.h"
 #include "util.h"
 
-#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,52 +18,6 @@
 int	cmd_train_wait(struct project *p, struct run_proc *rp, int show_progress, char **err);
 
 enum { OPT_VERIFY = OPT_LONG + 1 };
-
-/* Compare one artifact of two runs; appends a difference to diffs. */
-static int
-same_artifact(struct project *p, int64_t a, int64_t b, const char *name, struct sbuf *diffs)
-{
-	void *x = NULL, *y = NULL;
-	size_t nx = 0, ny = 0;
-	int hx = run_artifact(p, a, name, &x, &nx, NULL) == 0;
-	int hy = run_artifact(p, b, name, &y, &ny, NULL) == 0;
-	int same = hx == hy && nx == ny && (nx == 0 || memcmp(x, y, nx) == 0);
-	if (!same)
-		sbuf_printf(diffs, "%s%s differs (%zu vs %zu bytes)", diffs->len ? "; " : "", name,
-		    nx, ny);
-	free(x);
-	free(y);
-	return same;
-}
-
-static int
-same_metrics(struct project *p, int64_t a, int64_t b, struct sbuf *diffs)
-{
-	sqlite3_stmt *st = NULL;
-	int same = 1;
-	/* every metric of either run, paired by name and split */
-	if (db_prepare(p, "SELECT n, s, (SELECT value FROM run_metrics WHERE run_id = ?1 AND "
-	    "name = n AND split = s), (SELECT value FROM run_metrics WHERE run_id = ?2 AND "
-	    "name = n AND split = s) FROM (SELECT name AS n, split AS s FROM run_metrics "
-	    "WHERE run_id IN (?1, ?2) GROUP BY name, split)", &st, NULL) != 0)
-		return 0;
-	sqlite3_bind_int64(st, 1, a);
-	sqlite3_bind_int64(st, 2, b);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int nx = sqlite3_column_type(st, 2) == SQLITE_NULL;
-		int ny = sqlite3_column_type(st, 3) == SQLITE_NULL;
-		double x = sqlite3_column_double(st, 2), y = sqlite3_column_double(st, 3);
-		if (nx != ny || memcmp(&x, &y, sizeof x) != 0) {
-			char bx[32], by[32];
-			sbuf_printf(diffs, "%s%s %s: %s vs %s", diffs->len ? "; " : "",
-			    sqlite3_column_text(st, 1), sqlite3_column_text(st, 0),
-			    nx ? "none" : fmt_double(bx, x), ny ? "none" : fmt_double(by, y));
-			same = 0;
-		}
-	}
-	sqlite3_finalize(st);
-	return same;
-}
 
 static int
 cmd_rerun_exec(struct cmd_ctx *ctx, int argc, char **argv)
@@ -102,17 +56,9 @@ cmd_rerun_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return EXIT_USER;
 	if (run_load(p, argv[optind], &ri, &err) != 0)
 		goto fail;
-	json_error_t je;
-	json_t *split = json_loads(ri.split, 0, &je);
-	struct run_request rq = {
-		.dataset = ri.dataset, .target = ri.target, .algo = ri.algo, .task = ri.task,
-		.params_json = ri.params, .recipe_text = ri.recipe, .recipe_origin = "recipe",
-		.recipe_name = ri.recipe_name, .recipe_version = ri.recipe_version,
-		.test_size = json_number_value(json_object_get(split, "test_size")),
-		.have_seed = 1, .seed = ri.seed, .threads = ri.threads,
-		.experiment = ri.experiment, .parent_run = ri.id,
-	};
-	json_decref(split);
+	struct run_request rq;
+	if (run_request_from_record(&ri, &rq, &err) != 0)
+		goto fail;
 	if (plugin_set_load(&ps, &err) != 0 || run_create(p, ps, &rq, &id, &err) != 0)
 		goto fail;
 	if (run_spawn(ctx->project, id, &rp, &err) != 0 ||
@@ -122,21 +68,12 @@ cmd_rerun_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (run_load(p, ref, &nr, &err) != 0)
 		goto fail;
 	int identical = -1;
-	if (verify) {
-		if (ri.status != RUN_FINISHED || nr.status != RUN_FINISHED) {
-			sbuf_printf(&diffs, "run %lld is %s and run %lld is %s", (long long)ri.id,
-			    run_status_name(ri.status), (long long)nr.id, run_status_name(nr.status));
-			identical = 0;
-		} else {
-			int m = same_metrics(p, ri.id, nr.id, &diffs);
-			int a = same_artifact(p, ri.id, nr.id, "model", &diffs);
-			int r = same_artifact(p, ri.id, nr.id, "recipe", &diffs);
-			if (strcmp(ri.plugin_hash, nr.plugin_hash) != 0)
-				sbuf_printf(&diffs, "%splugin file changed (sha256 %.12s… then, %.12s… now)",
-				    diffs.len ? "; " : "", ri.plugin_hash, nr.plugin_hash);
-			identical = m && a && r;
-		}
-	}
+	char *dtext = NULL;
+	if (verify && run_verify(p, ri.id, nr.id, &identical, &dtext, &err) != 0)
+		goto fail;
+	if (dtext)
+		sbuf_puts(&diffs, dtext);
+	free(dtext);
 	if (ctx->json) {
 		struct jw w;
 		jw_init(&w, &out, 0);

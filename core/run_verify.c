@@ -22,6 +22,13 @@ run_request_from_record(const struct run_info *ri, struct run_request *rq, char 
 	}
 	json_t *ts = json_object_get(split, "test_size");
 	rq->test_size = json_is_number(ts) ? json_number_value(ts) : -1;
+	const char *method = json_string_value(json_object_get(split, "method"));
+	if (method && strcmp(method, "kfold") == 0) {
+		/* a cross-validation fold: the same folds, the same fold */
+		rq->cv_folds = (int)json_integer_value(json_object_get(split, "folds"));
+		rq->cv_fold = (int)json_integer_value(json_object_get(split, "fold"));
+		rq->test_size = -1;
+	}
 	json_decref(split);
 	rq->dataset = ri->dataset;
 	rq->target = ri->target;

@@ -136,6 +136,9 @@ ids=$(L train --data iris --target target --algo logistic --cv 5 --step 'standar
 check "five fold runs" 5 "$(printf '%s\n' "$ids" | wc -l | tr -d ' ')"
 n=$(sqlite3 "$P" "SELECT count(DISTINCT a.data) FROM run_artifacts a WHERE a.name = 'recipe' AND a.run_id IN ($(printf '%s' "$ids" | tr '\n' ','))")
 check "each fold fitted its own recipe" 5 "$n"
+fold=$(printf '%s\n' "$ids" | sed -n 3p)
+L rerun "$fold" --verify > /dev/null 2> "$tmp/err"
+check "a fold re-runs identically (its own fold)" 0 $?
 L train --data iris --target target --algo logistic --cv 5 --test-size 0.3 > /dev/null 2>&1
 check "cv with test-size is a usage error" 2 $?
 
