@@ -325,8 +325,8 @@ store_chunks(struct project *p, sqlite3_stmt *kst, int64_t vid, size_t j,
 /*
  * A store in two halves, so that the values can be written while the
  * statistics and hash are still being computed: begin() opens the
- * transaction, creates the version row with a placeholder hash and writes
- * every chunk; finish() either finds the content already stored (and rolls
+ * transaction, creates the version row with an empty hash (filled in at
+ * the end) and writes every chunk; finish() either finds the content already stored (and rolls
  * all of it back) or fills in the hash and the column rows and commits.
  */
 struct ds_writer {

@@ -52,7 +52,7 @@ cp_width(long cp)
 	if (cp < 0)
 		return 1;
 	if (cp < 0x20 || cp == 0x7f)
-		return 1;	/* shown as a placeholder */
+		return 1;	/* drawn as a one-column substitute glyph */
 	if (cp < 0x7f)
 		return 1;
 	int w = wcwidth((wchar_t)cp);
