@@ -17,7 +17,7 @@ check() { if [ "$2" = "$3" ]; then ok; else bad "$1: expected '$2', got '$3'"; f
 contains() { case "$3" in *"$2"*) ok ;; *) bad "$1: expected to contain '$2', got '$3'" ;; esac; }
 
 # 1. install, then build plugins from outside the tree against that header
-make -s -C "$top" install BUILD="$(basename "$build")" DESTDIR="$tmp/root" PREFIX=/usr \
+make -s -C "$top" install BUILD="$build" DESTDIR="$tmp/root" PREFIX=/usr \
     > "$tmp/install.log" 2>&1 || { cat "$tmp/install.log"; bad "make install"; }
 [ -f "$tmp/root/usr/include/lathe/lathe_plugin.h" ] && ok || bad "header not installed"
 [ -x "$tmp/root/usr/bin/lathe" ] && ok || bad "binary not installed"
