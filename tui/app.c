@@ -472,6 +472,8 @@ app_command(struct app *a, const char *line)
 		app_root(a, screen_recipes_new(a));
 	} else if (strcmp(v, "runs") == 0 && argc == 1) {
 		app_root(a, screen_runs_new(a));
+	} else if (strcmp(v, "models") == 0 && argc == 1) {
+		app_root(a, screen_models_new(a));
 	} else if (strcmp(v, "train") == 0 && argc == 1) {
 		struct train_preset pre = { .test_size = -1, .seed = -1 };
 		app_push(a, screen_train_new(a, &pre));
@@ -576,6 +578,7 @@ static const struct { const char *name; const char *label; enum action act; } ta
 	{ "datasets", "1 Datasets", ACT_GO_DATASETS },
 	{ "recipes", "2 Recipes", ACT_GO_RECIPES },
 	{ "runs", "3 Runs", ACT_GO_RUNS },
+	{ "models", "4 Models", ACT_GO_MODELS },
 };
 
 static void
@@ -910,7 +913,7 @@ complete_command(struct app *a)
 	char *sp = strrchr(le->buf, ' ');
 	if (sp == NULL) {
 		static const char *const extra[] = { "quit", "help", "datasets", "recipes", "runs",
-			"show", "compare", "head", "describe", "import", "rerun", "train" };
+			"models", "show", "compare", "head", "describe", "import", "rerun", "train" };
 		const char *hit = NULL;
 		size_t nh = 0, n = le->len;
 		struct sbuf h;
@@ -1135,15 +1138,17 @@ frame_action(struct app *a, struct screen *s, enum action act)
 		return R_REDRAW;
 	case ACT_GO_DATASETS:
 	case ACT_GO_RECIPES:
-	case ACT_GO_RUNS: {
+	case ACT_GO_RUNS:
+	case ACT_GO_MODELS: {
 		const char *want = act == ACT_GO_DATASETS ? "datasets" : act == ACT_GO_RECIPES ?
-		    "recipes" : "runs";
+		    "recipes" : act == ACT_GO_RUNS ? "runs" : "models";
 		if (strcmp(a->stack[0]->cls->name, want) == 0) {
 			while (a->depth > 1)
 				app_pop(a);
 		} else {
 			app_root(a, act == ACT_GO_DATASETS ? screen_datasets_new(a) :
-			    act == ACT_GO_RECIPES ? screen_recipes_new(a) : screen_runs_new(a));
+			    act == ACT_GO_RECIPES ? screen_recipes_new(a) : act == ACT_GO_RUNS ?
+			    screen_runs_new(a) : screen_models_new(a));
 		}
 		return R_REDRAW;
 	}
@@ -1369,6 +1374,7 @@ static void
 loop(struct app *a)
 {
 	struct pollfd pf[65];
+	double ticked = time_mono();
 	while (!a->quit) {
 		if (sig_quit) {
 			a->quit = 1;
@@ -1381,6 +1387,10 @@ loop(struct app *a)
 		n += jobs_pollfds(&a->jobs, pf + 1, 64);
 		struct screen *top = app_top(a);
 		int timeout = top && top->idle ? 0 : jobs_running(&a->jobs) ? 100 : 1000;
+		if (top && top->ticks) {	/* wake for the next tick */
+			int due = (int)((ticked + 1.0 - time_mono()) * 1000) + 1;
+			timeout = due < 0 ? 0 : due < timeout ? due : timeout;
+		}
 		int pr = poll(pf, (nfds_t)n, timeout);
 		if (pr < 0 && errno != EINTR)
 			break;
@@ -1436,6 +1446,13 @@ loop(struct app *a)
 		}
 		if (time_mono() - a->dv_checked > 1.0 && data_changed(a))
 			app_broadcast(a, EV_DATA);
+		/* live screens (servers' status) refresh about once a second */
+		top = app_top(a);
+		if (top && top->ticks && top->cls->on_event && time_mono() - ticked >= 1.0) {
+			ticked = time_mono();
+			if (top->cls->on_event(top, a, EV_TICK) & R_REDRAW)
+				a->dirty = 1;
+		}
 		if (a->msg[0] && a->msg_kind == MSG_INFO && time_mono() - a->msg_time > 10) {
 			a->msg[0] = '\0';
 			a->dirty = 1;

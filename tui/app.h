@@ -47,6 +47,7 @@ enum app_event {
 	EV_DATA,	/* the project changed (another process, or a job ended) */
 	EV_JOBS,	/* job progress */
 	EV_IDLE,	/* nothing to do: a screen that asked (idle = 1) may work */
+	EV_TICK,	/* about once a second, to the top screen if it asked (ticks = 1) */
 };
 
 struct app;
@@ -89,6 +90,7 @@ struct screen {
 	char				 title[48];	/* breadcrumb name */
 	char				 filter[256];	/* current `/` filter text */
 	int				 idle;		/* wants one EV_IDLE when the keyboard is quiet */
+	int				 ticks;		/* wants EV_TICK about once a second while on top */
 };
 
 enum msg_kind { MSG_INFO, MSG_ERROR, MSG_GOOD };
@@ -263,6 +265,10 @@ struct screen	*screen_compare_new(struct app *a, const int64_t *ids, size_t n, c
 /* Takes pl (freed with the screen); stem names exported files. */
 struct screen	*screen_plot_new(struct app *a, struct plot *pl, const char *stem);
 struct screen	*screen_output_new(struct app *a, int job_id, const char *title);
+/* Registered models, their aliases, and the servers with live status. */
+struct screen	*screen_models_new(struct app *a);
+/* One version (name@version): schemas, aliases and their history, servers. */
+struct screen	*screen_model_new(struct app *a, const char *name, int version, char **err);
 
 /* Plots built from run records (screen_plot.c). */
 int	plot_run_curves(struct app *a, const int64_t *ids, size_t n, struct plot *pl, char **err);

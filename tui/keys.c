@@ -21,6 +21,8 @@
 #define CM SCR_COMPARE
 #define PL SCR_PLOT
 #define OU SCR_OUTPUT
+#define MS SCR_MODELS
+#define MV SCR_MODEL
 #define ALL SCR_ALL
 
 const struct keybind keys_table[] = {
@@ -100,6 +102,14 @@ const struct keybind keys_table[] = {
 	/* command output */
 	{ OU, 'x', ACT_CANCEL, KB_BAR, "stop", "stop the command while it runs" },
 
+	/* models and their servers; a version's detail */
+	{ MS, K_ENTER, ACT_OPEN, KB_BAR, "open", "the version: schemas, input example, aliases and their history, servers" },
+	{ MS | MV, 'd', ACT_DEPLOY, KB_BAR, "deploy", "deploy: move an alias to this version, and start lathe serve for it unless one runs" },
+	{ MS | MV, 'a', ACT_ALIAS, KB_BAR, "alias", "move an alias (one of the model's, or a new one) to this version" },
+	{ MS | MV, 'r', ACT_SHOW_RUN, KB_BAR, "run", "open the run this version was registered from" },
+	{ MS, K_TAB, ACT_FOCUS, KB_BAR, "switch", "move the cursor between the versions and the servers panel" },
+	{ MS, 'x', ACT_CANCEL, KB_BAR, "stop", "stop the server under the cursor (one started from this workbench): SIGTERM" },
+
 	/* everywhere */
 	{ ALL, 'k', ACT_UP, 0, "up", "move up" },
 	{ ALL, TK(KEY_UP), ACT_UP, 0, "up", "move up" },
@@ -129,6 +139,7 @@ const struct keybind keys_table[] = {
 	{ ALL, '1', ACT_GO_DATASETS, 0, "datasets", "the datasets screen" },
 	{ ALL, '2', ACT_GO_RECIPES, 0, "recipes", "the recipes screen" },
 	{ ALL, '3', ACT_GO_RUNS, 0, "runs", "the runs screen" },
+	{ ALL, '4', ACT_GO_MODELS, 0, "models", "the models screen: registered models, aliases, servers" },
 };
 
 const size_t keys_table_len = sizeof keys_table / sizeof keys_table[0];

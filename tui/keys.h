@@ -41,6 +41,8 @@ enum {
 	SCR_COMPARE	= 1u << 7,
 	SCR_PLOT	= 1u << 8,
 	SCR_OUTPUT	= 1u << 9,
+	SCR_MODELS	= 1u << 10,
+	SCR_MODEL	= 1u << 11,
 	SCR_ALL		= 0xffffffffu,
 };
 
@@ -66,6 +68,8 @@ enum action {
 	ACT_DIFF_ONLY,
 	/* plots */
 	ACT_EXPORT_PNG, ACT_EXPORT_SVG,
+	/* models and servers */
+	ACT_GO_MODELS, ACT_DEPLOY, ACT_ALIAS, ACT_SHOW_RUN, ACT_FOCUS,
 	ACT_COUNT
 };
 

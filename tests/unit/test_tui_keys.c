@@ -38,6 +38,16 @@ test_lookup(void **state)
 	assert_int_equal(keys_lookup(SCR_GRID, 'c', 0), ACT_COLPANEL);
 	assert_int_equal(keys_lookup(SCR_RUNS, 'p', 0), ACT_PLOT);
 	assert_int_equal(keys_lookup(SCR_GRID, 'p', 0), ACT_HIST);
+	/* the models screen and a version's detail share deploy, alias and run */
+	assert_int_equal(keys_lookup(SCR_MODELS, 'd', 0), ACT_DEPLOY);
+	assert_int_equal(keys_lookup(SCR_MODEL, 'd', 0), ACT_DEPLOY);
+	assert_int_equal(keys_lookup(SCR_MODELS, 'a', 0), ACT_ALIAS);
+	assert_int_equal(keys_lookup(SCR_MODEL, 'r', 0), ACT_SHOW_RUN);
+	assert_int_equal(keys_lookup(SCR_MODELS, K_TAB, 0), ACT_FOCUS);
+	assert_int_equal(keys_lookup(SCR_MODELS, 'x', 0), ACT_CANCEL);
+	assert_int_equal(keys_lookup(SCR_MODEL, 'x', 0), ACT_NONE);
+	assert_int_equal(keys_lookup(SCR_DATASETS, 'd', 0), ACT_COLPANEL);
+	assert_int_equal(keys_lookup(SCR_RUNS, '4', 0), ACT_GO_MODELS);
 }
 
 static void
