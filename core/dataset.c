@@ -3,6 +3,7 @@
  * See dataset.h for the model and schema.c for the chunk format.
  */
 #include "dataset.h"
+#include "chunkenc.h"
 #include "jsonw.h"
 #include "util.h"
 
@@ -291,18 +292,41 @@ store_column(struct project *p, sqlite3_stmt *cst, int64_t vid, size_t j,
 	return 0;
 }
 
-/* Values (part 0) and, for string columns, the dictionary (part 1).
+/* The encoding buffer, grown to the largest chunk. */
+struct scratch {
+	unsigned char	*buf;
+	size_t		 cap;
+};
+
+/* Values (part 0, encoded when that is smaller: chunkenc.h) and, for
+ * string columns, the dictionary (part 1).
  * isnum is passed in because the profiler may be rewriting c->kind
  * (categorical or text) on another thread meanwhile. */
 static int
 store_chunks(struct project *p, sqlite3_stmt *kst, int64_t vid, size_t j,
-    const struct column *c, int isnum, char **err)
+    const struct column *c, int isnum, struct scratch *sc, char **err)
 {
 	size_t esz = isnum ? sizeof(double) : sizeof(uint32_t);
-	for (size_t k = 0; k < c->nchunks; k++)
-		if (insert_chunk(p, kst, vid, j, 0, k, c->chunks[k].first, c->chunks[k].n,
-		    c->chunks[k].data, c->chunks[k].n * esz, err) != 0)
+	for (size_t k = 0; k < c->nchunks; k++) {
+		const struct chunk *ch = &c->chunks[k];
+		const void *data = ch->data;
+		size_t bytes = ch->n * esz, enc;
+		if (sc->cap < CHUNKENC_BOUND(ch->n)) {
+			unsigned char *nb = realloc(sc->buf, CHUNKENC_BOUND(ch->n));
+			if (nb == NULL)
+				return err_set(err, "out of memory");
+			sc->buf = nb;
+			sc->cap = CHUNKENC_BOUND(ch->n);
+		}
+		enc = isnum ? chunkenc_num(data, ch->n, sc->buf) :
+		    chunkenc_codes(data, ch->n, (uint32_t)c->dict.n, sc->buf);
+		if (enc) {
+			data = sc->buf;
+			bytes = enc;
+		}
+		if (insert_chunk(p, kst, vid, j, 0, k, ch->first, ch->n, data, bytes, err) != 0)
 			return -1;
+	}
 	if (isnum)
 		return 0;
 	/* the dictionary, in runs of whole strings */
@@ -342,6 +366,7 @@ dataset_write_begin(struct project *p, const char *name, const struct table *t,
 {
 	sqlite3_stmt *st = NULL, *kst = NULL;
 	struct ds_writer *w = NULL;
+	struct scratch sc = { NULL, 0 };
 	char ts[32];
 
 	*out = NULL;
@@ -395,9 +420,10 @@ dataset_write_begin(struct project *p, const char *name, const struct table *t,
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &kst, err) != 0)
 		goto fail;
 	for (size_t j = 0; j < t->ncols; j++)
-		if (store_chunks(p, kst, w->vid, j, &t->cols[j], isnum[j], err) != 0)
+		if (store_chunks(p, kst, w->vid, j, &t->cols[j], isnum[j], &sc, err) != 0)
 			goto fail;
 	sqlite3_finalize(kst);
+	free(sc.buf);
 	*out = w;
 	return 0;
 dbfail:
@@ -405,6 +431,7 @@ dbfail:
 fail:
 	sqlite3_finalize(st);
 	sqlite3_finalize(kst);
+	free(sc.buf);
 	project_rollback(p);
 	free(w);
 	return -1;
@@ -647,16 +674,17 @@ load_impl(struct project *p, const struct dsver *v, size_t max_rows, long only,
 		size_t cn = (size_t)sqlite3_column_int64(st, 2);
 		if (j >= t->ncols)
 			break;
-		size_t esz = t->cols[j].kind == COL_NUMERIC ? sizeof(double) : sizeof(uint32_t);
+		int isnum = t->cols[j].kind == COL_NUMERIC;
+		size_t esz = isnum ? sizeof(double) : sizeof(uint32_t);
 		const void *blob = sqlite3_column_blob(st, 3);
 		size_t bytes = (size_t)sqlite3_column_bytes(st, 3);
-		if (bytes != cn * esz || first + cn > v->nrows || (blob == NULL && bytes)) {
+		size_t take = first + cn > n ? n - first : cn;
+		if (first + cn > v->nrows || filled[j] != first || chunkenc_decode(blob, bytes, cn,
+		    isnum, (char *)t->cols[j].chunks[0].data + first * esz, take) != 0) {
 			free(filled);
-			corrupt(p, v, "chunk size", err);
+			corrupt(p, v, "chunk layout", err);
 			goto out;
 		}
-		size_t take = first + cn > n ? n - first : cn;
-		memcpy((char *)t->cols[j].chunks[0].data + first * esz, blob, take * esz);
 		filled[j] += take;
 	}
 	if (s != SQLITE_DONE && s != SQLITE_ROW) {

@@ -8,6 +8,7 @@
  * once per window, so a cache miss is one indexed blob read.
  */
 #include "dataset_window.h"
+#include "chunkenc.h"
 #include "util.h"
 
 #include <math.h>
@@ -245,16 +246,18 @@ locate(struct dswin *w, size_t j, size_t row, const void **data, size_t *off, ch
 			return s == SQLITE_DONE ? corrupt(w, "missing chunk", err) : db_fail(w->p, err);
 		}
 		const void *blob = sqlite3_column_blob(w->st_chunk, 0);
-		if ((size_t)sqlite3_column_bytes(w->st_chunk, 0) != bytes || (blob == NULL && bytes)) {
-			sqlite3_reset(w->st_chunk);
-			return corrupt(w, "chunk size", err);
-		}
+		size_t stored = (size_t)sqlite3_column_bytes(w->st_chunk, 0);
 		void *d = malloc(bytes ? bytes : 1);
 		if (d == NULL) {
 			sqlite3_reset(w->st_chunk);
 			return err_set(err, "out of memory");
 		}
-		memcpy(d, blob, bytes);
+		if (chunkenc_decode(blob, stored, c->n[lo], esz == sizeof(double), d,
+		    c->n[lo]) != 0) {
+			free(d);
+			sqlite3_reset(w->st_chunk);
+			return corrupt(w, "chunk size", err);
+		}
 		sqlite3_reset(w->st_chunk);
 		c->data[lo] = d;
 		w->cached += bytes;

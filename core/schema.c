@@ -26,6 +26,9 @@
  *   part 0 (values): numeric columns hold doubles (NaN = missing),
  *                    categorical/text columns hold uint32 dictionary codes
  *                    (0xffffffff = missing); `first` is the first row.
+ *                    From schema 6 a chunk may instead hold the smaller
+ *                    exact encoding of chunkenc.h (scaled decimals, narrow
+ *                    codes); its byte length tells which.
  *   part 1 (dictionary): `n` NUL-terminated UTF-8 strings for codes
  *                    first .. first+n-1, in code order (first appearance).
  */
@@ -222,6 +225,11 @@ const char *const schema_migrations[] = {
 	"  input     TEXT NOT NULL,\n"
 	"  output    TEXT NOT NULL);\n"
 	"CREATE INDEX prediction_log_model ON prediction_log(model, version, id);\n",
+
+	/* 5 -> 6: value chunks may be encoded (chunkenc.h); older chunks stay
+	 * raw and readable, and older binaries refuse the file cleanly */
+	"INSERT INTO meta(key, value) VALUES ('chunk_format', 'raw or chunkenc 1')\n"
+	"  ON CONFLICT(key) DO UPDATE SET value = excluded.value;\n",
 };
 
 const int schema_nmigrations = (int)ARRAY_LEN(schema_migrations);
