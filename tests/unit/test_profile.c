@@ -113,6 +113,63 @@ test_radix_sort(void **state)
 	free(tmp);
 }
 
+/* Bitwise total order, as the radix sort's fallback orders -0.0 and 0.0. */
+static int
+cmpbits(const void *a, const void *b)
+{
+	int c = cmpd(a, b);
+	if (c == 0)
+		c = signbit(*(const double *)b) - signbit(*(const double *)a);
+	return c;
+}
+
+static double
+xorshift_unit(uint64_t *x)
+{
+	*x ^= *x << 13; *x ^= *x >> 7; *x ^= *x << 17;
+	return (double)(*x >> 11) / 9007199254740992.0;
+}
+
+/* Short decimals take the scaled-integer path: the same order, the same
+ * bits back, whatever the exponent the first sample suggested. */
+static void
+test_radix_sort_decimals(void **state)
+{
+	size_t n = 200000;
+	double *a = malloc(n * 8), *b = malloc(n * 8), *tmp = malloc(n * 8);
+	uint64_t x = 2463534242ull;
+	char s[64];
+	(void)state;
+	for (int round = 0; round < 5; round++) {
+		for (size_t i = 0; i < n; i++) {
+			double v = (xorshift_unit(&x) - 0.5) * 70.0;
+			switch (round) {
+			case 0: snprintf(s, sizeof s, "%.6g", v); break;	/* e up to ~11 */
+			case 1: snprintf(s, sizeof s, "%.2f", v + 100); break;	/* e = 2 */
+			case 2: snprintf(s, sizeof s, "%.0f", v * 1e6); break;	/* integers */
+			case 3: snprintf(s, sizeof s, i == n - 7 ? "%.9f" : "%.3f", v); break;
+			default: snprintf(s, sizeof s, i == 5 ? "%.17g" : "%.3f", v); break;
+			}
+			a[i] = strtod(s, NULL);
+		}
+		a[17] = a[18];				/* duplicates */
+		memcpy(b, a, n * 8);
+		sort_doubles(a, tmp, n);
+		qsort(b, n, 8, cmpbits);
+		assert_memory_equal(a, b, n * 8);
+	}
+	/* -0.0 has no scaled integer: the bit-pattern sort orders it */
+	for (size_t i = 0; i < n; i++)
+		a[i] = i % 3 ? (double)(i % 11) / 4 : -0.0;
+	memcpy(b, a, n * 8);
+	sort_doubles(a, tmp, n);
+	qsort(b, n, 8, cmpbits);
+	assert_memory_equal(a, b, n * 8);
+	free(a);
+	free(b);
+	free(tmp);
+}
+
 static void
 test_top_values_and_label(void **state)
 {
@@ -212,6 +269,7 @@ main(void)
 		cmocka_unit_test(test_numeric_stats),
 		cmocka_unit_test(test_quantile_interpolation),
 		cmocka_unit_test(test_radix_sort),
+		cmocka_unit_test(test_radix_sort_decimals),
 		cmocka_unit_test(test_top_values_and_label),
 		cmocka_unit_test(test_categorical_vs_text),
 		cmocka_unit_test(test_hash_independent_of_chunking),
