@@ -3,6 +3,7 @@
  * command table.  `lathe` with no command opens the workbench.
  */
 #include "cmd.h"
+#include "linalg.h"
 #include "tui.h"
 #include "util.h"
 
@@ -71,6 +72,7 @@ main(int argc, char **argv)
 	int i = 1;
 
 	signal(SIGPIPE, SIG_IGN);	/* a closed pipe is EPIPE, handled per write */
+	linalg_idle_threads();		/* BLAS threads start when BLAS is used */
 	ctx.project = env && *env ? env : "project.lathe";
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];

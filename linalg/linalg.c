@@ -8,6 +8,7 @@
  */
 #include "linalg.h"
 
+#include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -105,6 +106,20 @@ linalg_set_threads(int n)
 		return LINALG_EINVAL;
 	openblas_set_num_threads(n);
 	return LINALG_OK;
+}
+
+void
+linalg_idle_threads(void)
+{
+	/* not in OpenBLAS's headers, but exported (its fork and exit
+	 * handlers use it); a later threaded call starts the threads again,
+	 * which test_linalg checks */
+	void *f = dlsym(RTLD_DEFAULT, "blas_thread_shutdown_");
+	if (f != NULL) {
+		int (*shutdown)(void);
+		memcpy(&shutdown, &f, sizeof shutdown);
+		shutdown();
+	}
 }
 
 int

@@ -62,6 +62,14 @@ int linalg_blas_describe(char *buf, size_t n);
  * Returns LINALG_EINVAL for n < 1. */
 int linalg_set_threads(int n);
 
+/* Stops OpenBLAS's worker threads until a BLAS call next needs them
+ * (OpenBLAS starts them again itself).  The library starts them when it
+ * is loaded, and each then spins for about 2^28 cycles waiting for work:
+ * a tenth of a second of a core taken from every lathe process, most of
+ * which never calls BLAS.  Call it while the process has one thread.
+ * A no-op with a BLAS that has no such entry point. */
+void linalg_idle_threads(void);
+
 /* Current OpenBLAS thread count. */
 int linalg_get_threads(void);
 

@@ -10,7 +10,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <cblas.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <limits.h>
 #include <math.h>
 #include <string.h>
@@ -659,6 +661,47 @@ test_blas_info(void **state)
 	assert_int_equal(linalg_set_threads(before), LINALG_OK);
 }
 
+static int
+ntasks(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* The idle BLAS threads are stopped, and the next threaded product starts
+ * them again and is right. */
+static void
+test_idle_threads(void **state)
+{
+	enum { N = 300 };
+	static double a[N * N], b[N * N], c[N * N];
+	(void)state;
+	linalg_idle_threads();
+	assert_int_equal(ntasks(), 1);
+	linalg_idle_threads();			/* twice is harmless */
+	for (int i = 0; i < N * N; i++) {
+		a[i] = i % 7 - 3;
+		b[i] = i % 5 - 2;
+	}
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1.0, a, N, b, N, 0.0,
+	    c, N);
+	for (int i = 0; i < N; i += 37)
+		for (int j = 0; j < N; j += 41) {
+			double s = 0;
+			for (int k = 0; k < N; k++)
+				s += a[i * N + k] * b[k * N + j];
+			assert_true(c[i * N + j] == s);
+		}
+	if (linalg_get_threads() > 1)
+		assert_true(ntasks() > 1);
+}
+
 int
 main(void)
 {
@@ -679,6 +722,7 @@ main(void)
 		cmocka_unit_test(test_vec),
 		cmocka_unit_test(test_strerror),
 		cmocka_unit_test(test_blas_info),
+		cmocka_unit_test(test_idle_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
