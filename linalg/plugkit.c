@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,4 +169,65 @@ plugkit_status(int linalg_rc)
 	default:
 		return LATHE_ENUMERIC;
 	}
+}
+
+void
+plugkit_centre(const struct lathe_data *data, int fit_intercept, struct mat *Xc,
+    double *yc, double *xm, double *ym)
+{
+	size_t n = data->n, d = data->d, i, j;
+	double s = 0.0;
+
+	for (j = 0; j < d; j++)
+		xm[j] = 0.0;
+	*ym = 0.0;
+	if (fit_intercept) {
+		for (i = 0; i < n; i++) {
+			const double *r = data->X + i * d;
+			for (j = 0; j < d; j++)
+				xm[j] += r[j];
+			s += data->y[i];
+		}
+		for (j = 0; j < d; j++)
+			xm[j] /= (double)n;
+		*ym = s / (double)n;
+	}
+	for (i = 0; i < n; i++) {
+		const double *r = data->X + i * d;
+		double *c = mat_row(Xc, i);
+		for (j = 0; j < d; j++)
+			c[j] = r[j] - xm[j];
+		yc[i] = data->y[i] - *ym;
+	}
+}
+
+#define PREDICT_CHUNK ((size_t)1 << 20)
+
+int
+plugkit_affine_predict(const char *name, const double *coef, double intercept,
+    size_t model_d, size_t n, size_t d, const double *X, double *out, char **err)
+{
+	size_t i0, i, rows;
+	int lrc;
+
+	if (d != model_d)
+		return plugkit_fail(err, LATHE_EINVAL,
+		    "%s: model has %zu features, input has %zu", name, model_d, d);
+	if (n == 0)
+		return LATHE_OK;
+	if (X == NULL || out == NULL)
+		return plugkit_fail(err, LATHE_EINVAL, "%s: no input or output buffer", name);
+	for (i0 = 0; i0 < n; i0 += rows) {
+		struct mat A;
+
+		rows = n - i0 < PREDICT_CHUNK ? n - i0 : PREDICT_CHUNK;
+		A = mat_view((double *)(uintptr_t)(X + i0 * d), rows, d, d);
+		lrc = mat_gemv(MAT_NOTRANS, 1.0, &A, coef, d, 0.0, out + i0, rows);
+		if (lrc != LINALG_OK)
+			return plugkit_fail(err, plugkit_status(lrc), "%s: predict: %s", name,
+			    linalg_strerror(lrc));
+		for (i = 0; i < rows; i++)
+			out[i0 + i] += intercept;
+	}
+	return LATHE_OK;
 }

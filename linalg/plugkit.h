@@ -1,7 +1,8 @@
 /*
  * plugkit.h — small helpers shared by the built-in algorithm plugins:
- * checking a parameter set against its schema, reading choices, and
- * formatting error messages.
+ * checking a parameter set against its schema, reading choices,
+ * formatting error messages, and the centring and prediction that the
+ * linear models (linear, ridge) share.
  *
  * It lives in linalg/ because that is the one library the plugins link
  * (statically); it depends on nothing but the public plugin header.  The
@@ -14,6 +15,7 @@
 #include <stddef.h>
 
 #include "lathe_plugin.h"
+#include "mat.h"
 
 /* Sets *err (when err is not NULL) to a malloc()ed message made from fmt;
  * on allocation failure *err is left NULL.  Returns code, so a failing
@@ -48,5 +50,16 @@ int plugkit_data_check(const struct lathe_data *data, size_t min_rows,
 /* Maps a linalg status to a plugin status: LINALG_ENOMEM -> LATHE_ENOMEM,
  * EINVAL/EDIM/ERANGE/EALIAS -> LATHE_EINVAL, the rest -> LATHE_ENUMERIC. */
 int plugkit_status(int linalg_rc);
+
+/* Xc = X - xm, yc = y - ym with the column means in xm and *ym when
+ * fit_intercept; else Xc = X, yc = y, means 0.  Xc is n x d, yc n. */
+void plugkit_centre(const struct lathe_data *data, int fit_intercept,
+    struct mat *Xc, double *yc, double *xm, double *ym);
+
+/* out = X coef + intercept for n rows of d features (X row-major), in
+ * slices so that BLAS integers never overflow.  name prefixes messages;
+ * model_d is the fitted width (an input of another width is refused). */
+int plugkit_affine_predict(const char *name, const double *coef, double intercept,
+    size_t model_d, size_t n, size_t d, const double *X, double *out, char **err);
 
 #endif

@@ -148,37 +148,6 @@ out:
 	return rc;
 }
 
-/* Xc = X - xm (or X), yc = y - ym (or y), column means in xm/ym. */
-static void
-centre(const struct lathe_data *data, int fit_intercept, struct mat *Xc,
-    double *yc, double *xm, double *ym)
-{
-	size_t n = data->n, d = data->d, i, j;
-	double s = 0.0;
-
-	for (j = 0; j < d; j++)
-		xm[j] = 0.0;
-	*ym = 0.0;
-	if (fit_intercept) {
-		for (i = 0; i < n; i++) {
-			const double *r = data->X + i * d;
-			for (j = 0; j < d; j++)
-				xm[j] += r[j];
-			s += data->y[i];
-		}
-		for (j = 0; j < d; j++)
-			xm[j] /= (double)n;
-		*ym = s / (double)n;
-	}
-	for (i = 0; i < n; i++) {
-		const double *r = data->X + i * d;
-		double *c = mat_row(Xc, i);
-		for (j = 0; j < d; j++)
-			c[j] = r[j] - xm[j];
-		yc[i] = data->y[i] - *ym;
-	}
-}
-
 static int
 linear_fit(struct lathe_model *m, const struct lathe_data *data,
     const struct lathe_host *host, char **err)
@@ -208,7 +177,7 @@ linear_fit(struct lathe_model *m, const struct lathe_data *data,
 		plugkit_fail(err, rc, "linear: out of memory (%zu x %zu)", n, d);
 		goto out;
 	}
-	centre(data, m->fit_intercept, Xc, yc, xm, &ym);
+	plugkit_centre(data, m->fit_intercept, Xc, yc, xm, &ym);
 	if (host != NULL && host->cancelled(host->ctx)) {
 		rc = plugkit_fail(err, LATHE_ECANCELLED, "linear: cancelled");
 		goto out;
@@ -250,7 +219,7 @@ linear_fit(struct lathe_model *m, const struct lathe_data *data,
 		} else if (lrc == LINALG_ESINGULAR) {
 			/* dgels may have overwritten both: rebuild them. */
 			used = SOLVER_SVD;
-			centre(data, m->fit_intercept, Xc, yc, xm, &ym);
+			plugkit_centre(data, m->fit_intercept, Xc, yc, xm, &ym);
 			if ((rc = lstsq_svd(Xc, yc, w, err)) != LATHE_OK)
 				goto out;
 			if (host != NULL)
@@ -294,37 +263,13 @@ linear_output_width(const struct lathe_model *m)
 	return 1;
 }
 
-#define PREDICT_CHUNK ((size_t)1 << 20)
-
 static int
 linear_predict(const struct lathe_model *m, size_t n, size_t d,
     const double *X, double *out, char **err)
 {
-	size_t i0, i, rows;
-	int lrc;
-
 	if (m == NULL || !m->fitted)
 		return plugkit_fail(err, LATHE_EINVAL, "linear: model is not fitted");
-	if (d != m->d)
-		return plugkit_fail(err, LATHE_EINVAL,
-		    "linear: model has %zu features, input has %zu", m->d, d);
-	if (n == 0)
-		return LATHE_OK;
-	if (X == NULL || out == NULL)
-		return plugkit_fail(err, LATHE_EINVAL, "linear: no input or output buffer");
-	for (i0 = 0; i0 < n; i0 += rows) {
-		struct mat A;
-
-		rows = n - i0 < PREDICT_CHUNK ? n - i0 : PREDICT_CHUNK;
-		A = mat_view((double *)(uintptr_t)(X + i0 * d), rows, d, d);
-		lrc = mat_gemv(MAT_NOTRANS, 1.0, &A, m->coef, d, 0.0, out + i0, rows);
-		if (lrc != LINALG_OK)
-			return plugkit_fail(err, plugkit_status(lrc), "linear: predict: %s",
-			    linalg_strerror(lrc));
-		for (i = 0; i < rows; i++)
-			out[i0 + i] += m->intercept;
-	}
-	return LATHE_OK;
+	return plugkit_affine_predict("linear", m->coef, m->intercept, m->d, n, d, X, out, err);
 }
 
 static int

@@ -103,12 +103,48 @@ test_misc(void **state)
 	assert_true(plugkit_finite(X, 4));
 }
 
+/* The linear models' shared pieces: centring and X coef + intercept. */
+static void
+test_linear_pieces(void **state)
+{
+	double X[6] = { 1, 10, 2, 20, 6, 30 }, y[3] = { 1, 2, 6 };
+	struct lathe_data data = { .n = 3, .d = 2, .X = X, .y = y };
+	struct mat *Xc = mat_new(3, 2);
+	double yc[3], xm[2], ym, out[3], coef[2] = { 0.5, -1 };
+	char *err = NULL;
+	(void)state;
+
+	assert_non_null(Xc);
+	plugkit_centre(&data, 1, Xc, yc, xm, &ym);
+	assert_true(xm[0] == 3 && xm[1] == 20 && ym == 3);
+	assert_true(mat_row(Xc, 0)[0] == -2 && mat_row(Xc, 2)[1] == 10);
+	assert_true(yc[0] == -2 && yc[2] == 3);
+	plugkit_centre(&data, 0, Xc, yc, xm, &ym);
+	assert_true(xm[0] == 0 && ym == 0 && mat_row(Xc, 1)[1] == 20 && yc[1] == 2);
+	mat_free(Xc);
+
+	assert_int_equal(plugkit_affine_predict("t", coef, 4, 2, 3, 2, X, out, &err), LATHE_OK);
+	assert_true(out[0] == 0.5 - 10 + 4 && out[2] == 3 - 30 + 4);
+	assert_int_equal(plugkit_affine_predict("t", coef, 4, 2, 0, 2, NULL, NULL, &err),
+	    LATHE_OK);
+	assert_int_equal(plugkit_affine_predict("t", coef, 4, 2, 3, 3, X, out, &err),
+	    LATHE_EINVAL);
+	assert_string_equal(err, "t: model has 2 features, input has 3");
+	free(err);
+	err = NULL;
+	assert_int_equal(plugkit_affine_predict("t", coef, 4, 2, 3, 2, NULL, out, &err),
+	    LATHE_EINVAL);
+	assert_string_equal(err, "t: no input or output buffer");
+	free(err);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_params),
 		cmocka_unit_test(test_misc),
+		cmocka_unit_test(test_linear_pieces),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
