@@ -16,42 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct runs_pool {
-	struct runs_pool	*next;
-	size_t			 used, cap;
-	char			 data[];
-};
-
-/* Copy s (n bytes) into the pool; NULL on OOM. */
-static const char *
-pool_put(struct runs_list *l, const char *s, size_t n)
-{
-	struct runs_pool *b = l->pool;
-	if (b == NULL || b->cap - b->used < n + 1) {
-		size_t cap = n + 1 > 65536 ? n + 1 : 65536;
-		struct runs_pool *nb = malloc(sizeof *nb + cap);
-		if (nb == NULL)
-			return NULL;
-		nb->next = b;
-		nb->used = 0;
-		nb->cap = cap;
-		l->pool = nb;
-		b = nb;
-	}
-	char *d = b->data + b->used;
-	memcpy(d, s, n);
-	d[n] = '\0';
-	b->used += n + 1;
-	return d;
-}
-
 static const char *
 pool_col(struct runs_list *l, sqlite3_stmt *st, int i)
 {
 	const unsigned char *s = sqlite3_column_text(st, i);
 	if (s == NULL)
 		return "";
-	return pool_put(l, (const char *)s, (size_t)sqlite3_column_bytes(st, i));
+	return strpool_put(&l->pool, (const char *)s, (size_t)sqlite3_column_bytes(st, i));
 }
 
 void
@@ -59,11 +30,7 @@ runs_list_free(struct runs_list *l)
 {
 	if (l == NULL)
 		return;
-	while (l->pool) {
-		struct runs_pool *n = l->pool->next;
-		free(l->pool);
-		l->pool = n;
-	}
+	strpool_free(&l->pool);
 	for (size_t i = 0; i < l->nnames; i++)
 		free(l->names[i]);
 	free(l->names);
@@ -258,12 +225,12 @@ query_from(struct project *p, int64_t min_id, struct runs_list **out, char **err
 		case SQLITE_INTEGER:
 			g->num = (double)sqlite3_column_int64(st, 2);
 			snprintf(buf, sizeof buf, "%lld", (long long)sqlite3_column_int64(st, 2));
-			g->text = pool_put(l, buf, strlen(buf));
+			g->text = strpool_put(&l->pool, buf, strlen(buf));
 			break;
 		case SQLITE_FLOAT:
 			g->num = sqlite3_column_double(st, 2);
 			fmt_double(buf, g->num);
-			g->text = pool_put(l, buf, strlen(buf));
+			g->text = strpool_put(&l->pool, buf, strlen(buf));
 			break;
 		default:
 			g->num = NAN;

@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include "project.h"
 #include "run.h"
+#include "util.h"
 
 struct runs_param {
 	uint32_t	 name;		/* index into names */
@@ -56,7 +57,7 @@ struct runs_list {
 	size_t			 nmetrics;
 	char			**names;	/* interned parameter and metric names */
 	size_t			 nnames;
-	struct runs_pool	*pool;
+	struct strpool		 pool;
 };
 
 /* Read every run.  Caller frees with runs_list_free.  0 or -1 with *err. */

@@ -51,6 +51,43 @@ sbuf_free(struct sbuf *b)
 	sbuf_init(b);
 }
 
+struct strpool_block {
+	struct strpool_block	*next;
+	size_t			 used, cap;
+	char			 data[];
+};
+
+char *
+strpool_put(struct strpool *p, const char *s, size_t n)
+{
+	struct strpool_block *b = p->head;
+	if (b == NULL || b->cap - b->used < n + 1) {
+		size_t cap = n + 1 > 65536 ? n + 1 : 65536;
+		struct strpool_block *nb = malloc(sizeof *nb + cap);
+		if (nb == NULL)
+			return NULL;
+		nb->next = b;
+		nb->used = 0;
+		nb->cap = cap;
+		p->head = b = nb;
+	}
+	char *d = b->data + b->used;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	b->used += n + 1;
+	return d;
+}
+
+void
+strpool_free(struct strpool *p)
+{
+	while (p->head) {
+		struct strpool_block *n = p->head->next;
+		free(p->head);
+		p->head = n;
+	}
+}
+
 int
 sbuf_reserve(struct sbuf *b, size_t extra)
 {

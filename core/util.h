@@ -41,6 +41,15 @@ void	 sbuf_printf(struct sbuf *b, const char *fmt, ...)
 /* Hand the string to the caller (who frees it); the buffer is reset. */
 char	*sbuf_detach(struct sbuf *b);
 
+/* Strings copied into 64 KB blocks and freed together: for tables that
+ * hold many short strings.  Zero-initialised is empty. */
+struct strpool {
+	struct strpool_block	*head;
+};
+/* A NUL-terminated copy of s[0..n), or NULL on OOM. */
+char	*strpool_put(struct strpool *p, const char *s, size_t n);
+void	 strpool_free(struct strpool *p);
+
 /* Shortest "%.{15,16,17}g" form of v that parses back to exactly v, in the
  * C locale.  NaN and infinities come out as "nan", "inf", "-inf".  buf must
  * hold 32 bytes; returns buf. */

@@ -24,34 +24,6 @@ struct tab_term {
 	char		*text;		/* lower-case */
 };
 
-struct tab_pool {
-	struct tab_pool	*next;
-	size_t		 used, cap;
-	char		 data[];
-};
-
-static char *
-pool_dup(struct tab *t, const char *s, size_t n)
-{
-	struct tab_pool *b = t->pool;
-	if (b == NULL || b->cap - b->used < n + 1) {
-		size_t cap = n + 1 > 32768 ? n + 1 : 32768;
-		struct tab_pool *nb = malloc(sizeof *nb + cap);
-		if (nb == NULL)
-			return NULL;
-		nb->next = b;
-		nb->used = 0;
-		nb->cap = cap;
-		t->pool = nb;
-		b = nb;
-	}
-	char *d = b->data + b->used;
-	memcpy(d, s, n);
-	d[n] = '\0';
-	b->used += n + 1;
-	return d;
-}
-
 static void
 terms_free(struct tab_term *v, size_t n)
 {
@@ -90,11 +62,7 @@ tab_free(struct tab *t)
 	free(t->keys);
 	free(t->marks);
 	free(t->hay);
-	while (t->pool) {
-		struct tab_pool *n = t->pool->next;
-		free(t->pool);
-		t->pool = n;
-	}
+	strpool_free(&t->pool);
 	terms_free(t->terms, t->nterms);
 	for (size_t i = 0; i < t->nfolded; i++)
 		free(t->folded[i]);
@@ -158,7 +126,7 @@ tab_set(struct tab *t, size_t row, size_t col, const char *text)
 		t->cells[row * t->ncols + col] = NULL;
 		return 0;
 	}
-	const char *d = pool_dup(t, text, strlen(text));
+	const char *d = strpool_put(&t->pool, text, strlen(text));
 	if (d == NULL)
 		return -1;
 	t->cells[row * t->ncols + col] = d;
@@ -208,7 +176,7 @@ tab_finish(struct tab *t)
 			for (size_t i = at; i < b.len; i++)
 				b.s[i] = (char)tolower((unsigned char)b.s[i]);
 		}
-		if (b.oom || (t->hay[r] = pool_dup(t, b.s ? b.s : "", b.len)) == NULL) {
+		if (b.oom || (t->hay[r] = strpool_put(&t->pool, b.s ? b.s : "", b.len)) == NULL) {
 			sbuf_free(&b);
 			return -1;
 		}

@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util.h"
+
 enum {
 	TC_NUM	= 1u << 0,	/* numeric column: sorted and compared by value */
 	TC_RIGHT = 1u << 1,	/* right-aligned */
@@ -52,7 +54,6 @@ struct tgroup {
 	int		 folded;
 };
 
-struct tab_pool;
 struct tab_term;
 
 struct tab {
@@ -63,7 +64,7 @@ struct tab {
 	int64_t		*keys;		/* caller's key per row (run id, ...) */
 	unsigned char	*marks;
 	char		**hay;		/* lower-case row text, for filtering */
-	struct tab_pool	*pool;
+	struct strpool	 pool;
 	/* view state */
 	int		 sort_col;	/* -1: table order */
 	int		 sort_desc;

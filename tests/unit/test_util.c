@@ -127,6 +127,30 @@ test_texttab(void **state)
 	sbuf_free(&b);
 }
 
+static void
+test_strpool(void **state)
+{
+	struct strpool p = { 0 };
+	char *kept[3000], buf[32];
+	(void)state;
+	for (int i = 0; i < 3000; i++) {		/* several blocks */
+		int n = snprintf(buf, sizeof buf, "string %d of the pool", i);
+		assert_non_null(kept[i] = strpool_put(&p, buf, (size_t)n));
+	}
+	char *big = malloc(100000);
+	memset(big, 'x', 100000);
+	char *b = strpool_put(&p, big, 100000);		/* larger than a block */
+	assert_non_null(b);
+	assert_int_equal(strlen(b), 100000);
+	assert_string_equal(kept[0], "string 0 of the pool");
+	assert_string_equal(kept[2999], "string 2999 of the pool");
+	assert_string_equal(strpool_put(&p, "abc", 2), "ab");
+	free(big);
+	strpool_free(&p);
+	assert_null(p.head);
+	strpool_free(&p);
+}
+
 int
 main(void)
 {
@@ -136,6 +160,7 @@ main(void)
 		cmocka_unit_test(test_fmt_double),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_texttab),
+		cmocka_unit_test(test_strpool),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
