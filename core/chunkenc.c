@@ -2,19 +2,14 @@
  * chunkenc.c — see chunkenc.h.
  */
 #include "chunkenc.h"
+#include "numparse.h"
 #include "table.h"
 
 #include <math.h>
 #include <string.h>
 
-static const double pow10_tab[CHUNKENC_MAXEXP + 1] = {
-	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
-	1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-};
-
 #define SAMPLE		64
-#define M_LIMIT		2147483647.0	/* |m| stored in at most 4 bytes */
-#define ROUND_MAGIC	6755399441055744.0	/* 1.5 * 2^52: rounds to an integer */
+#define M_LIMIT		2147483647.0	/* |m| < 2^31 - 1: at most 4 bytes */
 
 /* The canonical NaN (missing values) is stored without an exception. */
 static int
@@ -24,20 +19,13 @@ is_canonical_nan(double d)
 	return memcmp(&d, &nan_, sizeof d) == 0;
 }
 
-/* m with m / 10^e == d bit for bit and |m| <= M_LIMIT, or 0 with *ok 0. */
+/* m with m / 10^e == d bit for bit and |m| < 2^31 - 1, or 0 with *ok 0. */
 static inline int32_t
 scale(double d, double p, int *ok)
 {
-	double s = d * p;
-	if (!(fabs(s) <= M_LIMIT)) {	/* also NaN and infinities */
-		*ok = 0;
-		return 0;
-	}
-	double r = (s + ROUND_MAGIC) - ROUND_MAGIC;
-	int32_t m = (int32_t)r;
-	double back = (double)m / p;
-	*ok = memcmp(&back, &d, sizeof d) == 0;
-	return m;
+	double r = num_scaled(d, p, M_LIMIT);
+	*ok = r == r;
+	return *ok ? (int32_t)r : 0;
 }
 
 /* The exponent that represents the most of a sample of x (the smallest
@@ -54,7 +42,7 @@ choose_exp(const double *x, size_t n)
 		taken++;
 		for (int e = 0; e <= CHUNKENC_MAXEXP; e++) {
 			int ok;
-			scale(x[i], pow10_tab[e], &ok);
+			scale(x[i], num_pow10[e], &ok);
 			fits[e] += (size_t)ok;
 		}
 	}
@@ -94,7 +82,7 @@ chunkenc_num(const double *x, size_t n, unsigned char *buf)
 
 	/* pass 1: 4-byte values at buf+8, exception offsets and values in
 	 * the space after them; give up when exceptions pass n/4 */
-	double p = pow10_tab[e];
+	double p = num_pow10[e];
 	unsigned char *vals = buf + CHUNKENC_HEADER;
 	unsigned char *xoff = vals + 4 * n, *xval = xoff + n;
 	size_t nx = 0, xmax = n / 4;
@@ -249,7 +237,7 @@ chunkenc_decode(const void *blob, size_t bytes, size_t n, int isnum, void *out, 
 		return fmt == CHUNKENC_CODES && e == 0 && nx == 0 ? decode_codes(v, w, out, take) : -1;
 	if (fmt != CHUNKENC_DECIMAL)
 		return -1;
-	decode_decimal(v, w, pow10_tab[e], out, take);
+	decode_decimal(v, w, num_pow10[e], out, take);
 	const unsigned char *xo = v + n * (size_t)w, *xv = xo + 4 * (size_t)nx;
 	double *d = out;
 	uint32_t prev = 0;

@@ -19,8 +19,10 @@
 #ifndef LATHE_NUMPARSE_H
 #define LATHE_NUMPARSE_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 int	num_parse_slow(const char *s, size_t n, double *out);
 
@@ -61,6 +63,24 @@ num_parse(const char *s, size_t n, double *out)
 	double v = ex ? (double)m / num_pow10[-ex] : (double)m;
 	*out = neg ? -v : v;
 	return 1;
+}
+
+/*
+ * The fast path backwards: x as the integer m (returned as a double) with
+ * m / 10^e == x bit for bit — what num_parse made of a decimal with e
+ * digits after the point — when |x * 10^e| < limit (at most 2^51, the
+ * range of the rounding trick); else NaN.  p is num_pow10[e].  The column
+ * encoding (chunkenc.c) and the statistics' sort (profile.c) rest on it.
+ */
+static inline double
+num_scaled(double x, double p, double limit)
+{
+	double s = x * p;
+	if (!(fabs(s) < limit))		/* also NaN and infinities */
+		return NAN;
+	double r = (s + 6755399441055744.0) - 6755399441055744.0;	/* 1.5 * 2^52 */
+	double back = r / p;
+	return memcmp(&back, &x, sizeof x) == 0 ? r : NAN;
 }
 
 #endif

@@ -10,6 +10,7 @@
  * doubles' bit patterns.
  */
 #include "profile.h"
+#include "numparse.h"
 #include "util.h"
 
 #include <math.h>
@@ -91,35 +92,17 @@ count_digits(size_t (*hist)[RNB], uint64_t k)
 }
 
 #define DEC_MAXEXP	15
-#define DEC_LIMIT	2251799813685248.0	/* 2^51: the rounding trick's range */
-#define ROUND_MAGIC	6755399441055744.0	/* 1.5 * 2^52 */
-
-static const double dec_pow10[DEC_MAXEXP + 1] = {
-	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
-	1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-};
-
-/* x * 10^e as an exact integer (in a double) that divides back to x bit
- * for bit, or NaN. */
-static inline double
-dec_scaled(double x, double p)
-{
-	double s = x * p;
-	if (!(fabs(s) < DEC_LIMIT))
-		return NAN;
-	double r = (s + ROUND_MAGIC) - ROUND_MAGIC, back = r / p;
-	return memcmp(&back, &x, sizeof x) == 0 ? r : NAN;
-}
+#define DEC_LIMIT	2251799813685248.0	/* 2^51 */
 
 /* The smallest exponent >= from at which x is a scaled integer, or -1. */
 static int
 dec_exp(double x, int from)
 {
 	for (int e = from; e <= DEC_MAXEXP; e++) {
-		double r = dec_scaled(x, dec_pow10[e]);
+		double r = num_scaled(x, num_pow10[e], DEC_LIMIT);
 		if (r == r)
 			return e;
-		if (!(fabs(x * dec_pow10[e]) < DEC_LIMIT))
+		if (!(fabs(x * num_pow10[e]) < DEC_LIMIT))
 			return -1;
 	}
 	return -1;
@@ -148,11 +131,11 @@ sort_decimal(double *a, double *tmp, size_t n, size_t (*hist)[RNB])
 	}
 	int64_t *m = (int64_t *)tmp, lo = 0;
 	for (int attempt = 0; attempt < 2; attempt++) {
-		double p = dec_pow10[e];
+		double p = num_pow10[e];
 		int need = e;
 		lo = INT64_MAX;
 		for (size_t i = 0; i < n; i++) {
-			double r = dec_scaled(a[i], p);
+			double r = num_scaled(a[i], p, DEC_LIMIT);
 			if (r != r) {		/* needs more digits than the sample */
 				int ei = dec_exp(a[i], e + 1);
 				if (ei < 0)
@@ -178,7 +161,7 @@ sort_decimal(double *a, double *tmp, size_t n, size_t (*hist)[RNB])
 		count_digits(hist, k[i]);
 	}
 	uint64_t *sorted = radix_u64(k, (uint64_t *)a, n, hist);
-	double p = dec_pow10[e];
+	double p = num_pow10[e];
 	for (size_t i = 0; i < n; i++)
 		a[i] = (double)(int64_t)(sorted[i] + (uint64_t)lo) / p;
 	return 1;
