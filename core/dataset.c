@@ -97,13 +97,6 @@ dataset_ref_parse(const char *ref, char **name, int *version, char **err)
 	return 0;
 }
 
-static char *
-col_text(sqlite3_stmt *st, int i)
-{
-	const unsigned char *s = sqlite3_column_text(st, i);
-	return s ? str_dup((const char *)s) : NULL;
-}
-
 #define DSVER_COLS \
 	"v.id, d.name, v.version, v.hash, v.nrows, v.ncols, v.source, v.source_bytes, " \
 	"v.options, v.created, " \
@@ -115,16 +108,16 @@ dsver_read(sqlite3_stmt *st, struct dsver *v)
 {
 	memset(v, 0, sizeof *v);
 	v->id = sqlite3_column_int64(st, 0);
-	v->name = col_text(st, 1);
+	v->name = db_text_dup(st, 1);
 	v->version = sqlite3_column_int(st, 2);
 	const unsigned char *h = sqlite3_column_text(st, 3);
 	snprintf(v->hash, sizeof v->hash, "%s", h ? (const char *)h : "");
 	v->nrows = (size_t)sqlite3_column_int64(st, 4);
 	v->ncols = (size_t)sqlite3_column_int64(st, 5);
-	v->source = col_text(st, 6);
+	v->source = db_text_dup(st, 6);
 	v->source_bytes = sqlite3_column_int64(st, 7);
-	v->options = col_text(st, 8);
-	v->created = col_text(st, 9);
+	v->options = db_text_dup(st, 8);
+	v->created = db_text_dup(st, 9);
 	v->latest = sqlite3_column_int(st, 10);
 	if (v->name == NULL || v->options == NULL || v->created == NULL) {
 		dsver_clear(v);
@@ -605,7 +598,7 @@ load_impl(struct project *p, const struct dsver *v, size_t max_rows, long only,
 			goto out;
 		}
 		struct column *c = &t->cols[j];
-		c->name = col_text(st, 1);
+		c->name = db_text_dup(st, 1);
 		if (c->name == NULL || col_kind_parse((const char *)sqlite3_column_text(st, 2),
 		    &c->kind) != 0) {
 			corrupt(p, v, "column kind", err);

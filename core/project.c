@@ -23,6 +23,13 @@ project_schema_version(void)
 	return schema_nmigrations;
 }
 
+char *
+db_text_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+	return s ? str_dup((const char *)s) : NULL;
+}
+
 int
 db_fail(struct project *p, char **err)
 {

@@ -51,6 +51,9 @@ int	project_schema_version(void);
 int	db_exec(struct project *p, const char *sql, char **err);
 int	db_prepare(struct project *p, const char *sql, sqlite3_stmt **st, char **err);
 int	db_fail(struct project *p, char **err);	/* err from sqlite3_errmsg; returns -1 */
+/* A malloc()ed copy of text column i of the current row; NULL for SQL NULL
+ * (or when out of memory). */
+char	*db_text_dup(sqlite3_stmt *st, int i);
 
 /* The schema's migration steps (schema.c).  migrations[i] takes a file
  * from user_version i to i+1. */

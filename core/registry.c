@@ -125,13 +125,6 @@ model_version_clear(struct model_version *mv)
 	memset(mv, 0, sizeof *mv);
 }
 
-static char *
-col_dup(sqlite3_stmt *st, int i)
-{
-	const unsigned char *s = sqlite3_column_text(st, i);
-	return s ? str_dup((const char *)s) : NULL;
-}
-
 /* Model id of `name`, or 0 when there is none. */
 static int
 model_id(struct project *p, const char *name, int64_t *id, char **err)
@@ -236,10 +229,10 @@ registry_resolve(struct project *p, const char *ref, struct model_version *mv, c
 	mv->version = sqlite3_column_int(st, 0);
 	mv->run_id = sqlite3_column_int64(st, 1);
 	mv->name = str_dup(r.name);
-	mv->input_schema = col_dup(st, 2);
-	mv->output_schema = col_dup(st, 3);
-	mv->input_example = col_dup(st, 4);
-	mv->created = col_dup(st, 5);
+	mv->input_schema = db_text_dup(st, 2);
+	mv->output_schema = db_text_dup(st, 3);
+	mv->input_example = db_text_dup(st, 4);
+	mv->created = db_text_dup(st, 5);
 	if (!mv->name || !mv->input_schema || !mv->output_schema || !mv->input_example ||
 	    !mv->created) {
 		err_set(err, "out of memory");

@@ -511,13 +511,6 @@ run_info_clear(struct run_info *ri)
 	memset(ri, 0, sizeof *ri);
 }
 
-static char *
-txt(sqlite3_stmt *st, int i)
-{
-	const unsigned char *s = sqlite3_column_text(st, i);
-	return s ? str_dup((const char *)s) : NULL;
-}
-
 int
 run_load(struct project *p, const char *ref, struct run_info *ri, char **err)
 {
@@ -548,36 +541,36 @@ run_load(struct project *p, const char *ref, struct run_info *ri, char **err)
 		goto out;
 	}
 	ri->id = sqlite3_column_int64(st, 0);
-	ri->experiment = txt(st, 1);
+	ri->experiment = db_text_dup(st, 1);
 	ri->parent_run = sqlite3_column_int64(st, 2);
-	ri->dataset = txt(st, 3);
+	ri->dataset = db_text_dup(st, 3);
 	ri->dataset_version_id = sqlite3_column_int64(st, 4);
-	ri->dataset_hash = txt(st, 5);
-	ri->target = txt(st, 6);
-	ri->task = txt(st, 7);
-	ri->algo = txt(st, 8);
-	ri->plugin_version = txt(st, 9);
-	ri->plugin_hash = txt(st, 10);
-	ri->plugin_path = txt(st, 11);
-	ri->params = txt(st, 12);
-	ri->recipe = txt(st, 13);
-	ri->recipe_name = txt(st, 14);
+	ri->dataset_hash = db_text_dup(st, 5);
+	ri->target = db_text_dup(st, 6);
+	ri->task = db_text_dup(st, 7);
+	ri->algo = db_text_dup(st, 8);
+	ri->plugin_version = db_text_dup(st, 9);
+	ri->plugin_hash = db_text_dup(st, 10);
+	ri->plugin_path = db_text_dup(st, 11);
+	ri->params = db_text_dup(st, 12);
+	ri->recipe = db_text_dup(st, 13);
+	ri->recipe_name = db_text_dup(st, 14);
 	ri->recipe_version = sqlite3_column_int(st, 15);
-	ri->split = txt(st, 16);
+	ri->split = db_text_dup(st, 16);
 	ri->seed = (uint64_t)sqlite3_column_int64(st, 17);
 	ri->threads = sqlite3_column_int(st, 18);
-	ri->env = txt(st, 19);
+	ri->env = db_text_dup(st, 19);
 	if (run_status_parse((const char *)sqlite3_column_text(st, 20), &ri->status) != 0)
 		ri->status = RUN_FAILED;
-	ri->error = txt(st, 21);
-	ri->created = txt(st, 22);
-	ri->started = txt(st, 23);
-	ri->finished = txt(st, 24);
+	ri->error = db_text_dup(st, 21);
+	ri->created = db_text_dup(st, 22);
+	ri->started = db_text_dup(st, 23);
+	ri->finished = db_text_dup(st, 24);
 	ri->duration = sqlite3_column_type(st, 25) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 25);
-	ri->classes = txt(st, 26);
-	ri->features = txt(st, 27);
-	ri->log = txt(st, 28);
-	ri->timings = txt(st, 29);
+	ri->classes = db_text_dup(st, 26);
+	ri->features = db_text_dup(st, 27);
+	ri->log = db_text_dup(st, 28);
+	ri->timings = db_text_dup(st, 29);
 	if (ri->dataset == NULL || ri->task == NULL || ri->algo == NULL || ri->params == NULL ||
 	    ri->recipe == NULL || ri->split == NULL || ri->env == NULL) {
 		run_info_clear(ri);
