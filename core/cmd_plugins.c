@@ -104,7 +104,7 @@ cmd_plugins_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			jw_key(&w, "params");
 			jw_arr(&w);
 			for (size_t k = 0; k < d->nparams; k++)
-				spec_json(&w, &d->params[k]);
+				spec_json(&w, plugin_param(d, k));
 			jw_arr_end(&w);
 			jw_obj_end(&w);
 		}
@@ -159,7 +159,7 @@ cmd_plugins_exec(struct cmd_ctx *ctx, int argc, char **argv)
 				const struct lathe_plugin *d = s->v[i].desc;
 				sbuf_printf(&b, "\n%s parameters:\n", d->name);
 				for (size_t k = 0; k < d->nparams; k++) {
-					const struct lathe_param_spec *p = &d->params[k];
+					const struct lathe_param_spec *p = plugin_param(d, k);
 					char allowed[160], def[32];
 					params_describe(p, allowed, sizeof allowed);
 					if (p->type == LATHE_PARAM_CHOICE)

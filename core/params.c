@@ -2,6 +2,7 @@
  * params.c — see params.h.
  */
 #include "params.h"
+#include "plugin.h"
 #include "util.h"
 
 #include <errno.h>
@@ -28,7 +29,7 @@ params_init(struct param_values *v, const struct lathe_plugin *d)
 		return -1;
 	}
 	for (size_t i = 0; i < v->n; i++) {
-		const struct lathe_param_spec *p = &d->params[i];
+		const struct lathe_param_spec *p = plugin_param(d, i);
 		if (p->type == LATHE_PARAM_CHOICE) {
 			if ((v->str[i] = str_dup(p->def_choice)) == NULL) {
 				params_free(v);
@@ -96,7 +97,7 @@ static int
 find(const struct param_values *v, const char *key)
 {
 	for (size_t i = 0; i < v->n; i++)
-		if (strcmp(v->plugin->params[i].name, key) == 0)
+		if (strcmp(plugin_param(v->plugin, i)->name, key) == 0)
 			return (int)i;
 	return -1;
 }
@@ -112,13 +113,13 @@ params_set_one(struct param_values *v, const char *key, const char *value, char 
 		struct sbuf b;
 		sbuf_init(&b);
 		for (size_t k = 0; k < v->n; k++)
-			sbuf_printf(&b, "%s%s", k ? ", " : "", d->params[k].name);
+			sbuf_printf(&b, "%s%s", k ? ", " : "", plugin_param(d, k)->name);
 		err_set(err, "unknown parameter '%s' for %s (valid: %s)", key, d->name,
 		    v->n ? b.s : "none");
 		sbuf_free(&b);
 		return -1;
 	}
-	const struct lathe_param_spec *p = &d->params[i];
+	const struct lathe_param_spec *p = plugin_param(d, i);
 	params_describe(p, allowed, sizeof allowed);
 	switch (p->type) {
 	case LATHE_PARAM_BOOL:
@@ -193,7 +194,7 @@ params_view(const struct param_values *v, struct lathe_params *out, const char *
 void
 params_format(const struct param_values *v, size_t i, char *buf, size_t n)
 {
-	const struct lathe_param_spec *p = &v->plugin->params[i];
+	const struct lathe_param_spec *p = plugin_param(v->plugin, i);
 	switch (p->type) {
 	case LATHE_PARAM_BOOL:
 		snprintf(buf, n, "%s", v->num[i] ? "true" : "false");
@@ -216,7 +217,7 @@ params_json(const struct param_values *v, struct jw *w)
 {
 	jw_obj(w);
 	for (size_t i = 0; i < v->n; i++) {
-		const struct lathe_param_spec *p = &v->plugin->params[i];
+		const struct lathe_param_spec *p = plugin_param(v->plugin, i);
 		jw_key(w, p->name);
 		switch (p->type) {
 		case LATHE_PARAM_BOOL:

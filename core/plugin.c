@@ -14,11 +14,62 @@
 #include <limits.h>
 #include <math.h>
 #include <openssl/evp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/*
+ * lathe_param_spec exactly as plugin ABI 1.0 froze it.  Its size is the
+ * element size of a 1.0 plugin's params array, which carries no size of
+ * its own.  The assertions keep the live struct's 1.0 fields where 1.0 put
+ * them: later minors only append.
+ */
+struct param_spec_1_0 {
+	const char		 *name;
+	enum lathe_param_type	  type;
+	const char		 *help;
+	double			  def;
+	double			  min, max;
+	int			  has_min, has_max;
+	int			  exclusive_min;
+	const char *const	 *choices;
+	const char		 *def_choice;
+	int			  log_scale;
+};
+#define SAME_1_0(f) \
+	(offsetof(struct lathe_param_spec, f) == offsetof(struct param_spec_1_0, f))
+_Static_assert(SAME_1_0(name) && SAME_1_0(type) && SAME_1_0(help) && SAME_1_0(def) &&
+    SAME_1_0(min) && SAME_1_0(max) && SAME_1_0(has_min) && SAME_1_0(has_max) &&
+    SAME_1_0(exclusive_min) && SAME_1_0(choices) && SAME_1_0(def_choice) &&
+    SAME_1_0(log_scale), "lathe_param_spec: a field of ABI 1.0 moved");
+_Static_assert(sizeof(struct lathe_param_spec) >= sizeof(struct param_spec_1_0),
+    "lathe_param_spec: smaller than in ABI 1.0");
+
+const size_t PLUGIN_PARAM_SIZE_1_0 = sizeof(struct param_spec_1_0);
+
+/* A declared element size above this is garbage, not a future ABI. */
+#define PARAM_SIZE_MAX 65536
+
+size_t
+plugin_param_size(const struct lathe_plugin *d)
+{
+	/* sizeof_param exists only from 1.1 on: a 1.0 descriptor ends before
+	 * it.  A too-small value (refused by the loader) falls back too, so a
+	 * descriptor built in a test without the loader is still read safely. */
+	if (d->abi_minor >= 1 && d->sizeof_param >= sizeof(struct param_spec_1_0))
+		return d->sizeof_param;
+	return sizeof(struct param_spec_1_0);
+}
+
+const struct lathe_param_spec *
+plugin_param(const struct lathe_plugin *d, size_t i)
+{
+	return (const struct lathe_param_spec *)(const void *)
+	    ((const char *)d->params + i * plugin_param_size(d));
+}
 
 static const char *const task_names[] = { "regression", "classification", "clustering",
 	"projection" };
@@ -70,13 +121,26 @@ plugin_check_desc(const struct lathe_plugin *d, char **err)
 	if (d->nparams && d->params == NULL)
 		return err_set(err, "plugin '%s' declares %zu parameters but no table",
 		    d->name, d->nparams);
+	if (d->abi_minor >= 1) {
+		size_t sz = d->sizeof_param, base = sizeof(struct param_spec_1_0),
+		    align = _Alignof(struct lathe_param_spec);
+		if (sz < base)
+			return err_set(err, "plugin '%s' (ABI %u.%u) declares sizeof_param %zu, "
+			    "smaller than the %zu bytes of an ABI 1.0 lathe_param_spec (set it to "
+			    "sizeof(struct lathe_param_spec))", d->name, d->abi_major, d->abi_minor,
+			    sz, base);
+		if (sz % align != 0 || sz > PARAM_SIZE_MAX)
+			return err_set(err, "plugin '%s' (ABI %u.%u) declares sizeof_param %zu, "
+			    "which is not a lathe_param_spec size (a multiple of %zu from %zu to %d)",
+			    d->name, d->abi_major, d->abi_minor, sz, align, base, PARAM_SIZE_MAX);
+	}
 	for (size_t i = 0; i < d->nparams; i++) {
-		const struct lathe_param_spec *p = &d->params[i];
+		const struct lathe_param_spec *p = plugin_param(d, i);
 		if (!name_ok(p->name) && !(p->name && isalpha((unsigned char)p->name[0])))
 			return err_set(err, "plugin '%s': parameter %zu has an invalid name",
 			    d->name, i + 1);
 		for (size_t k = 0; k < i; k++)
-			if (strcmp(d->params[k].name, p->name) == 0)
+			if (strcmp(plugin_param(d, k)->name, p->name) == 0)
 				return err_set(err, "plugin '%s': parameter '%s' declared twice",
 				    d->name, p->name);
 		switch (p->type) {

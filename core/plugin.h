@@ -50,9 +50,24 @@ const struct plugin	*plugin_find(const struct plugin_set *s, const char *name);
 /* SHA-256 of the plugin file, computed once.  0 or -1 with *err. */
 int			 plugin_hash(struct plugin *p, char **err);
 
-/* Check a descriptor (exported for tests).  NULL if fine, else a static
- * or err-allocated reason in *err. */
+/* Check a descriptor (exported for tests).  0 if fine, else -1 with the
+ * reason in *err (caller frees). */
 int			 plugin_check_desc(const struct lathe_plugin *d, char **err);
+
+/*
+ * Parameter i (< d->nparams) of a descriptor.  The only way lathe indexes
+ * d->params: it steps by plugin_param_size(d), the plugin's own element
+ * size, so a lathe whose lathe_param_spec has grown reads older plugins
+ * correctly.  Read through the result only the fields that existed in the
+ * plugin's ABI minor (today: all of them, since 1.0 is the only layout).
+ * Borrows d.
+ */
+const struct lathe_param_spec *plugin_param(const struct lathe_plugin *d, size_t i);
+/* The element size of d->params: d->sizeof_param from ABI 1.1 on, the
+ * frozen ABI 1.0 size (PLUGIN_PARAM_SIZE_1_0) before. */
+size_t			 plugin_param_size(const struct lathe_plugin *d);
+/* sizeof(struct lathe_param_spec) as ABI 1.0 froze it (88 on LP64). */
+extern const size_t	 PLUGIN_PARAM_SIZE_1_0;
 
 const char		*task_name(unsigned task);	/* "regression", ... */
 int			 task_parse(const char *s, unsigned *task);

@@ -439,7 +439,7 @@ run_create(struct project *p, struct plugin_set *ps, const struct run_request *r
 	    &st, err) != 0)
 		goto rollback;
 	for (size_t i = 0; i < pv.n; i++) {
-		const struct lathe_param_spec *sp = &d->params[i];
+		const struct lathe_param_spec *sp = plugin_param(d, i);
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, *run_id);
 		sqlite3_bind_text(st, 2, sp->name, -1, SQLITE_STATIC);

@@ -1480,6 +1480,7 @@ static const struct lathe_plugin kmeans_plugin = {
 	.load = kmeans_load,
 	.destroy = kmeans_destroy,
 	.summary = kmeans_summary,
+	.sizeof_param = sizeof(struct lathe_param_spec),
 };
 
 const struct lathe_plugin *

@@ -19,6 +19,17 @@
  *   does not have) and refuses one built against a newer minor than its own.
  *   Both numbers appear in every refusal message.
  *
+ *   Arrays of structs carry their element size (as Redis modules'
+ *   sizeof_* fields do): lathe steps through `params` by the descriptor's
+ *   sizeof_param, never by its own sizeof, so appending a field to
+ *   lathe_param_spec cannot shift the parameters of an older plugin.  A
+ *   plugin built against ABI 1.0 (which has no sizeof_param) is read with
+ *   the 1.0 element size.  Every other array crossing the ABI holds
+ *   scalars or pointers (num, str, choices, feature_names, X, y, labels).
+ *
+ *   History:  1.0  first release.
+ *             1.1  lathe_plugin.sizeof_param appended.
+ *
  * MEMORY AND ERRORS
  *   Operations return 0 on success and a LATHE_E* code on failure.  When
  *   they fail they may set *err to a one-line, lowercase message allocated
@@ -59,7 +70,7 @@ extern "C" {
 #endif
 
 #define LATHE_PLUGIN_ABI_MAJOR	1
-#define LATHE_PLUGIN_ABI_MINOR	0
+#define LATHE_PLUGIN_ABI_MINOR	1
 
 /* The name of the one exported symbol. */
 #define LATHE_PLUGIN_ENTRY	"lathe_plugin_entry"
@@ -97,6 +108,8 @@ enum lathe_param_type {
  * every value with the run, builds the training form in the workbench from
  * it, and enumerates it in sweeps.  Use scikit-learn's name where the
  * concept is the same (C, alpha, max_iter, tol, n_clusters, ...).
+ * A plugin hands lathe an array of these and its element size
+ * (lathe_plugin.sizeof_param); new fields are only ever appended.
  */
 struct lathe_param_spec {
 	const char		 *name;
@@ -176,7 +189,7 @@ struct lathe_plugin {
 	const char			*version;	/* the algorithm's own, e.g. "1.2.0" */
 	const char			*description;	/* one line */
 	unsigned			 tasks;		/* LATHE_TASK_* bits */
-	const struct lathe_param_spec	*params;
+	const struct lathe_param_spec	*params;	/* nparams elements of sizeof_param bytes */
 	size_t				 nparams;
 	uint32_t			 model_format;	/* payload version save() writes */
 
@@ -209,6 +222,13 @@ struct lathe_plugin {
 	 * sizes, explained variance ratio, iterations, ...  *json is
 	 * malloc()ed, NUL-terminated. */
 	int	(*summary)(const struct lathe_model *m, char **json, char **err);
+
+	/* ---- ABI 1.1 ---- */
+	/* The size of one element of `params` as the plugin was compiled:
+	 * always sizeof(struct lathe_param_spec).  lathe refuses a value
+	 * smaller than the ABI 1.0 element or not a multiple of its
+	 * alignment. */
+	size_t	sizeof_param;
 };
 
 /* The entry point every plugin exports. */

@@ -379,6 +379,7 @@ static const struct lathe_plugin linear_plugin = {
 	.load = linear_load,
 	.destroy = linear_destroy,
 	.summary = linear_summary,
+	.sizeof_param = sizeof(struct lathe_param_spec),
 };
 
 const struct lathe_plugin *

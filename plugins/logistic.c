@@ -734,6 +734,7 @@ static const struct lathe_plugin logistic_plugin = {
 	.load = logistic_load,
 	.destroy = logistic_destroy,
 	.summary = logistic_summary,
+	.sizeof_param = sizeof(struct lathe_param_spec),
 };
 
 const struct lathe_plugin *

@@ -601,6 +601,7 @@ static const struct lathe_plugin pca_plugin = {
 	.load = pca_load,
 	.destroy = pca_destroy,
 	.summary = pca_summary,
+	.sizeof_param = sizeof(struct lathe_param_spec),
 };
 
 const struct lathe_plugin *

@@ -360,6 +360,7 @@ static const struct lathe_plugin ridge_plugin = {
 	.load = ridge_load,
 	.destroy = ridge_destroy,
 	.summary = ridge_summary,
+	.sizeof_param = sizeof(struct lathe_param_spec),
 };
 
 const struct lathe_plugin *

@@ -215,7 +215,7 @@ set_algo(struct strain *s, struct app *a, const char *name, const char *json)
 		g->ctx = f->ctx;
 		if (i == (size_t)ai && s->pl) {
 			for (size_t k = 0; k < s->pl->nparams; k++) {
-				const struct lathe_param_spec *sp = &s->pl->params[k];
+				const struct lathe_param_spec *sp = plugin_param(s->pl, k);
 				enum field_kind kind = sp->type == LATHE_PARAM_BOOL ? FIELD_BOOL :
 				    sp->type == LATHE_PARAM_CHOICE ? FIELD_CHOICE : FIELD_TEXT;
 				char key[96];

@@ -5,6 +5,11 @@
  * TP_ABI_MAJOR / TP_NO_ENTRY, then includes this file.  Built by
  * tests/e2e/train_isolation.sh against the INSTALLED header, like a third
  * party's plugin.
+ *
+ * A plugin with its own parameter table defines TP_PARAMS (the array, of
+ * any element type that begins like lathe_param_spec), TP_NPARAMS and, from
+ * ABI 1.1 on, TP_SIZEOF_PARAM (its element size).  With TP_LOG_PARAMS, fit
+ * logs the values create() received: "<name> params: v1 v2 ...".
  */
 #include <lathe_plugin.h>
 #include <stdlib.h>
@@ -16,15 +21,25 @@
 #define TP_ABI_MAJOR LATHE_PLUGIN_ABI_MAJOR
 #endif
 
-struct lathe_model { double mean; };
+struct lathe_model { double mean; char params[512]; };
 
 static int
 tp_create(const struct lathe_params *p, unsigned task, const struct lathe_host *h,
     struct lathe_model **out, char **err)
 {
-	(void)p; (void)task; (void)h; (void)err;
+	(void)task; (void)h; (void)err;
 	*out = calloc(1, sizeof **out);
-	return *out ? LATHE_OK : LATHE_ENOMEM;
+	if (*out == NULL)
+		return LATHE_ENOMEM;
+	size_t o = 0;
+	for (size_t i = 0; i < p->n && o < sizeof (*out)->params; i++) {
+		char *b = (*out)->params + o;
+		size_t room = sizeof (*out)->params - o;
+		int w = p->str[i] ? snprintf(b, room, " %s", p->str[i]) :
+		    snprintf(b, room, " %.17g", p->num[i]);
+		o += w > 0 ? (size_t)w : 0;
+	}
+	return LATHE_OK;
 }
 
 static int
@@ -37,6 +52,11 @@ tp_fit(struct lathe_model *m, const struct lathe_data *data, const struct lathe_
 		s += data->y ? data->y[i] : 0;
 	m->mean = data->n ? s / (double)data->n : 0;
 	TP_FIT_BODY
+#ifdef TP_LOG_PARAMS
+	char line[600];
+	snprintf(line, sizeof line, "%s params:%s", TP_NAME, m->params);
+	host->log(host->ctx, 0, line);
+#endif
 	return LATHE_OK;
 }
 
@@ -89,10 +109,15 @@ tp_load(const void *buf, size_t len, struct lathe_model **out, char **err)
 
 static void tp_destroy(struct lathe_model *m) { free(m); }
 
+#ifndef TP_PARAMS
 static const struct lathe_param_spec tp_params[] = {
 	{ .name = "iterations", .type = LATHE_PARAM_INT, .help = "how long to pretend to work",
 	  .def = 10, .min = 1, .max = 1000000, .has_min = 1, .has_max = 1 },
 };
+#define TP_PARAMS tp_params
+#define TP_NPARAMS 1
+#define TP_SIZEOF_PARAM sizeof(struct lathe_param_spec)
+#endif
 
 static const struct lathe_plugin tp_desc = {
 	.abi_major = TP_ABI_MAJOR,
@@ -101,8 +126,8 @@ static const struct lathe_plugin tp_desc = {
 	.version = "0.1",
 	.description = "test plugin " TP_NAME,
 	.tasks = LATHE_TASK_REGRESSION,
-	.params = tp_params,
-	.nparams = 1,
+	.params = (const struct lathe_param_spec *)(const void *)TP_PARAMS,
+	.nparams = TP_NPARAMS,
 	.model_format = 1,
 	.create = tp_create,
 	.fit = tp_fit,
@@ -111,6 +136,9 @@ static const struct lathe_plugin tp_desc = {
 	.save = tp_save,
 	.load = tp_load,
 	.destroy = tp_destroy,
+#if LATHE_PLUGIN_ABI_MINOR >= 1
+	.sizeof_param = TP_SIZEOF_PARAM,
+#endif
 };
 
 #ifndef TP_NO_ENTRY

@@ -26,7 +26,7 @@ static const struct lathe_param_spec specs[] = {
 static const struct lathe_plugin fake = {
 	.abi_major = LATHE_PLUGIN_ABI_MAJOR, .abi_minor = LATHE_PLUGIN_ABI_MINOR, .name = "fake",
 	.version = "1", .description = "a fake", .tasks = LATHE_TASK_REGRESSION, .params = specs,
-	.nparams = 4,
+	.nparams = 4, .sizeof_param = sizeof specs[0],
 };
 
 static int
