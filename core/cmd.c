@@ -6,6 +6,8 @@
 #include "util.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,10 +47,182 @@ cmd_getopt(struct cmd_ctx *ctx, int argc, char **argv, const struct option *lo)
 			shortopts[n++] = ':';
 	}
 	shortopts[n] = '\0';
-	int prev = optind ? optind : 1;
-	int c = getopt_long(argc, argv, shortopts, lo, NULL);
+	int prev = optind ? optind : 1, li = -1;
+	int c = getopt_long(argc, argv, shortopts, lo, &li);
 	ctx->argv_opt = prev < argc ? argv[prev] : "";
+	if (li >= 0)
+		snprintf(ctx->opt_name, sizeof ctx->opt_name, "--%s", lo[li].name);
+	else if (c > 0 && c < 128 && c != '?' && c != ':')
+		snprintf(ctx->opt_name, sizeof ctx->opt_name, "-%c", c);
+	else
+		snprintf(ctx->opt_name, sizeof ctx->opt_name, "%s", ctx->argv_opt);
 	return c;
+}
+
+/* ---- option numbers (see cmd.h) */
+
+static int
+digits(const char **p)
+{
+	int n = 0;
+	while (**p >= '0' && **p <= '9') {
+		(*p)++;
+		n++;
+	}
+	return n;
+}
+
+int
+cmd_parse_int(const char *arg, long long min, long long max, long long *out)
+{
+	const char *p = arg;
+	char *end;
+
+	if (*p == '+' || *p == '-')
+		p++;
+	if (digits(&p) == 0 || *p != '\0')
+		return -1;
+	errno = 0;
+	long long v = strtoll(arg, &end, 10);
+	if (errno == ERANGE || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+cmd_parse_real(const char *arg, double min, int min_open, double max, int max_open,
+    double *out)
+{
+	const char *p = arg;
+
+	if (*p == '+' || *p == '-')
+		p++;
+	int nd = digits(&p);
+	if (*p == '.') {
+		p++;
+		nd += digits(&p);
+	}
+	if (nd == 0)
+		return -1;
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (digits(&p) == 0)
+			return -1;
+	}
+	if (*p != '\0')
+		return -1;
+	double v = strtod_l(arg, NULL, c_locale());	/* the syntax is already checked */
+	if (!isfinite(v) || v < min || (min_open && v == min) || v > max ||
+	    (max_open && v == max))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+cmd_parse_size(const char *arg, long long min, long long max, long long *out)
+{
+	const char *p = arg;
+	int shift = 0;
+	char *end;
+
+	if (digits(&p) == 0)
+		return -1;
+	switch (*p) {
+	case '\0': break;
+	case 'k': case 'K': shift = 10; break;
+	case 'm': case 'M': shift = 20; break;
+	case 'g': case 'G': shift = 30; break;
+	default: return -1;
+	}
+	if (shift && p[1] != '\0')
+		return -1;
+	errno = 0;
+	long long v = strtoll(arg, &end, 10);
+	if (errno == ERANGE || v > (LLONG_MAX >> shift))
+		return -1;
+	v *= 1LL << shift;
+	if (v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* "from 1 to 100", ">= 1", "<= 5" or "" (any). */
+static void
+int_range(char *buf, size_t n, long long min, long long max)
+{
+	if (min > LLONG_MIN && max < LLONG_MAX)
+		snprintf(buf, n, " from %lld to %lld", min, max);
+	else if (min > LLONG_MIN)
+		snprintf(buf, n, " >= %lld", min);
+	else if (max < LLONG_MAX)
+		snprintf(buf, n, " <= %lld", max);
+	else
+		buf[0] = '\0';
+}
+
+int
+cmd_optnum(struct cmd_ctx *ctx, const char *arg, long long min, long long max, long long *out)
+{
+	char range[64];
+	if (cmd_parse_int(arg, min, max, out) == 0)
+		return 0;
+	int_range(range, sizeof range, min, max);
+	return cmd_usage(ctx, "option '%s' needs an integer%s, got '%s'", ctx->opt_name, range,
+	    arg);
+}
+
+int
+cmd_optreal(struct cmd_ctx *ctx, const char *arg, double min, int min_open, double max,
+    int max_open, double *out)
+{
+	char range[96], lo[32], hi[32];
+	if (cmd_parse_real(arg, min, min_open, max, max_open, out) == 0)
+		return 0;
+	fmt_double(lo, min);
+	fmt_double(hi, max);
+	if (isfinite(min) && isfinite(max))
+		snprintf(range, sizeof range, " in %c%s, %s%c", min_open ? '(' : '[', lo, hi,
+		    max_open ? ')' : ']');
+	else if (isfinite(min))
+		snprintf(range, sizeof range, " %s %s", min_open ? ">" : ">=", lo);
+	else if (isfinite(max))
+		snprintf(range, sizeof range, " %s %s", max_open ? "<" : "<=", hi);
+	else
+		range[0] = '\0';
+	return cmd_usage(ctx, "option '%s' needs a number%s, got '%s'", ctx->opt_name, range,
+	    arg);
+}
+
+/* n bytes as the largest exact unit: "64m", "1024g", "100". */
+static void
+fmt_size(char *buf, size_t n, long long v)
+{
+	static const char units[] = "gmk";
+	for (int i = 0; i < 3; i++) {
+		int sh = 30 - 10 * i;
+		if (v > 0 && v % (1LL << sh) == 0) {
+			snprintf(buf, n, "%lld%c", v >> sh, units[i]);
+			return;
+		}
+	}
+	snprintf(buf, n, "%lld", v);
+}
+
+int
+cmd_optsize(struct cmd_ctx *ctx, const char *arg, long long min, long long max, long long *out)
+{
+	char lo[32], hi[32];
+	if (cmd_parse_size(arg, min, max, out) == 0)
+		return 0;
+	fmt_size(lo, sizeof lo, min);
+	fmt_size(hi, sizeof hi, max);
+	return cmd_usage(ctx, "option '%s' needs a size in bytes from %s to %s (suffixes k, m, "
+	    "g: KiB, MiB, GiB), got '%s'", ctx->opt_name, lo, hi, arg);
 }
 
 void

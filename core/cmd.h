@@ -11,6 +11,7 @@
 #define LATHE_CMD_H
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include "project.h"
 
@@ -29,6 +30,7 @@ struct cmd_ctx {
 	const char		*project;	/* -p / LATHE_PROJECT / ./project.lathe */
 	int			 json;
 	const char		*argv_opt;	/* option being parsed, for messages */
+	char			 opt_name[64];	/* its name as typed: "--limit", "-n" */
 };
 
 struct cmd_entry {
@@ -57,6 +59,36 @@ int	cmd_opt_common(struct cmd_ctx *ctx, int c, int *status);
 /* getopt_long over a command's argv, with ':' for missing values and the
  * text of the offending option remembered for messages. */
 int	cmd_getopt(struct cmd_ctx *ctx, int argc, char **argv, const struct option *lo);
+
+/*
+ * Option numbers, as tmux's args_strtonum: every number option of every
+ * command goes through one of these, so each accepts the same syntax and
+ * refuses a bad value the same way.  The value is stored in *out and 0
+ * returned; otherwise nothing is stored, the message
+ *     lathe CMD: option '--limit' needs an integer >= 1, got 'abc'
+ * and the usage line are printed, and EXIT_USAGE is returned for the
+ * command to return.  The option named is the one cmd_getopt last
+ * returned, as the user typed it.
+ *
+ * cmd_optnum:  a whole decimal integer: optional sign, digits, nothing
+ *              else (no spaces, hex, exponent or fraction), in [min, max].
+ * cmd_optreal: a decimal number: [+-]digits[.digits][e[+-]digits] (no hex,
+ *              inf or nan), in the interval from min to max, each end
+ *              excluded when its *_open flag is set; +-INFINITY for none.
+ * cmd_optsize: a whole number of bytes with an optional k, m or g suffix
+ *              (KiB, MiB, GiB), in [min, max] after scaling.
+ */
+int	cmd_optnum(struct cmd_ctx *ctx, const char *arg, long long min, long long max,
+	    long long *out);
+int	cmd_optreal(struct cmd_ctx *ctx, const char *arg, double min, int min_open, double max,
+	    int max_open, double *out);
+int	cmd_optsize(struct cmd_ctx *ctx, const char *arg, long long min, long long max,
+	    long long *out);
+/* The parsing alone, for tests: 0, or -1 when arg is not acceptable. */
+int	cmd_parse_int(const char *arg, long long min, long long max, long long *out);
+int	cmd_parse_real(const char *arg, double min, int min_open, double max, int max_open,
+	    double *out);
+int	cmd_parse_size(const char *arg, long long min, long long max, long long *out);
 
 /* Print "lathe: <msg>" to stderr; returns EXIT_USER. */
 int	cmd_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

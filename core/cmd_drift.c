@@ -24,19 +24,20 @@ cmd_drift_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	struct project *p = NULL;
 	struct drift_report *r = NULL;
 	struct sbuf b;
-	char *err = NULL, *end;
+	char *err = NULL;
 	long last = 10000;
 	int c, rc = EXIT_USER;
 
 	cmd_getopt_reset();
 	while ((c = cmd_getopt(ctx, argc, argv, lo)) != -1) {
 		switch (c) {
-		case OPT_LAST:
-			last = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end || last < 1)
-				return cmd_usage(ctx, "bad --last '%s' (expected a number of rows >= 1)",
-				    optarg);
+		case OPT_LAST: {
+			long long num;
+			if (cmd_optnum(ctx, optarg, 1, LONG_MAX, &num) != 0)
+				return EXIT_USAGE;
+			last = (long)num;
 			break;
+		}
 		case OPT_JSON:
 			ctx->json = 1;
 			break;

@@ -24,7 +24,7 @@ cmd_head_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	struct texttab *tt = NULL;
 	struct dsver v = { 0 };
 	struct sbuf b;
-	char *err = NULL, *end;
+	char *err = NULL;
 	long n = 10;
 	int c, rc = EXIT_USER;
 
@@ -32,12 +32,13 @@ cmd_head_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	cmd_getopt_reset();
 	while ((c = cmd_getopt(ctx, argc, argv, lo)) != -1) {
 		switch (c) {
-		case 'n':
-			n = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || n < 0)
-				return cmd_usage(ctx, "bad row count '%s' (expected an integer >= 0)",
-				    optarg);
+		case 'n': {
+			long long num;
+			if (cmd_optnum(ctx, optarg, 0, LONG_MAX, &num) != 0)
+				return EXIT_USAGE;
+			n = (long)num;
 			break;
+		}
 		case OPT_JSON:
 			ctx->json = 1;
 			break;

@@ -185,13 +185,12 @@ cmd_import_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			o.na[o.nna++] = optarg;
 			break;
 		case OPT_THREADS: {
-			char *end;
-			long nt = strtol(optarg, &end, 10);
-			o.threads = *optarg && *end == '\0' && nt >= 1 && nt <= 64 ? (int)nt : -1;
-			if (o.threads < 1) {
-				rc = cmd_usage(ctx, "bad thread count '%s' (expected 1..64)", optarg);
+			long long nt;
+			if (cmd_optnum(ctx, optarg, 1, 64, &nt) != 0) {
+				rc = EXIT_USAGE;
 				goto out;
 			}
+			o.threads = (int)nt;
 			break;
 		}
 		case 'q':

@@ -17,29 +17,6 @@ enum {
 	OPT_LOG_SAMPLE, OPT_LOG_MAX, OPT_NO_LOG,
 };
 
-/* A whole number in [lo, hi]; k/m/g suffixes (powers of 1024) when sized. */
-static int
-number(const char *s, long long lo, long long hi, int sized, long long *out)
-{
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (end == s || errno)
-		return -1;
-	if (sized && *end) {
-		int sh = *end == 'k' || *end == 'K' ? 10 : *end == 'm' || *end == 'M' ? 20 :
-		    *end == 'g' || *end == 'G' ? 30 : -1;
-		if (sh < 0 || end[1] != '\0' || v > (LLONG_MAX >> sh))
-			return -1;
-		v <<= sh;
-		end++;
-	}
-	if (*end || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static int
 cmd_serve_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -66,7 +43,7 @@ cmd_serve_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	struct serve_opts o;
 	const char **models = NULL, **bundles = NULL;
 	char *err = NULL;
-	long long v;
+	long long v = 0;
 	int c, rc = EXIT_USER;
 
 	serve_opts_init(&o);
@@ -78,6 +55,7 @@ cmd_serve_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	cmd_getopt_reset();
 	while ((c = cmd_getopt(ctx, argc, argv, lo)) != -1) {
 		const char *bad = NULL;
+		int bad_num = 0;
 		switch (c) {
 		case OPT_MODEL: models[o.nmodels++] = optarg; break;
 		case OPT_BUNDLE: bundles[o.nbundles++] = optarg; break;
@@ -85,13 +63,11 @@ cmd_serve_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		case OPT_TOKEN: o.token_file = optarg; break;
 		case 'q': o.quiet = 1; break;
 		case OPT_PORT:
-			if (number(optarg, 0, 65535, 0, &v) != 0)
-				bad = "--port takes 0 to 65535";
+			bad_num = cmd_optnum(ctx, optarg, 0, 65535, &v);
 			o.port = (int)v;
 			break;
 		case OPT_THREADS:
-			if (number(optarg, 0, 1024, 0, &v) != 0)
-				bad = "--threads takes 0 (one per CPU) to 1024";
+			bad_num = cmd_optnum(ctx, optarg, 0, 1024, &v);
 			o.threads = (int)v;
 			break;
 		case OPT_IO:
@@ -103,47 +79,34 @@ cmd_serve_exec(struct cmd_ctx *ctx, int argc, char **argv)
 				bad = "--io takes epoll or threads";
 			break;
 		case OPT_MAX_BODY:
-			if (number(optarg, 1, (long long)1 << 40, 1, &v) != 0)
-				bad = "--max-body takes a size in bytes (k, m, g suffixes allowed)";
+			bad_num = cmd_optsize(ctx, optarg, 1, (long long)1 << 40, &v);
 			o.max_body = (size_t)v;
 			break;
 		case OPT_MAX_ROWS:
-			if (number(optarg, 1, (long long)1 << 40, 0, &v) != 0)
-				bad = "--max-rows takes a positive number";
+			bad_num = cmd_optnum(ctx, optarg, 1, (long long)1 << 40, &v);
 			o.max_rows = (size_t)v;
 			break;
 		case OPT_MAX_DEPTH:
-			if (number(optarg, 2, 1000, 0, &v) != 0)
-				bad = "--max-depth takes 2 to 1000";
+			bad_num = cmd_optnum(ctx, optarg, 2, 1000, &v);
 			o.max_depth = (int)v;
 			break;
 		case OPT_TIMEOUT:
-			if (number(optarg, 1, 86400, 0, &v) != 0)
-				bad = "--timeout takes 1 to 86400 seconds";
+			bad_num = cmd_optnum(ctx, optarg, 1, 86400, &v);
 			o.timeout = (int)v;
 			break;
 		case OPT_MAX_CONNS:
-			if (number(optarg, 1, 1000000, 0, &v) != 0)
-				bad = "--max-connections takes 1 to 1000000";
+			bad_num = cmd_optnum(ctx, optarg, 1, 1000000, &v);
 			o.max_conns = (unsigned)v;
 			break;
 		case OPT_POLL:
-			if (number(optarg, 10, 60000, 0, &v) != 0)
-				bad = "--poll-ms takes 10 to 60000";
+			bad_num = cmd_optnum(ctx, optarg, 10, 60000, &v);
 			o.poll_ms = (int)v;
 			break;
-		case OPT_LOG_SAMPLE: {
-			char *end;
-			double f = strtod(optarg, &end);
-			if (*optarg == '\0' || *end || !(f > 0 && f <= 1))
-				bad = "--log-sample takes a fraction in (0, 1]";
-			else
-				o.log_rate = f;
+		case OPT_LOG_SAMPLE:
+			bad_num = cmd_optreal(ctx, optarg, 0, 1, 1, 0, &o.log_rate);
 			break;
-		}
 		case OPT_LOG_MAX:
-			if (number(optarg, 1, 1000000, 0, &v) != 0)
-				bad = "--log-max-rate takes 1 to 1000000 rows a second";
+			bad_num = cmd_optnum(ctx, optarg, 1, 1000000, &v);
 			o.log_max_per_sec = (int)v;
 			break;
 		case OPT_NO_LOG:
@@ -155,6 +118,10 @@ cmd_serve_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		}
 		if (bad) {
 			rc = cmd_usage(ctx, "%s, got '%s'", bad, optarg);
+			goto out;
+		}
+		if (bad_num) {
+			rc = EXIT_USAGE;
 			goto out;
 		}
 	}

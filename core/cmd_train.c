@@ -237,9 +237,10 @@ cmd_train_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	struct run_proc *rp = NULL;
 	struct sbuf steps;
 	const char **sets = calloc((size_t)argc + 1, sizeof *sets);
-	char *err = NULL, *recipe_text = NULL, *recipe_origin = NULL, *recipe_name = NULL, *end;
+	char *err = NULL, *recipe_text = NULL, *recipe_origin = NULL, *recipe_name = NULL;
 	const char *recipe_arg = NULL;
 	int c, rc = EXIT_USER, quiet = 0, cv = 0, have_test = 0;
+	long long num;
 	int64_t *ids = NULL;
 
 	sbuf_init(&steps);
@@ -257,42 +258,38 @@ cmd_train_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		case OPT_EXP: rq.experiment = optarg; break;
 		case OPT_RECIPE: recipe_arg = optarg; break;
 		case OPT_CV:
-			cv = (int)strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end || cv < 2 || cv > 100) {
-				rc = cmd_usage(ctx, "bad --cv '%s' (expected a number of folds, 2..100)",
-				    optarg);
+			if (cmd_optnum(ctx, optarg, 2, 100, &num) != 0) {
+				rc = EXIT_USAGE;
 				goto out;
 			}
+			cv = (int)num;
 			break;
 		case OPT_STEP:
 			sbuf_puts(&steps, optarg);
 			sbuf_putc(&steps, '\n');
 			break;
 		case OPT_TEST:
-			errno = 0;
-			rq.test_size = strtod(optarg, &end);
-			if (*optarg == '\0' || *end || errno || !(rq.test_size >= 0 && rq.test_size < 1)) {
-				rc = cmd_usage(ctx, "bad --test-size '%s' (expected a fraction in [0, 1))",
-				    optarg);
+			if (cmd_optreal(ctx, optarg, 0, 0, 1, 1, &rq.test_size) != 0) {
+				rc = EXIT_USAGE;
 				goto out;
 			}
 			have_test = 1;
 			break;
 		case OPT_SEED:
-			errno = 0;
-			rq.seed = strtoull(optarg, &end, 10);
-			if (*optarg == '\0' || *end || errno || *optarg == '-') {
-				rc = cmd_usage(ctx, "bad --seed '%s' (expected an integer >= 0)", optarg);
+			/* to 2^63 - 1: seeds are stored and shown as signed 64-bit */
+			if (cmd_optnum(ctx, optarg, 0, LLONG_MAX, &num) != 0) {
+				rc = EXIT_USAGE;
 				goto out;
 			}
+			rq.seed = (uint64_t)num;
 			rq.have_seed = 1;
 			break;
 		case OPT_THREADS:
-			rq.threads = (int)strtol(optarg, &end, 10);
-			if (*end || rq.threads < 1 || rq.threads > 256) {
-				rc = cmd_usage(ctx, "bad --threads '%s' (expected 1..256)", optarg);
+			if (cmd_optnum(ctx, optarg, 1, 256, &num) != 0) {
+				rc = EXIT_USAGE;
 				goto out;
 			}
+			rq.threads = (int)num;
 			break;
 		case 'q': quiet = 1; break;
 		case OPT_JSON: ctx->json = 1; break;
@@ -432,15 +429,19 @@ cmd_run_child_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		CMD_COMMON_LONGOPTS, { 0 }
 	};
 	int c, rc, fd = -1;
+	long long num;
 	int64_t id;
 	char *err = NULL;
 
 	cmd_getopt_reset();
 	while ((c = cmd_getopt(ctx, argc, argv, lo)) != -1) {
-		if (c == OPT_PFD)
-			fd = atoi(optarg);
-		else if (cmd_opt_common(ctx, c, &rc))
+		if (c == OPT_PFD) {
+			if (cmd_optnum(ctx, optarg, 0, INT_MAX, &num) != 0)
+				return EXIT_USAGE;
+			fd = (int)num;
+		} else if (cmd_opt_common(ctx, c, &rc)) {
 			return rc;
+		}
 	}
 	if (optind != argc - 1)
 		return cmd_usage(ctx, "expected one run id");

@@ -138,21 +138,63 @@ usage_error "import with two files" "expected one file" "$LATHE" -p "$T/x.lathe"
 usage_of='import'
 usage_error "import --delimiter ab" "bad delimiter 'ab'" "$LATHE" -p "$T/x.lathe" import a.csv --delimiter ab
 usage_of='import'
-usage_error "import --threads 0" "bad thread count '0'" "$LATHE" -p "$T/x.lathe" import a.csv --threads 0
+usage_error "import --threads 0" "option '--threads' needs an integer from 1 to 64, got '0'" "$LATHE" -p "$T/x.lathe" import a.csv --threads 0
 usage_of='import'
-usage_error "import --threads 2x" "bad thread count '2x'" "$LATHE" -p "$T/x.lathe" import a.csv --threads 2x
+usage_error "import --threads 2x" "option '--threads' needs an integer from 1 to 64, got '2x'" "$LATHE" -p "$T/x.lathe" import a.csv --threads 2x
 usage_of='import'
 usage_error "import --name without value" "needs a value" "$LATHE" -p "$T/x.lathe" import a.csv --name
 usage_of='head'
 usage_error "head without a dataset" "missing the dataset" "$LATHE" -p "$T/x.lathe" head
 usage_of='head'
-usage_error "head -n abc" "bad row count 'abc'" "$LATHE" -p "$T/x.lathe" head d -n abc
+usage_error "head -n abc" "option '-n' needs an integer >= 0, got 'abc'" "$LATHE" -p "$T/x.lathe" head d -n abc
 usage_of='head'
-usage_error "head -n -1" "bad row count '-1'" "$LATHE" -p "$T/x.lathe" head d -n -1
+usage_error "head -n -1" "option '-n' needs an integer >= 0, got '-1'" "$LATHE" -p "$T/x.lathe" head d -n -1
 usage_of='head'
 usage_error "head -n without value" "needs a value" "$LATHE" -p "$T/x.lathe" head d -n
 usage_of='describe'
 usage_error "describe with two datasets" "expected one dataset" "$LATHE" -p "$T/x.lathe" describe a b
+
+# ---- number options: one syntax (a whole decimal, or a decimal number for
+# fractions), every bad value a usage error naming the option as typed and
+# the value, before anything is opened
+badnum() {	# COMMAND OPTION VALUE WANT [ARGS...]: "option OPTION needs WANT, got VALUE"
+	usage_of=$1
+	[ "$1" = serve ] && usage_of=	# its usage spans several lines
+	cmd=$1 opt=$2 val=$3 want=$4
+	shift 4
+	usage_error "$cmd $opt '$val'" "^lathe $cmd: option '$opt' needs $want, got '$val'\$" \
+	    "$LATHE" -p "${badnum_p:-$T/x.lathe}" $cmd "$@" "$opt" "$val"
+}
+for v in abc '' 0x10 12abc ' 12' '12 ' 1e3 1.5 0 99999999999999999999; do
+	badnum runs --limit "$v" "an integer >= 1"
+done
+badnum head -n 0x10 "an integer >= 0" d
+usage_of=head
+usage_error "head --rows=x" "^lathe head: option '--rows' needs an integer >= 0, got 'x'\$" \
+    "$LATHE" -p "$T/x.lathe" head d --rows=x
+usage_of=head
+usage_error "head -n-2" "^lathe head: option '-n' needs an integer >= 0, got '-2'\$" \
+    "$LATHE" -p "$T/x.lathe" head d -n-2
+badnum import --threads 65 "an integer from 1 to 64" a.csv
+badnum drift --last 10k "an integer >= 1" m
+# recipe preview opens the project before its options
+"$LATHE" -p "$T/num.lathe" init >/dev/null
+badnum_p=$T/num.lathe
+badnum recipe -n abc "an integer >= 0" preview r --data d
+badnum_p=
+for v in -1 0x10 18446744073709551616 9223372036854775808; do
+	badnum train --seed "$v" "an integer >= 0" --data d --algo linear
+done
+badnum train --cv 1 "an integer from 2 to 100" --data d --algo linear
+badnum train --threads 2.0 "an integer from 1 to 256" --data d --algo linear
+for v in 1 -0.1 0x0.8p0 inf nan .2x '' 1e; do
+	badnum train --test-size "$v" "a number in \\[0, 1)" --data d --algo linear
+done
+badnum serve --port 65536 "an integer from 0 to 65535"
+badnum serve --max-body 1t "a size in bytes from 1 to 1024g (suffixes k, m, g: KiB, MiB, GiB)"
+badnum serve --max-body 0x10 "a size in bytes from 1 to 1024g (suffixes k, m, g: KiB, MiB, GiB)"
+badnum serve --log-sample 0 "a number in (0, 1\\]"
+badnum serve --timeout 5s "an integer from 1 to 86400"
 [ ! -e "$T/x.lathe" ] || fail "a usage error created the project file"
 
 # ---- a missing project is a clear error and is not created
