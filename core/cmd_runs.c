@@ -45,7 +45,7 @@ cmp_rows(const void *a, const void *b)
 		double u = metric_of(x, sort_key), v = metric_of(y, sort_key);
 		if (isnan(u) != isnan(v))
 			return isnan(u) ? 1 : -1;	/* runs without it last */
-		if (u != v)
+		if (!isnan(u) && u != v)	/* two without it: by id, below */
 			return (u < v) == sort_desc ? 1 : -1;
 	}
 	return (x->id < y->id) - (x->id > y->id);	/* newest first */
@@ -69,6 +69,19 @@ rows_free(struct row *rows, size_t n)
 			free(r->mname[k]);
 	}
 	free(rows);
+}
+
+/* The number of runs in the project, whatever their experiment or status. */
+static int
+count_runs(struct project *p, long long *n, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	if (db_prepare(p, "SELECT count(*) FROM runs", &st, err) != 0)
+		return -1;
+	int s = sqlite3_step(st);
+	*n = s == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return s == SQLITE_ROW ? 0 : db_fail(p, err);
 }
 
 /* Metrics shown as columns: the most useful ones present, in table order. */
@@ -124,11 +137,9 @@ cmd_runs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		    "failed or cancelled)", status);
 	sort_key = NULL;
 	if (sort) {
-		sort_desc = 1;
-		if (*sort == '-' || *sort == '+') {
-			sort_desc = *sort == '-' ? 0 : 1;	/* explicit: +metric high first */
+		char sign = *sort == '-' || *sort == '+' ? *sort : 0;
+		if (sign)
 			sort++;
-		}
 		const struct metrics_info *mi = metrics_lookup(sort);
 		if (mi == NULL) {
 			struct sbuf names;
@@ -139,8 +150,9 @@ cmd_runs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			sbuf_free(&names);
 			return rc;
 		}
-		if (sort == optarg)	/* no sign given: best first */
-			sort_desc = mi->higher_is_better;
+		/* +metric high first, -metric low first, else best first (as the
+		 * workbench's runs table sorts a metric column) */
+		sort_desc = sign ? sign == '+' : mi->higher_is_better;
 		sort_key = sort;
 	}
 	if ((p = cmd_open(ctx)) == NULL)
@@ -251,7 +263,15 @@ cmd_runs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		jw_obj_end(&w);
 		sbuf_putc(&b, '\n');
 	} else if (shown == 0) {
-		sbuf_puts(&b, "no runs yet (start one with 'lathe train')\n");
+		long long total = 0;
+		if ((exp || status) && count_runs(p, &total, &err) != 0)
+			goto dbfail;
+		if (total == 0)
+			sbuf_puts(&b, "no runs yet (start one with 'lathe train')\n");
+		else
+			sbuf_printf(&b, "no %s%sruns%s%s%s (%lld run%s in all)\n", status ? status : "",
+			    status ? " " : "", exp ? " in experiment '" : "", exp ? exp : "",
+			    exp ? "'" : "", total, total == 1 ? "" : "s");
 	} else {
 		const char *mcols[5];
 		int nmc = 0;
