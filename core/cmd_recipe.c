@@ -225,6 +225,28 @@ sub_show(struct cmd_ctx *ctx, struct project *p, int argc, char **argv)
 	return rc;
 }
 
+/*
+ * What training would refuse in the fitted frame: frame_check_finite's
+ * message for every column at fault (not only the first), so a preview
+ * shows all the steps still to add.  *n receives the count; caller frees
+ * each message and the array.  NULL on OOM.
+ */
+static char **
+preview_problems(const struct frame *f, size_t *n)
+{
+	char **v = calloc(f->ncols ? f->ncols : 1, sizeof *v);
+	*n = 0;
+	if (v == NULL)
+		return NULL;
+	for (size_t j = 0; j < f->ncols; j++) {
+		struct frame one = { f->n, 1, 1, &f->cols[j] };
+		char *msg = NULL;
+		if (frame_check_finite(&one, NULL, NULL, &msg) != 0)
+			v[(*n)++] = msg;
+	}
+	return v;
+}
+
 static int
 sub_preview(struct cmd_ctx *ctx, struct project *p, int argc, char **argv)
 {
@@ -244,6 +266,8 @@ sub_preview(struct cmd_ctx *ctx, struct project *p, int argc, char **argv)
 	struct table *t = NULL;
 	struct frame *f = NULL;
 	struct recipe *r = NULL;
+	char **problems = NULL;
+	size_t nproblems = 0;
 	struct sbuf b;
 
 	sbuf_init(&b);
@@ -291,6 +315,10 @@ sub_preview(struct cmd_ctx *ctx, struct project *p, int argc, char **argv)
 		err_set(&err, "out of memory");
 		goto fail;
 	}
+	if ((problems = preview_problems(f, &nproblems)) == NULL) {
+		err_set(&err, "out of memory");
+		goto fail;
+	}
 	size_t nh = (size_t)(nshow < 0 ? 0 : nshow) < f->n ? (size_t)(nshow < 0 ? 0 : nshow) : f->n;
 	struct jw w;
 	struct texttab *tt = NULL;
@@ -311,29 +339,35 @@ sub_preview(struct cmd_ctx *ctx, struct project *p, int argc, char **argv)
 		jw_key(&w, "columns");
 		jw_arr(&w);
 	} else {
-		static const char *const hdr[] = { "COLUMN", "KIND", "MISSING", "MEAN", "STD", "MIN",
-			"MAX" };
+		static const char *const hdr[] = { "COLUMN", "KIND", "MISSING", "INFINITE", "MEAN",
+			"STD", "MIN", "MAX" };
 		sbuf_printf(&b, "%s on %s@%d (fitted on all %zu rows%s%s%s): %zu columns from %zu "
 		    "inputs\n\n", origin, v.name, v.version, f->n, target ? ", without target '" : "",
 		    target ? target : "", target ? "'" : "", f->ncols, recipe_ninputs(r));
-		tt = texttab_new(7);
+		tt = texttab_new(8);
 		if (tt == NULL) {
 			err_set(&err, "out of memory");
 			goto fail;
 		}
 		texttab_header(tt, hdr);
-		for (size_t j = 2; j < 7; j++)
+		for (size_t j = 2; j < 8; j++)
 			texttab_right(tt, j);
 	}
 	for (size_t j = 0; j < f->ncols; j++) {
 		const struct fcol *fc = &f->cols[j];
-		size_t miss = 0, cnt = 0;
+		size_t miss = 0, ninf = 0, cnt = 0;
 		double sum = 0, vlo = INFINITY, vhi = -INFINITY, ss = 0, mean = NAN, sd = NAN;
 		if (fc->kind == FK_NUM) {
+			/* statistics of the finite values; infinities are counted apart,
+			 * as describe does */
 			for (size_t i = 0; i < f->n; i++) {
 				double x = fc->num[i];
 				if (isnan(x)) {
 					miss++;
+					continue;
+				}
+				if (isinf(x)) {
+					ninf++;
 					continue;
 				}
 				cnt++;
@@ -343,7 +377,7 @@ sub_preview(struct cmd_ctx *ctx, struct project *p, int argc, char **argv)
 			}
 			mean = cnt ? sum / (double)cnt : NAN;
 			for (size_t i = 0; i < f->n; i++)
-				if (!isnan(fc->num[i]))
+				if (isfinite(fc->num[i]))
 					ss += (fc->num[i] - mean) * (fc->num[i] - mean);
 			sd = cnt > 1 ? sqrt(ss / (double)(cnt - 1)) : NAN;
 			if (!cnt)
@@ -362,12 +396,14 @@ sub_preview(struct cmd_ctx *ctx, struct project *p, int argc, char **argv)
 			jw_key(&w, "std"); jw_num(&w, sd);
 			jw_key(&w, "min"); jw_num(&w, vlo);
 			jw_key(&w, "max"); jw_num(&w, vhi);
+			jw_key(&w, "infinite"); jw_int(&w, (int64_t)ninf);
 			jw_obj_end(&w);
 		} else {
 			double vals[4] = { mean, sd, vlo, vhi };
 			texttab_cell(tt, fc->name);
 			texttab_cell(tt, fkind_name(fc->kind));
 			texttab_cellf(tt, "%zu", miss);
+			texttab_cellf(tt, "%zu", ninf);
 			for (int q = 0; q < 4; q++)
 				if (isnan(vals[q]))
 					texttab_cell(tt, "");
@@ -376,6 +412,11 @@ sub_preview(struct cmd_ctx *ctx, struct project *p, int argc, char **argv)
 		}
 	}
 	if (ctx->json) {
+		jw_arr_end(&w);
+		jw_key(&w, "problems");
+		jw_arr(&w);
+		for (size_t i = 0; i < nproblems; i++)
+			jw_str(&w, problems[i]);
 		jw_arr_end(&w);
 		jw_key(&w, "head");
 		jw_obj(&w);
@@ -403,6 +444,11 @@ sub_preview(struct cmd_ctx *ctx, struct project *p, int argc, char **argv)
 	} else {
 		texttab_render(tt, &b);
 		texttab_free(tt);
+		if (nproblems)
+			sbuf_printf(&b, "\n%zu problem%s a run would stop at:\n", nproblems,
+			    nproblems == 1 ? "" : "s");
+		for (size_t i = 0; i < nproblems; i++)
+			sbuf_printf(&b, "  %s\n", problems[i]);
 		if (nh) {
 			struct texttab *ht = texttab_new(f->ncols);
 			const char **hd = calloc(f->ncols ? f->ncols : 1, sizeof *hd);
@@ -442,6 +488,9 @@ sub_preview(struct cmd_ctx *ctx, struct project *p, int argc, char **argv)
 fail:
 	rc = cmd_fail_err(err);
 out:
+	for (size_t i = 0; i < nproblems; i++)
+		free(problems[i]);
+	free(problems);
 	sbuf_free(&b);
 	recipe_free(r);
 	frame_free(f);
@@ -519,15 +568,19 @@ const struct cmd_entry cmd_recipe_entry = {
 	    "  show NAME[@V]        the text of a version\n"
 	    "  preview R --data D   fit recipe R (a stored NAME[@V] or a file) on every row of\n"
 	    "                       dataset D, without --target's column, and print the output\n"
-	    "                       columns with their statistics and the first -n rows\n"
+	    "                       columns with their statistics and the first -n rows; a\n"
+	    "                       column a model could not read (not numeric, or with\n"
+	    "                       missing or infinite values) is listed as a problem, with\n"
+	    "                       the step that would fix it\n"
 	    "\n"
 	    "options:\n"
 	    "  --json               add: {\"name\", \"version\", \"created\"}; list: {\"recipes\":\n"
 	    "                       [{\"name\", \"version\", \"latest\", \"hash\", \"source\",\n"
 	    "                       \"created\", \"text\"}]}; show: one such object; preview:\n"
 	    "                       {\"recipe\", \"dataset\", \"rows\", \"inputs\", \"columns\": [{\"name\",\n"
-	    "                       \"kind\", \"missing\", \"mean\", \"std\", \"min\", \"max\"}], \"head\":\n"
-	    "                       {\"columns\", \"rows\"}}\n"
+	    "                       \"kind\", \"missing\", \"mean\", \"std\", \"min\", \"max\",\n"
+	    "                       \"infinite\"}], \"problems\": [MESSAGE], \"head\": {\"columns\",\n"
+	    "                       \"rows\"}}; statistics are of the finite values\n"
 	    "\n"
 	    "The language is described in docs/recipes.md.\n",
 	.exec = cmd_recipe_exec,

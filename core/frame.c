@@ -324,3 +324,76 @@ frame_to_matrix(const struct frame *f, double **X, char **err)
 	*X = m;
 	return 0;
 }
+
+/* name as one item of a recipe's column set: bare when the lexer reads it
+ * back as that name, else "quoted" (selectors and patterns included) */
+static void
+recipe_item(struct sbuf *b, const char *name)
+{
+	int bare = *name != '\0' && *name != '=' && strcmp(name, "numeric") != 0 &&
+	    strcmp(name, "categorical") != 0 && strcmp(name, "text") != 0 &&
+	    strpbrk(name, " \t,\"#*?[") == NULL;
+	if (bare) {
+		sbuf_puts(b, name);
+		return;
+	}
+	sbuf_putc(b, '"');
+	for (const char *p = name; *p; p++) {
+		if (*p == '"')
+			sbuf_putc(b, '"');
+		sbuf_putc(b, *p);
+	}
+	sbuf_putc(b, '"');
+}
+
+int
+frame_check_finite(const struct frame *f, const char *where, const size_t *rows, char **err)
+{
+	const char *sp = where ? " " : "", *wh = where ? where : "";
+
+	for (size_t j = 0; j < f->ncols; j++) {
+		const struct fcol *c = &f->cols[j];
+		struct sbuf nm;
+		if (c->kind == FK_NUM && c->ind)
+			continue;	/* a lazy indicator is 0 or 1 */
+		size_t nmiss = 0, ninf = 0, first = 0;
+		if (c->kind == FK_NUM) {
+			for (size_t i = 0; i < f->n; i++) {
+				double x = c->num[i];
+				if (isfinite(x))
+					continue;
+				if (nmiss + ninf == 0)
+					first = i;
+				if (isnan(x))
+					nmiss++;
+				else
+					ninf++;
+			}
+			if (nmiss + ninf == 0)
+				continue;
+		}
+		sbuf_init(&nm);
+		recipe_item(&nm, c->name);
+		const char *n = nm.s ? nm.s : c->name;
+		size_t row = (rows ? rows[first] : first) + 1;
+		if (c->kind != FK_NUM)
+			err_set(err, "column '%s' is %s after the recipe: the model needs numbers (add "
+			    "'onehot %s', 'ordinal %s' or 'drop %s')", c->name, fkind_name(c->kind),
+			    n, n, n);
+		else if (ninf == 0)
+			err_set(err, "column '%s' has %zu missing value%s%s%s after the recipe (first in "
+			    "row %zu); add 'impute median %s'", c->name, nmiss, nmiss == 1 ? "" : "s",
+			    sp, wh, row, n);
+		else if (nmiss == 0)
+			err_set(err, "column '%s' has %zu infinite value%s%s%s after the recipe (first in "
+			    "row %zu); add 'clip %s' or 'impute median %s infinite'", c->name, ninf,
+			    ninf == 1 ? "" : "s", sp, wh, row, n, n);
+		else
+			err_set(err, "column '%s' has %zu missing and %zu infinite values%s%s after the "
+			    "recipe (first in row %zu); add 'impute median %s infinite'", c->name, nmiss,
+			    ninf, sp, wh, row, n);
+		sbuf_free(&nm);
+		return -1;
+	}
+	return 0;
+}

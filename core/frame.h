@@ -96,6 +96,29 @@ fcol_str(const struct fcol *c, size_t r)
  * *err naming the first non-numeric column. */
 int		 frame_to_matrix(const struct frame *f, double **X, char **err);
 
+/*
+ * The one check that a frame is what a model can read: every column
+ * numeric and every value finite.  Training (the training and test rows),
+ * `lathe predict`, the server and `recipe preview` all call it after the
+ * recipe, so a problem is worded the same way everywhere:
+ *   column 'age' has 3 missing values after the recipe (first in row 17);
+ *     add 'impute median age'
+ *   column 'x' has 2 infinite values after the recipe (first in row 5);
+ *     add 'clip x' or 'impute median x infinite'
+ *   column 'x' has 1 missing and 2 infinite values ... add 'impute median x infinite'
+ *   column 'sex' is categorical after the recipe: the model needs numbers
+ *     (add 'onehot sex', 'ordinal sex' or 'drop sex')
+ * (one line each).  where (NULL for none) names the rows after "values",
+ * e.g. "in the training rows".  rows (NULL: frame row i is row i + 1)
+ * maps frame rows to the 0-based rows the user knows (dataset rows of a
+ * training split), so row numbers point into the data.  Column names that
+ * the recipe language would not read as one name are quoted.  Lazy
+ * indicator columns are 0 or 1 and are not scanned.  Columns are checked
+ * in order; the first at fault is reported.  0, or -1 with *err.
+ */
+int		 frame_check_finite(const struct frame *f, const char *where, const size_t *rows,
+		    char **err);
+
 const char	*fkind_name(enum fkind k);
 
 #endif

@@ -228,12 +228,10 @@ predictor_run_timed(const struct predictor *pr, struct frame *f, struct predicti
 		return -1;
 	if (t_transform)
 		*t_transform = time_mono() - t0;
-	for (size_t j = 0; j < f->ncols; j++)
-		for (size_t i = 0; f->cols[j].ind == NULL && i < f->n; i++)
-			if (!isfinite(f->cols[j].num[i]))
-				return err_set(err, "row %zu: feature '%s' is missing after the recipe "
-				    "(the model needs a value; the recipe has no impute step for it)", i + 1,
-				    f->cols[j].name);
+	/* the same words as training's check: a request row with a missing
+	 * or infinite value left by the recipe names its cause */
+	if (frame_check_finite(f, NULL, NULL, err) != 0)
+		return -1;
 	if (frame_to_matrix(f, &X, err) != 0)
 		return -1;
 	size_t n = f->n, w = pr->width, cells = n * w;

@@ -464,6 +464,76 @@ test_single_row(void **state)
 	recipe_free(r);
 }
 
+/* frame_check_finite: the one message for what a model cannot read,
+ * per kind of fault, with the row it first occurs in. */
+static const size_t check_rows[] = { 10, 20, 30, 40 };
+
+static void
+test_check_finite(void **state)
+{
+	static const struct {
+		const char	*name;
+		double		 v[4];
+		const size_t	*rows;
+		const char	*where;
+		const char	*want;
+	} cases[] = {
+		{ "ok", { 1, 2, 3, 4 }, NULL, NULL, NULL },
+		{ "age", { 1, NAN, 3, NAN }, NULL, NULL, "column 'age' has 2 missing values after "
+		    "the recipe (first in row 2); add 'impute median age'" },
+		{ "x", { 1, 2, INFINITY, 4 }, NULL, NULL, "column 'x' has 1 infinite value after the "
+		    "recipe (first in row 3); add 'clip x' or 'impute median x infinite'" },
+		{ "x", { -INFINITY, NAN, 3, INFINITY }, NULL, "in the training rows", "column 'x' "
+		    "has 1 missing and 2 infinite values in the training rows after the recipe "
+		    "(first in row 1); add 'impute median x infinite'" },
+		{ "ticket no", { 1, NAN, 3, 4 }, check_rows, NULL,
+		    "column 'ticket no' has 1 missing value after the recipe (first in row 21); "
+		    "add 'impute median \"ticket no\"'" },
+		{ "a*b", { INFINITY, 1, 1, 1 }, NULL, NULL, "column 'a*b' has 1 infinite value after "
+		    "the recipe (first in row 1); add 'clip \"a*b\"' or 'impute median \"a*b\" "
+		    "infinite'" },
+	};
+	(void)state;
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		struct frame *f = frame_new(4);
+		double *v = malloc(4 * sizeof *v);
+		char *err = NULL;
+		memcpy(v, cases[k].v, sizeof cases[k].v);
+		frame_add_num(f, cases[k].name, v);
+		int rc = frame_check_finite(f, cases[k].where, cases[k].rows, &err);
+		if (cases[k].want == NULL) {
+			assert_int_equal(rc, 0);
+		} else {
+			assert_int_equal(rc, -1);
+			assert_string_equal(err, cases[k].want);
+		}
+		free(err);
+		frame_free(f);
+	}
+	/* a string column left by the recipe; a lazy indicator is not scanned */
+	struct frame *f = fit("onehot c\n", NULL);
+	char *err = NULL;
+	assert_int_equal(frame_check_finite(f, NULL, NULL, &err), -1);	/* x has a NaN */
+	assert_string_equal(err, "column 'x' has 1 missing value after the recipe (first in "
+	    "row 3); add 'impute median x'");
+	free(err);
+	frame_free(f);
+	f = mkframe();
+	frame_remove(f, (size_t)frame_find(f, "x"));
+	frame_remove(f, (size_t)frame_find(f, "allna"));
+	err = NULL;
+	assert_int_equal(frame_check_finite(f, NULL, NULL, &err), -1);
+	assert_string_equal(err, "column 'c' is categorical after the recipe: the model needs "
+	    "numbers (add 'onehot c', 'ordinal c' or 'drop c')");
+	free(err);
+	frame_free(f);
+	f = fit("onehot c\ndrop x, allna\n", NULL);
+	assert_non_null(f->cols[frame_find(f, "c=a")].ind);
+	assert_int_equal(frame_check_finite(f, NULL, NULL, &err), 0);
+	assert_non_null(f->cols[frame_find(f, "c=a")].ind);	/* still lazy */
+	frame_free(f);
+}
+
 int
 main(void)
 {
@@ -482,6 +552,7 @@ main(void)
 		cmocka_unit_test(test_default_recipe),
 		cmocka_unit_test(test_single_row),
 		cmocka_unit_test(test_lazy_indicators),
+		cmocka_unit_test(test_check_finite),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	strdict_free(&cdict);
