@@ -93,6 +93,71 @@ params_describe(const struct lathe_param_spec *p, char *buf, size_t n)
 		snprintf(buf, n, "%s", kind);
 }
 
+/*
+ * The text of an INT or REAL value, strictly (a typo must not become a
+ * different number):
+ *   INT   [+-]digits and nothing else, at most 2147483647 in magnitude: no
+ *         hex (strtod read "0x10" as 16), exponent ("1e3"), fraction
+ *         ("100.0"), spaces, inf or nan.
+ *   REAL  [+-]digits[.digits][(e|E)[+-]digits], at least one digit, in the
+ *         C locale whatever the workbench's locale: no hex, inf or nan.
+ *         A value below the normal range that a double still holds as a
+ *         subnormal (C=1e-320) is that subnormal: strtod's ERANGE there
+ *         means lost precision, not failure.  One that rounds to 0 or
+ *         overflows is refused.
+ * Returns 0 with *out, or -1 with a note for the message in note ("" when
+ * the syntax says it all).
+ */
+static int
+parse_number(int is_int, const char *s, double *out, char *note, size_t nnote)
+{
+	const char *p = s;
+	int nd = 0, frac = 0, ex = 0;
+
+	note[0] = '\0';
+	if (*p == '+' || *p == '-')
+		p++;
+	for (; *p >= '0' && *p <= '9'; p++)
+		nd++;
+	if (*p == '.') {
+		frac = 1;
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			nd++;
+	}
+	if (nd == 0)
+		return -1;
+	if (*p == 'e' || *p == 'E') {
+		ex = 1;
+		if (*++p == '+' || *p == '-')
+			p++;
+		if (*p < '0' || *p > '9')
+			return -1;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (*p != '\0')
+		return -1;
+	errno = 0;
+	double x = strtod_l(s, NULL, c_locale());
+	if (errno == ERANGE && x == 0) {
+		snprintf(note, nnote, " (too close to 0 for a double: it would round to 0)");
+		return -1;
+	}
+	if (!isfinite(x)) {
+		snprintf(note, nnote, " (too large for a double)");
+		return -1;
+	}
+	if (is_int && (frac || ex)) {
+		if (x == floor(x) && fabs(x) <= 2147483647.0)
+			snprintf(note, nnote, " (write integers in digits: %.0f)", x);
+		return -1;
+	}
+	if (is_int && fabs(x) > 2147483647.0)
+		return -1;
+	*out = x == 0 ? 0 : x;		/* no -0 */
+	return 0;
+}
+
 static int
 find(const struct param_values *v, const char *key)
 {
@@ -147,15 +212,11 @@ params_set_one(struct param_values *v, const char *key, const char *value, char 
 		break;
 	}
 	default: {
-		char *end;
-		errno = 0;
-		double x = strtod(value, &end);
-		if (*value == '\0' || *end != '\0' || errno == ERANGE || !isfinite(x))
-			return err_set(err, "parameter %s of %s must be %s, got '%s'", key, d->name,
-			    allowed, value);
-		if (p->type == LATHE_PARAM_INT && (x != floor(x) || fabs(x) > 2147483647.0))
-			return err_set(err, "parameter %s of %s must be %s, got '%s'", key, d->name,
-			    allowed, value);
+		double x;
+		char note[96];
+		if (parse_number(p->type == LATHE_PARAM_INT, value, &x, note, sizeof note) != 0)
+			return err_set(err, "parameter %s of %s must be %s, got '%s'%s", key, d->name,
+			    allowed, value, note);
 		if ((p->has_min && (x < p->min || (p->exclusive_min && x == p->min))) ||
 		    (p->has_max && x > p->max))
 			return err_set(err, "parameter %s of %s must be %s, got %s", key, d->name,
