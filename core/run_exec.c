@@ -56,7 +56,12 @@ struct exec {
 	size_t		 npts, cap;
 	char		*names[32];	/* distinct curve names */
 	size_t		 nnames;
-	struct sbuf	 log;
+	struct sbuf	 log;		/* bounded: see host_log */
+	size_t		 log_lines;	/* lines the plugin logged */
+	size_t		 log_omitted;	/* of them, dropped from log */
+	size_t		 log_head_end;	/* bytes of the first LOG_HEAD_LINES lines */
+	size_t		 log_tail_at;	/* where the newest lines start (after the note) */
+	double		 log_piped;	/* when a line past the head last went to the parent */
 	struct rng	 rng;
 	int		 oom;
 };
@@ -137,17 +142,66 @@ host_cancelled(void *ctx)
 	return cancel_flag != 0;
 }
 
+/*
+ * A run's log is bounded whatever the plugin does (k-means once logged a
+ * line per initialisation: 138 MB for n_init = 10^6).  It keeps the first
+ * LOG_HEAD_LINES lines, then one line saying how many were omitted, then
+ * the newest lines: at least LOG_TAIL_LINES of them and fewer than twice
+ * that, because the oldest LOG_TAIL_LINES of the tail are dropped at once
+ * when it reaches 2 x LOG_TAIL_LINES (so each line is moved O(1) times).
+ * Each line is cut at LOG_LINE_MAX bytes, newlines in it become spaces.
+ * Past the head, lines go to the parent at most 20 times a second.
+ */
+#define LOG_HEAD_LINES	1000
+#define LOG_TAIL_LINES	1000
+#define LOG_LINE_MAX	1000
+
+/* Drop the oldest LOG_TAIL_LINES lines after the head and (re)write the
+ * note saying how many lines are omitted in their place. */
+static void
+log_compact(struct exec *ex)
+{
+	char *keep = ex->log.s + ex->log_tail_at, note[200], ts[32];
+	for (int k = 0; k < LOG_TAIL_LINES; k++)
+		keep = strchr(keep, '\n') + 1;		/* the tail holds 2x that many */
+	int m = snprintf(note, sizeof note, "%s warning [%zu lines omitted: a run's log keeps "
+	    "its first %d and its last %d or more lines]\n", time_now_iso(ts),
+	    ex->log_omitted + LOG_TAIL_LINES, LOG_HEAD_LINES, LOG_TAIL_LINES);
+	char *to = ex->log.s + ex->log_head_end;
+	if (m < 0 || (size_t)m > (size_t)(keep - to))
+		return;		/* cannot happen: 1000 dropped lines dwarf the note */
+	size_t rest = ex->log.len - (size_t)(keep - ex->log.s);
+	memmove(to + m, keep, rest + 1);
+	memcpy(to, note, (size_t)m);
+	ex->log.len = ex->log_head_end + (size_t)m + rest;
+	ex->log_tail_at = ex->log_head_end + (size_t)m;
+	ex->log_omitted += LOG_TAIL_LINES;
+}
+
 static void
 host_log(void *ctx, int level, const char *msg)
 {
 	struct exec *ex = ctx;
-	char ts[32], line[1100];
-	sbuf_printf(&ex->log, "%s %s %s\n", time_now_iso(ts), level ? "warning" : "info", msg);
-	snprintf(line, sizeof line, "L %d %.1000s\n", level, msg);
-	for (char *q = line + 2; *q && q[1]; q++)
-		if (*q == '\n')
+	char ts[32], text[LOG_LINE_MAX + 1], line[LOG_LINE_MAX + 16];
+	snprintf(text, sizeof text, "%s", msg ? msg : "");
+	for (char *q = text; *q; q++)
+		if (*q == '\n' || *q == '\r')
 			*q = ' ';
-	pipe_line(ex, line);
+	double now = time_mono();
+	if (ex->log_lines < LOG_HEAD_LINES || now - ex->log_piped >= 0.05) {
+		ex->log_piped = now;
+		snprintf(line, sizeof line, "L %d %s\n", level, text);
+		pipe_line(ex, line);
+	}
+	if (ex->log.oom)
+		return;
+	if (ex->log_lines == LOG_HEAD_LINES)
+		ex->log_head_end = ex->log_tail_at = ex->log.len;
+	ex->log_lines++;
+	sbuf_printf(&ex->log, "%s %s %s\n", time_now_iso(ts), level ? "warning" : "info", text);
+	if (ex->log_lines - ex->log_omitted >= LOG_HEAD_LINES + 2 * LOG_TAIL_LINES &&
+	    !ex->log.oom)
+		log_compact(ex);
 }
 
 static uint64_t

@@ -1049,6 +1049,7 @@ kmeans_fit_from(struct lathe_model *m, const struct lathe_data *data,
 	uint64_t *sizes = NULL;
 	double tol, best_inertia = HUGE_VAL, run_inertia;
 	int rc, run, runs, iters, best_iters = 0, have_best = 0, steps = 0;
+	int best_run = 0, improved = 0;
 	char msg[200];
 
 	memset(&w, 0, sizeof w);
@@ -1205,12 +1206,16 @@ kmeans_fit_from(struct lathe_model *m, const struct lathe_data *data,
 		if (rc != LATHE_OK)
 			goto fail;
 		steps += iters;
-		snprintf(msg, sizeof msg, "kmeans: run %d of %d: inertia %.17g after "
-		    "%d iterations (%.1f%% of the rows scored per pass)", run + 1,
-		    runs, run_inertia, iters, 100.0 * w.scored / ((double)n * w.passes));
-		host->log(host->ctx, 0, msg);
 		if (!have_best || (run_inertia < best_inertia &&
 		    !same_clustering(labels, best_l, n, k, map))) {
+			/* a line for each new best only: n_init may be 10^6 */
+			snprintf(msg, sizeof msg, "kmeans: run %d of %d is the best so far: "
+			    "inertia %.17g after %d iterations (%.1f%% of the rows scored per "
+			    "pass)", run + 1, runs, run_inertia, iters,
+			    100.0 * w.scored / ((double)n * w.passes));
+			host->log(host->ctx, 0, msg);
+			improved++;
+			best_run = run + 1;
 			have_best = 1;
 			best_inertia = run_inertia;
 			best_iters = iters;
@@ -1221,6 +1226,12 @@ kmeans_fit_from(struct lathe_model *m, const struct lathe_data *data,
 		}
 	}
 
+	if (runs > 1) {
+		snprintf(msg, sizeof msg, "kmeans: best of %d runs: run %d, inertia %.17g after %d "
+		    "iterations (%d runs improved on the best before them)", runs, best_run,
+		    best_inertia, best_iters, improved - 1);
+		host->log(host->ctx, 0, msg);
+	}
 	for (i = 0; i < n; i++)
 		sizes[best_l[i]]++;
 	for (s = 0, j = 0; j < k; j++)
