@@ -288,6 +288,19 @@ cmd_usage(const struct cmd_ctx *ctx, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/* A command that waits for another writer says so, once per holder. */
+static void
+cmd_on_lock_wait(void *ctx, const char *holder, double waited)
+{
+	static char told[200];
+	(void)ctx;
+	if (strcmp(told, holder) == 0)
+		return;
+	snprintf(told, sizeof told, "%s", holder);
+	fprintf(stderr, "lathe: waiting for the project lock held by %s (%.0f s so far)\n",
+	    holder, waited);
+}
+
 struct project *
 cmd_open(const struct cmd_ctx *ctx)
 {
@@ -297,6 +310,7 @@ cmd_open(const struct cmd_ctx *ctx)
 		cmd_fail_err(err);
 		return NULL;
 	}
+	project_set_lock_wait(p, p->lock_wait, cmd_on_lock_wait, NULL, NULL);
 	return p;
 }
 

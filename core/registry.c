@@ -670,57 +670,5 @@ out:
 int
 registry_open_readonly(const char *path, struct project **out, char **err)
 {
-	struct project *p = NULL;
-	sqlite3_stmt *st = NULL;
-	struct stat sb;
-	int appid = 0, ver = 0;
-
-	*out = NULL;
-	if (stat(path, &sb) != 0)
-		return err_set(err, "%s: %s", path, errno == ENOENT ?
-		    "no such project (create one with 'lathe init')" : strerror(errno));
-	if (S_ISDIR(sb.st_mode))
-		return err_set(err, "%s: is a directory, not a project file", path);
-	if ((p = calloc(1, sizeof *p)) == NULL || (p->path = str_dup(path)) == NULL) {
-		free(p);
-		return err_set(err, "out of memory");
-	}
-	if (sqlite3_open_v2(path, &p->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		err_set(err, "%s: cannot open: %s", path,
-		    p->db ? sqlite3_errmsg(p->db) : "out of memory");
-		goto fail;
-	}
-	sqlite3_busy_timeout(p->db, 10000);
-	sqlite3_extended_result_codes(p->db, 1);
-	if (sqlite3_prepare_v2(p->db, "SELECT * FROM pragma_application_id, "
-	    "pragma_user_version", -1, &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
-		err_set(err, "%s: not a lathe project (%s)", path, sqlite3_errmsg(p->db));
-		goto fail;
-	}
-	appid = sqlite3_column_int(st, 0);
-	ver = sqlite3_column_int(st, 1);
-	sqlite3_finalize(st);
-	st = NULL;
-	if (appid != LATHE_APPID) {
-		err_set(err, "%s: not a lathe project (SQLite database with application id 0x%08x)",
-		    path, (unsigned)appid);
-		goto fail;
-	}
-	if (ver > project_schema_version()) {
-		err_set(err, "%s: project schema version %d is newer than this lathe supports "
-		    "(version %d); upgrade lathe", path, ver, project_schema_version());
-		goto fail;
-	}
-	if (ver < project_schema_version()) {
-		err_set(err, "%s: project schema version %d predates the model registry (version "
-		    "%d); any other lathe command (e.g. 'lathe model list') upgrades it", path, ver,
-		    project_schema_version());
-		goto fail;
-	}
-	*out = p;
-	return 0;
-fail:
-	sqlite3_finalize(st);
-	project_close(p);
-	return -1;
+	return project_open_readonly(path, out, err);
 }

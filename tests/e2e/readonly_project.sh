@@ -1,0 +1,100 @@
+#!/bin/sh
+# A project the user cannot write — file 444 in a directory 755 of another
+# user — is read: every reading command works, `lathe serve` serves it, a
+# command that writes fails with one clear line, and the file is untouched.
+# As root the reading side runs as nobody (root ignores permissions);
+# otherwise the directory is made read-only instead.
+set -u
+top=$(pwd)
+LATHE=${LATHE:-$top/build/lathe}
+build=${LATHE_BUILD:-$top/build}
+export LATHE_PLUGIN_PATH="$build/plugins" LATHE_PROGRESS=never
+tmp=$(mktemp -d)
+srv=""
+cleanup() {
+	[ -n "$srv" ] && kill "$srv" 2>/dev/null
+	chmod -R u+w "$tmp" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL $*"; fail=$((fail + 1)); }
+check() { if [ "$2" = "$3" ]; then ok; else bad "$1: expected '$2', got '$3'"; fi; }
+contains() { case "$3" in *"$2"*) ok ;; *) bad "$1: expected to contain '$2', got '$3'" ;; esac; }
+command -v curl >/dev/null || { echo "SKIP: curl is not installed (dependency: curl)"; exit 77; }
+
+chmod 755 "$tmp"
+mkdir "$tmp/proj" "$tmp/out"
+P="$tmp/proj/p.lathe"
+L() { "$LATHE" -p "$P" "$@"; }
+L init > /dev/null
+L import -q "$top/datasets/iris.csv" > /dev/null
+L train --data iris --target target --algo logistic -q > /dev/null
+L model register 1 --name iris > /dev/null
+L model alias iris@1 prod > /dev/null
+printf 'impute median *\n' > "$tmp/r.txt"
+L recipe add med "$tmp/r.txt" > /dev/null
+printf 'sepal length (cm),sepal width (cm),petal length (cm),petal width (cm)\n5.1,3.5,1.4,0.2\n' \
+    > "$tmp/out/in.csv"
+# the owner's view, to compare with
+want_runs=$(L runs --json)
+want_pred=$(L predict iris@prod "$tmp/out/in.csv")
+chmod 444 "$P"
+chmod 755 "$tmp/proj"
+[ -e "$P-wal" ] && bad "the owner left a -wal file"
+sum_before=$(sha256sum "$P" | cut -d' ' -f1)
+
+if [ "$(id -u)" -eq 0 ]; then
+	chmod 777 "$tmp/out"
+	chmod 644 "$tmp/out/in.csv"
+	as() { setpriv --reuid 65534 --regid 65534 --clear-groups "$@"; }
+	who="nobody"
+else
+	chmod 555 "$tmp/proj"
+	as() { "$@"; }
+	who="$(id -un)"
+fi
+R() { as "$LATHE" -p "$P" "$@"; }
+
+out=$(R datasets 2>&1); check "datasets as $who" 0 $?
+contains "datasets lists iris" "iris@1" "$out"
+R describe iris > /dev/null 2>&1; check "describe" 0 $?
+R head iris -n 3 > /dev/null 2>&1; check "head" 0 $?
+check "runs --json" "$want_runs" "$(R runs --json 2>&1)"
+R show 1 > /dev/null 2>&1; check "show" 0 $?
+R model list > /dev/null 2>&1; check "model list" 0 $?
+R recipe list > /dev/null 2>&1; check "recipe list" 0 $?
+R recipe preview med --data iris -n 2 > /dev/null 2>&1; check "recipe preview" 0 $?
+check "predict" "$want_pred" "$(R predict iris@prod "$tmp/out/in.csv" 2>&1)"
+R export iris@prod -o "$tmp/out/iris.bundle" > /dev/null 2>&1; check "export" 0 $?
+
+# a command that writes: one line, exit 1, nothing changed
+err=$(R import -q "$top/datasets/penguins.csv" 2>&1); check "import refused" 1 $?
+contains "import message" "project is read-only for you" "$err"
+check "one line" 1 "$(printf '%s\n' "$err" | wc -l)"
+err=$(R train --data iris --target target --algo logistic -q 2>&1); check "train refused" 1 $?
+contains "train message" "read-only" "$err"
+
+# serving
+as "$LATHE" -p "$P" serve --model iris@prod --port 0 > "$tmp/out/serve.out" 2> "$tmp/out/serve.err" &
+srv=$!
+i=0
+while ! grep -q "listening on" "$tmp/out/serve.out" 2>/dev/null && [ $i -lt 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+url=$(sed -n 's/^listening on //p' "$tmp/out/serve.out" | head -1)
+[ -n "$url" ] || bad "serve did not start: $(cat "$tmp/out/serve.err")"
+body='{"dataframe_split": {"columns": ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"], "data": [[5.1, 3.5, 1.4, 0.2]]}}'
+resp=$(curl -s -w ' %{http_code}' -H 'Content-Type: application/json' -d "$body" "$url/invocations")
+check "serve answers" '{"predictions": [0]} 200' "$resp"
+check "ready" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$url/v2/health/ready")"
+kill "$srv"
+wait "$srv" 2>/dev/null
+srv=""
+
+check "file untouched" "$sum_before" "$(sha256sum "$P" | cut -d' ' -f1)"
+[ -e "$P-wal" ] && bad "a -wal file was created"
+[ -e "$P-shm" ] && bad "a -shm file was created"
+echo "readonly_project: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
