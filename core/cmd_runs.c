@@ -157,6 +157,7 @@ cmd_runs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if ((p = cmd_open(ctx)) == NULL)
 		return EXIT_USER;
+	run_reap_dead(p, NULL, NULL);	/* a run nobody will settle says so */
 	if (exp) {
 		if (db_prepare(p, "SELECT 1 FROM experiments WHERE name = ?1", &st, &err) != 0)
 			goto dbfail;

@@ -311,6 +311,7 @@ cmd_show_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_usage(ctx, optind < argc ? "expected one run" : "missing the run id");
 	if ((p = cmd_open(ctx)) == NULL)
 		return EXIT_USER;
+	run_reap_dead(p, NULL, NULL);	/* a run nobody will settle says so */
 	if (run_load(p, argv[optind], &ri, &err) != 0) {
 		project_close(p);
 		return cmd_fail_err(err);

@@ -29,6 +29,23 @@ on_sigint(int sig)
 	interrupted = 1;
 }
 
+static int
+train_interrupted(void *ctx)
+{
+	(void)ctx;
+	return interrupted != 0;
+}
+
+/* Do two "waiting for the project lock held by X (N s)" texts name the
+ * same holder?  (They differ in the seconds.) */
+static int
+same_holder(const char *a, const char *b)
+{
+	const char *ea = strrchr(a, '('), *eb = strrchr(b, '(');
+	size_t na = ea ? (size_t)(ea - a) : strlen(a), nb = eb ? (size_t)(eb - b) : strlen(b);
+	return na == nb && memcmp(a, b, na) == 0;
+}
+
 /*
  * Wait for a launched run, drawing progress on a terminal and turning
  * Ctrl-C into a cancel.  Returns the final status via the record.
@@ -48,10 +65,17 @@ cmd_train_wait(struct project *p, struct run_proc *rp, int show_progress, char *
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old);
 	interrupted = 0;
+	char *shown = NULL;	/* the lock holder last reported */
 	while (!run_proc_poll(rp, 100)) {
 		if (interrupted) {
 			run_proc_cancel(rp);
 			interrupted = 0;
+		}
+		if (rp->waiting && (shown == NULL || !same_holder(shown, rp->waiting))) {
+			/* the child has a result and waits for another writer */
+			progress_note(&pr, "run %lld: %s", (long long)rp->id, rp->waiting);
+			free(shown);
+			shown = str_dup(rp->waiting);
 		}
 		if (rp->total > 0) {
 			pr.total = (size_t)rp->total;
@@ -62,8 +86,16 @@ cmd_train_wait(struct project *p, struct run_proc *rp, int show_progress, char *
 	while (rp->fd >= 0)
 		run_proc_poll(rp, 0);
 	progress_end(&pr);
+	free(shown);
+	/* recording the child's fate waits for the lock as the child does;
+	 * Ctrl-C gives up */
+	struct project saved = *p;
+	project_set_lock_wait(p, -1, saved.on_wait, train_interrupted, NULL);
+	int rc = run_proc_finish(p, rp, err);
+	project_set_lock_wait(p, saved.lock_wait, saved.on_wait, saved.wait_cancelled,
+	    saved.wait_ctx);
 	sigaction(SIGINT, &old, NULL);
-	return run_proc_finish(p, rp, err);
+	return rc;
 }
 
 static int
@@ -447,7 +479,8 @@ cmd_run_child_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_usage(ctx, "expected one run id");
 	if (run_ref_parse(argv[optind], &id, &err) != 0)
 		return cmd_fail_err(err);
-	return run_execute(ctx->project, id, fd) == 0 ? EXIT_OK : EXIT_USER;
+	int r = run_execute(ctx->project, id, fd);
+	return r == 0 ? EXIT_OK : r == RUN_EXIT_DISK_FULL ? RUN_EXIT_DISK_FULL : EXIT_USER;
 }
 
 const struct cmd_entry cmd_run_child_entry = {

@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,4 +113,18 @@ progress_end(struct progress *p)
 		fflush(stderr);
 	}
 	p->drawn = 0;
+}
+
+void
+progress_note(struct progress *p, const char *fmt, ...)
+{
+	va_list ap;
+	progress_end(p);
+	fputs("lathe: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+	p->last = 0;
 }

@@ -27,5 +27,9 @@ void	progress_update(struct progress *p, size_t done, double rows);
 void	progress_end(struct progress *p);
 /* For iterations: step of total with the current loss (NaN: none). */
 void	progress_update_step(struct progress *p, size_t step, double loss);
+/* A message line on stderr (always, bar or not); the bar, if drawn, is
+ * erased first and comes back with the next update. */
+void	progress_note(struct progress *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 #endif

@@ -8,6 +8,7 @@
 #include "jsonw.h"
 #include "linalg.h"
 #include "params.h"
+#include "proc.h"
 #include "recipe.h"
 #include "util.h"
 
@@ -380,6 +381,17 @@ run_create(struct project *p, struct plugin_set *ps, const struct run_request *r
 	}
 	uint64_t seed = rq->have_seed ? rq->seed : RUN_DEFAULT_SEED;
 	time_now_iso(ts);
+	{
+		/* a run that could not record its end must not be started: on a
+		 * nearly full disk, refuse now, before anything is written */
+		long long space = project_free_space(p);
+		long long need = run_min_free();
+		if (space >= 0 && space < need) {
+			err_set(err, "%s: disk full: %lld KB free on its file system, and recording a "
+			    "run needs at least %lld KB", p->path, space / 1024, need / 1024);
+			goto out;
+		}
+	}
 	if (project_begin(p, err) != 0)
 		goto out;
 	int64_t exp_id = 0;
@@ -399,10 +411,21 @@ run_create(struct project *p, struct plugin_set *ps, const struct run_request *r
 	}
 	if (db_prepare(p, "INSERT INTO runs(experiment_id, parent_run, dataset_version_id, "
 	    "dataset_hash, target, task, algo, plugin_version, plugin_hash, plugin_path, params, "
-	    "recipe, recipe_name, recipe_version, split, seed, threads, env, status, created) "
+	    "recipe, recipe_name, recipe_version, split, seed, threads, env, status, created, "
+	    "host, owner_pid, owner_start) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-	    "?18, 'queued', ?19) RETURNING id", &st, err) != 0)
+	    "?18, 'queued', ?19, ?20, ?21, ?22) RETURNING id", &st, err) != 0)
 		goto rollback;
+	{
+		/* the process that waits for the run: if it and the run's child
+		 * both disappear, run_reap_dead says so (proc.h) */
+		char host[256] = "", stamp[PROC_STAMP_MAX];
+		gethostname(host, sizeof host - 1);
+		sqlite3_bind_text(st, 20, host, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 21, (int64_t)getpid());
+		if (proc_stamp(getpid(), stamp) == 0)
+			sqlite3_bind_text(st, 22, stamp, -1, SQLITE_TRANSIENT);
+	}
 	if (exp_id)
 		sqlite3_bind_int64(st, 1, exp_id);
 	if (rq->parent_run)
@@ -670,6 +693,17 @@ run_spawn(const char *path, int64_t id, struct run_proc **out, char **err)
 static void
 handle_line(struct run_proc *rp, char *line)
 {
+	if (line[0] == 'W' && line[1] == ' ') {
+		/* "W <text>" the child waits for the lock; "W" alone: no more */
+		free(rp->waiting);
+		rp->waiting = line[2] ? str_dup(line + 2) : NULL;
+		return;
+	}
+	if (line[0] == 'W' && line[1] == '\0') {
+		free(rp->waiting);
+		rp->waiting = NULL;
+		return;
+	}
 	if (line[0] == 'P' && line[1] == ' ') {
 		int step, total;
 		double loss;
@@ -772,6 +806,11 @@ run_proc_finish(struct project *p, struct run_proc *rp, char **err)
 		    strsignal(sig), sig);
 	} else if (code == 127) {
 		snprintf(reason, sizeof reason, "could not start the training process");
+	} else if (code == RUN_EXIT_DISK_FULL) {
+		long long space = project_free_space(p);
+		snprintf(reason, sizeof reason, "disk full: the training process could not record "
+		    "its result (%lld KB free on the project's file system)",
+		    space >= 0 ? space / 1024 : 0);
 	} else {
 		snprintf(reason, sizeof reason, "training process exited with status %d without "
 		    "recording a result", code);
@@ -784,7 +823,14 @@ run_proc_finish(struct project *p, struct run_proc *rp, char **err)
 	sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, time_now_iso(ts), -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	int s = sqlite3_step(st);
+	if (s != SQLITE_DONE && project_disk_full(p)) {
+		/* the log of this session may hold the space: give it back */
+		sqlite3_reset(st);
+		project_reclaim_space(p);
+		s = sqlite3_step(st);
+	}
+	if (s != SQLITE_DONE)
 		rc = db_fail(p, err);
 	sqlite3_finalize(st);
 	return rc;
@@ -802,5 +848,161 @@ run_proc_free(struct run_proc *rp)
 		waitpid(rp->pid, NULL, 0);
 	}
 	free(rp->last_log);
+	free(rp->waiting);
 	free(rp);
+}
+
+long long
+run_min_free(void)
+{
+	const char *e = getenv("LATHE_MIN_FREE");
+	if (e && *e) {
+		char *end;
+		errno = 0;
+		long long v = strtoll(e, &end, 10);
+		if (errno == 0 && *end == '\0' && v >= 0)
+			return v;
+	}
+	return RUN_MIN_FREE;
+}
+
+struct dead_run {
+	int64_t	 id;
+	char	 why[200];
+};
+
+/*
+ * Is the run in the current row of run_reap_dead's query abandoned?  It is
+ * when its training child (if one started) is gone and so is the process
+ * that launched it.  Runs recorded before schema 7 have no launcher: a gone
+ * child is then enough, and a queued run only when it was created before
+ * the machine last started.  Fills d.
+ */
+static int
+run_abandoned(sqlite3_stmt *st, const char *host, struct dead_run *d)
+{
+	pid_t pid = (pid_t)sqlite3_column_int64(st, 2);
+	const char *pstamp = (const char *)sqlite3_column_text(st, 3);
+	pid_t owner = (pid_t)sqlite3_column_int64(st, 4);
+	const char *ostamp = (const char *)sqlite3_column_text(st, 5);
+	const char *rhost = (const char *)sqlite3_column_text(st, 6);
+	const char *created = (const char *)sqlite3_column_text(st, 7);
+	int reboot = 0;
+
+	if (rhost && *rhost && strcmp(rhost, host) != 0)
+		return 0;	/* another machine's processes: not ours to judge */
+	if (pid > 0 && proc_check(pid, pstamp) != PROC_GONE)
+		return 0;
+	if (owner > 0) {
+		if (proc_check(owner, ostamp) != PROC_GONE)
+			return 0;	/* the launcher lives: it records what happened */
+		reboot = proc_rebooted_since(ostamp);
+	} else if (pid <= 0) {
+		/* queued by an older lathe, launcher unknown */
+		if (created == NULL || !proc_started_after(created))
+			return 0;
+		reboot = 1;
+	}
+	if (pstamp && proc_rebooted_since(pstamp))
+		reboot = 1;
+	if (pid > 0)
+		snprintf(d->why, sizeof d->why, "training process disappeared (pid %d%s)",
+		    (int)pid, reboot ? "; the machine restarted since" : " ended without "
+		    "recording a result, and so did the lathe process that launched it");
+	else if (owner > 0)
+		snprintf(d->why, sizeof d->why, "training process disappeared: the run never "
+		    "started, and the lathe process that launched it (pid %d) %s", (int)owner,
+		    reboot ? "ended with the machine's restart" : "is gone");
+	else
+		snprintf(d->why, sizeof d->why, "training process disappeared: the run never "
+		    "started, and the machine restarted since");
+	d->id = sqlite3_column_int64(st, 0);
+	return 1;
+}
+
+int
+run_reap_dead(struct project *p, int *n, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	struct dead_run *dead = NULL;
+	size_t nd = 0, cap = 0;
+	char host[256] = "", ts[32];
+	int rc = -1;
+
+	if (n)
+		*n = 0;
+	if (p->readonly)
+		return 0;
+	gethostname(host, sizeof host - 1);
+	if (db_prepare(p, "SELECT id, status, pid, pid_start, owner_pid, owner_start, host, "
+	    "created FROM runs WHERE status IN ('queued', 'running')", &st, err) != 0)
+		return -1;
+	int s;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		struct dead_run d;
+		if (!run_abandoned(st, host, &d))
+			continue;
+		if (nd == cap) {
+			size_t nc = cap ? cap * 2 : 8;
+			struct dead_run *q = realloc(dead, nc * sizeof *q);
+			if (q == NULL) {
+				err_set(err, "out of memory");
+				goto out;
+			}
+			dead = q;
+			cap = nc;
+		}
+		dead[nd++] = d;
+	}
+	if (s != SQLITE_DONE) {
+		db_fail(p, err);
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (nd == 0) {
+		rc = 0;
+		goto out;
+	}
+	/* a listing must not wait on another writer: try once, briefly */
+	double wait = p->lock_wait;
+	p->lock_wait = 0.5;
+	int began = project_begin(p, NULL);
+	p->lock_wait = wait;
+	if (began != 0) {
+		rc = 0;		/* locked, or no room: the next look will do it */
+		goto out;
+	}
+	if (db_prepare(p, "UPDATE runs SET status = 'failed', error = ?2, finished = ?3 "
+	    "WHERE id = ?1 AND status IN ('queued', 'running')", &st, err) != 0) {
+		project_rollback(p);
+		goto out;
+	}
+	time_now_iso(ts);
+	int changed = 0;
+	for (size_t i = 0; i < nd; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, dead[i].id);
+		sqlite3_bind_text(st, 2, dead[i].why, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, ts, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			db_fail(p, err);
+			project_rollback(p);
+			goto out;
+		}
+		changed += sqlite3_changes(p->db);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (project_commit(p, NULL) != 0) {
+		rc = 0;
+		goto out;
+	}
+	if (n)
+		*n = changed;
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	free(dead);
+	return rc;
 }

@@ -72,8 +72,30 @@ int	run_create(struct project *p, struct plugin_set *ps, const struct run_reques
 	    int64_t *run_id, char **err);
 
 /* Child side: execute queued run `id` of the project at path, writing
- * progress lines to fd (-1: none).  Returns 0 if it finished. */
+ * progress lines to fd (-1: none).  Returns 0 if it finished, 1 if it
+ * failed (recorded), RUN_EXIT_DISK_FULL if the disk was too full to record
+ * anything (the parent then records it, after reclaiming space). */
 int	run_execute(const char *path, int64_t id, int fd);
+#define RUN_EXIT_DISK_FULL 3
+
+/* Free bytes a new run needs on the project's file system: $LATHE_MIN_FREE
+ * (bytes) if set, else RUN_MIN_FREE.  Below it run_create refuses with
+ * "disk full", so that a run never starts without room to record its end. */
+#define RUN_MIN_FREE (2LL << 20)
+long long run_min_free(void);
+
+/*
+ * Runs whose processes are gone.  A queued or running run belongs to its
+ * training child (pid, pid_start) and to the process that launched it and
+ * records its fate (owner_pid, owner_start).  When both are gone — kill -9
+ * of both, the OOM killer, a power loss (a new boot id) — nobody will ever
+ * settle the run: it is marked failed, "training process disappeared",
+ * with the time it was found.  Runs of another host, and processes /proc
+ * cannot judge, are left alone.  Called where runs are listed and when the
+ * workbench opens.  A locked or read-only project is skipped silently (the
+ * next look will do it).  *n (may be NULL) receives how many were marked.
+ */
+int	run_reap_dead(struct project *p, int *n, char **err);
 
 /* A running child. */
 struct run_proc {
@@ -88,6 +110,7 @@ struct run_proc {
 	double		 started, cancel_at;	/* monotonic seconds; cancel_at 0 = not */
 	int		 exited, wstatus;
 	char		*last_log;
+	char		*waiting;	/* "waiting for the project lock held by ..." or NULL */
 };
 
 /* Start the child for a queued run.  *out freed by run_proc_free. */

@@ -16,6 +16,7 @@
 #include "linalg.h"
 #include "metrics.h"
 #include "params.h"
+#include "proc.h"
 #include "profile.h"
 #include "recipe.h"
 #include "rng.h"
@@ -34,13 +35,37 @@
 
 #define SILHOUETTE_SAMPLE 5000
 
+/* The signal that cancelled the run (0: none).  SIGUSR2 is the parent-
+ * death signal (prctl), so that a launcher that died is not reported as a
+ * user's cancel. */
 static volatile sig_atomic_t cancel_flag;
+#define PARENT_DEATH_SIGNAL SIGUSR2
 
 static void
 on_cancel_signal(int sig)
 {
-	(void)sig;
-	cancel_flag = 1;
+	if (cancel_flag == 0)
+		cancel_flag = sig;
+}
+
+/* Why the run was cancelled, for its record. */
+static void
+cancel_reason(char **err)
+{
+	switch ((int)cancel_flag) {
+	case SIGINT:
+		err_set(err, "cancelled by the user (interrupted)");
+		break;
+	case SIGHUP:
+		err_set(err, "cancelled: the terminal hung up (SIGHUP)");
+		break;
+	case PARENT_DEATH_SIGNAL:
+		err_set(err, "cancelled: the lathe process that launched it ended");
+		break;
+	default:
+		err_set(err, "cancelled by the user");
+		break;
+	}
 }
 
 struct curve_pt {
@@ -64,6 +89,7 @@ struct exec {
 	double		 log_piped;	/* when a line past the head last went to the parent */
 	struct rng	 rng;
 	int		 oom;
+	int		 waited;	/* a "W" line went to the parent */
 };
 
 static void
@@ -316,28 +342,54 @@ encode_classes(const struct column *c, size_t n, int **labels, int *k, char **cl
 	return 0;
 }
 
-/* Missing values left after the recipe would reach the model: refuse. */
+/*
+ * The run's stored split record: {"method": "holdout", "test_size": F} or
+ * {"method": "kfold", "folds": K, "fold": I}.  A record that does not parse
+ * or lacks a field is an error — never a silent holdout of size 0.
+ * *method points to static storage.
+ */
 static int
-check_complete(const struct frame *f, const char *which, char **err)
+split_record_parse(const char *text, const char **method, double *test_size, int *folds,
+    int *fold, char **err)
 {
-	for (size_t j = 0; j < f->ncols; j++) {
-		if (f->cols[j].kind != FK_NUM)
-			return err_set(err, "column '%s' is %s after the recipe: the model needs "
-			    "numbers (add 'onehot %s', 'ordinal %s' or 'drop %s')", f->cols[j].name,
-			    fkind_name(f->cols[j].kind), f->cols[j].name, f->cols[j].name,
-			    f->cols[j].name);
-		size_t bad = 0, first = 0;
-		if (f->cols[j].ind)
-			continue;	/* a lazy indicator is 0 or 1, never missing */
-		for (size_t i = 0; i < f->n; i++)
-			if (!isfinite(f->cols[j].num[i]) && bad++ == 0)
-				first = i;
-		if (bad)
-			return err_set(err, "column '%s' has %zu missing or infinite value%s in the %s "
-			    "rows after the recipe (first in row %zu); add an 'impute' step",
-			    f->cols[j].name, bad, bad == 1 ? "" : "s", which, first + 1);
+	json_error_t je;
+	json_t *sj = text ? json_loads(text, 0, &je) : NULL;
+	int rc = -1;
+
+	*method = "holdout";
+	*test_size = 0;
+	*folds = *fold = 0;
+	if (sj == NULL)
+		return err_set(err, "the run's split record does not parse (%s): '%.80s'",
+		    text ? je.text : "missing", text ? text : "");
+	const char *m = json_string_value(json_object_get(sj, "method"));
+	json_t *tsz = json_object_get(sj, "test_size");
+	json_t *fs = json_object_get(sj, "folds"), *fi = json_object_get(sj, "fold");
+	if (m && strcmp(m, "holdout") == 0) {
+		if (!json_is_number(tsz) || !(json_number_value(tsz) >= 0) ||
+		    !(json_number_value(tsz) < 1)) {
+			err_set(err, "the run's split record has no valid test_size: '%.80s'", text);
+			goto out;
+		}
+		*test_size = json_number_value(tsz);
+	} else if (m && strcmp(m, "kfold") == 0) {
+		if (!json_is_integer(fs) || !json_is_integer(fi) || json_integer_value(fs) < 2 ||
+		    json_integer_value(fs) > INT32_MAX || json_integer_value(fi) < 0 ||
+		    json_integer_value(fi) >= json_integer_value(fs)) {
+			err_set(err, "the run's split record has no valid folds/fold: '%.80s'", text);
+			goto out;
+		}
+		*method = "kfold";
+		*folds = (int)json_integer_value(fs);
+		*fold = (int)json_integer_value(fi);
+	} else {
+		err_set(err, "the run's split record has an unknown method: '%.80s'", text);
+		goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	json_decref(sj);
+	return rc;
 }
 
 struct evaluation {
@@ -583,7 +635,7 @@ out:
 }
 
 static int
-record_failure(struct project *p, int64_t id, const char *status, const char *msg,
+record_failure_once(struct project *p, int64_t id, const char *status, const char *msg,
     const char *log)
 {
 	sqlite3_stmt *st = NULL;
@@ -600,6 +652,26 @@ record_failure(struct project *p, int64_t id, const char *status, const char *ms
 	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/*
+ * Record the run's failure.  On a full disk, give the write-ahead log's
+ * space back and try again, then once more without the log text (the
+ * smallest record that says what happened).  0, or -1 when nothing could
+ * be written.
+ */
+static int
+record_failure(struct project *p, int64_t id, const char *status, const char *msg,
+    const char *log)
+{
+	if (record_failure_once(p, id, status, msg, log) == 0)
+		return 0;
+	if (!project_disk_full(p))
+		return -1;
+	project_reclaim_space(p);
+	if (record_failure_once(p, id, status, msg, log) == 0)
+		return 0;
+	return record_failure_once(p, id, status, msg, NULL);
 }
 
 static int
@@ -683,6 +755,87 @@ fail:
 	return -1;
 }
 
+/*
+ * Lock waits of the child: a finished model must never be lost because
+ * another process (an import, another run) holds the write lock, so the
+ * child waits as long as it takes — telling the parent who it waits for,
+ * as "W <text>" lines — unless the run is cancelled.
+ */
+static void
+child_on_wait(void *ctx, const char *holder, double waited)
+{
+	struct exec *ex = ctx;
+	char line[400];
+	snprintf(line, sizeof line, "W waiting for the project lock held by %s (%.0f s)\n",
+	    holder, waited);
+	pipe_line(ex, line);
+	ex->waited = 1;
+}
+
+static int
+child_cancelled(void *ctx)
+{
+	(void)ctx;
+	return cancel_flag != 0;
+}
+
+/* After a write that may have waited: tell the parent the wait is over. */
+static void
+wait_over(struct exec *ex)
+{
+	if (ex->waited) {
+		pipe_line(ex, "W\n");
+		ex->waited = 0;
+	}
+}
+
+/* queued -> running, with this process's identity (proc.h). */
+static int
+mark_running_once(struct project *p, int64_t id, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	char host[256] = "", ts[32], stamp[PROC_STAMP_MAX];
+	gethostname(host, sizeof host - 1);
+	if (db_prepare(p, "UPDATE runs SET status = 'running', started = ?2, pid = ?3, "
+	    "host = ?4, pid_start = ?5 WHERE id = ?1 AND status = 'queued'", &st, err) != 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, time_now_iso(ts), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, getpid());
+	sqlite3_bind_text(st, 4, host, -1, SQLITE_STATIC);
+	if (proc_stamp(getpid(), stamp) == 0)
+		sqlite3_bind_text(st, 5, stamp, -1, SQLITE_STATIC);
+	int s = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (s != SQLITE_DONE)
+		return db_fail(p, err);
+	return sqlite3_changes(p->db) == 1 ? 0 : 1;
+}
+
+static int
+mark_running(struct project *p, struct exec *ex, int64_t id, const struct run_info *ri,
+    char **err)
+{
+	char *e1 = NULL;
+	int r = mark_running_once(p, id, &e1);
+	if (r < 0 && project_disk_full(p)) {
+		project_reclaim_space(p);
+		free(e1);
+		e1 = NULL;
+		r = mark_running_once(p, id, &e1);
+	}
+	wait_over(ex);
+	if (r < 0) {
+		err_set(err, "%s", e1 ? e1 : "cannot start the run");
+		free(e1);
+		return -1;
+	}
+	if (r > 0)
+		return err_set(err, "run %lld is %s, not queued", (long long)id,
+		    run_status_name(ri->status));
+	return 0;
+}
+
 int
 run_execute(const char *path, int64_t id, int fd)
 {
@@ -704,7 +857,7 @@ run_execute(const char *path, int64_t id, int fd)
 	int *labels = NULL, *ltr = NULL, *lte = NULL, k = 0;
 	double *y = NULL, *ytr = NULL, *yte = NULL, *Xtr = NULL, *Xte = NULL;
 	char *err = NULL, *classes = NULL, *recipe_json = NULL, *summary = NULL;
-	char *confusion = NULL, *features = NULL, *perr = NULL, ts[32];
+	char *confusion = NULL, *features = NULL, *perr = NULL;
 	void *payload = NULL;
 	size_t payload_len = 0;
 	const char *status = "failed";
@@ -724,7 +877,8 @@ run_execute(const char *path, int64_t id, int fd)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	prctl(PR_SET_PDEATHSIG, SIGTERM);	/* parent gone: cancel */
+	sigaction(PARENT_DEATH_SIGNAL, &sa, NULL);
+	prctl(PR_SET_PDEATHSIG, PARENT_DEATH_SIGNAL);	/* parent gone: cancel */
 	signal(SIGPIPE, SIG_IGN);
 
 	if (project_open(path, &p, &err) != 0) {
@@ -732,32 +886,15 @@ run_execute(const char *path, int64_t id, int fd)
 		free(err);
 		return -1;
 	}
+	project_set_lock_wait(p, -1, child_on_wait, child_cancelled, &ex);
 	char ref[32];
 	snprintf(ref, sizeof ref, "%lld", (long long)id);
 	if (run_load(p, ref, &ri, &err) != 0)
 		goto fail_noupdate;
-	{
-		sqlite3_stmt *st = NULL;
-		char host[256] = "";
-		gethostname(host, sizeof host - 1);
-		if (db_prepare(p, "UPDATE runs SET status = 'running', started = ?2, pid = ?3, "
-		    "host = ?4 WHERE id = ?1 AND status = 'queued'", &st, &err) != 0)
-			goto fail_noupdate;
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_text(st, 2, time_now_iso(ts), -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, getpid());
-		sqlite3_bind_text(st, 4, host, -1, SQLITE_STATIC);
-		int s = sqlite3_step(st);
-		sqlite3_finalize(st);
-		if (s != SQLITE_DONE) {
-			db_fail(p, &err);
-			goto fail_noupdate;
-		}
-		if (sqlite3_changes(p->db) != 1) {
-			err_set(&err, "run %lld is %s, not queued", (long long)id,
-			    run_status_name(ri.status));
-			goto fail_noupdate;
-		}
+	if (mark_running(p, &ex, id, &ri, &err) != 0) {
+		if (project_disk_full(p))
+			rc = RUN_EXIT_DISK_FULL;
+		goto fail_noupdate;
 	}
 
 	/* the data */
@@ -797,13 +934,12 @@ run_execute(const char *path, int64_t id, int fd)
 
 	/* the split */
 	json_error_t je;
-	json_t *sj = json_loads(ri.split, 0, &je);
-	const char *method = json_string_value(json_object_get(sj, "method"));
-	double test_size = json_number_value(json_object_get(sj, "test_size"));
-	int folds = (int)json_integer_value(json_object_get(sj, "folds"));
-	int fold = (int)json_integer_value(json_object_get(sj, "fold"));
-	int kfold = method && strcmp(method, "kfold") == 0;
-	json_decref(sj);
+	const char *method;
+	double test_size;
+	int folds, fold, kfold;
+	if (split_record_parse(ri.split, &method, &test_size, &folds, &fold, &err) != 0)
+		goto fail;
+	kfold = strcmp(method, "kfold") == 0;
 	if (kfold) {
 		/* each fold's run trains on the other folds: its own recipe, its own model */
 		int *fa = NULL;
@@ -868,7 +1004,8 @@ run_execute(const char *path, int64_t id, int fd)
 	if (recipe_parse(ri.recipe, "recipe", &rec, &err) != 0 || recipe_fit(rec, ftr, &err) != 0 ||
 	    recipe_apply(rec, fte, &err) != 0)
 		goto fail;
-	if (check_complete(ftr, "training", &err) != 0 || check_complete(fte, "test", &err) != 0)
+	if (frame_check_finite(ftr, "in the training rows", tr, &err) != 0 ||
+	    frame_check_finite(fte, "in the test rows", te, &err) != 0)
 		goto fail;
 	size_t dcols = ftr->ncols;
 	if (frame_to_matrix(ftr, &Xtr, &err) != 0 || frame_to_matrix(fte, &Xte, &err) != 0)
@@ -946,7 +1083,7 @@ run_execute(const char *path, int64_t id, int fd)
 	free(fnames);
 	if (cancel_flag || prc == LATHE_ECANCELLED) {
 		status = "cancelled";
-		err_set(&err, "cancelled by the user");
+		cancel_reason(&err);
 		goto fail;
 	}
 	if (prc != 0) {
@@ -972,14 +1109,17 @@ run_execute(const char *path, int64_t id, int fd)
 	if (task == LATHE_TASK_CLASSIFICATION) {
 		json_t *ca = json_loads(classes, 0, &je);
 		class_text = calloc((size_t)k, sizeof *class_text);
-		for (int c = 0; class_text && c < k; c++) {
+		int lost = ca == NULL || class_text == NULL;
+		for (int c = 0; !lost && c < k; c++) {
 			json_t *e = json_array_get(ca, (size_t)c);
 			char buf[32];
 			class_text[c] = str_dup(json_is_string(e) ? json_string_value(e) :
 			    fmt_double(buf, json_number_value(e)));
+			if (class_text[c] == NULL)
+				lost = 1;	/* never a NULL label in the predictions */
 		}
 		json_decref(ca);
-		if (class_text == NULL) {
+		if (lost) {
 			err_set(&err, "out of memory");
 			goto fail;
 		}
@@ -1001,14 +1141,43 @@ run_execute(const char *path, int64_t id, int fd)
 	char timings[256];
 	snprintf(timings, sizeof timings, "{\"load\": %.6f, \"recipe\": %.6f, \"fit\": %.6f, "
 	    "\"evaluate\": %.6f}", t_load - t0, t_recipe - t_load, t_fit - t_fit0, t_eval - t_fit);
-	if (store_results(p, id, &ex, &ml, payload, payload_len, d->model_format, recipe_json,
-	    summary, confusion, classes, features, time_mono() - t0, timings,
-	    pred.len ? pred.s : NULL, &err) != 0)
-		goto fail;
+	/* the result: waits for the lock as long as it takes (child_on_wait);
+	 * on a full disk, once more after giving the log's space back */
+	{
+		char *serr = NULL;
+		int full = 0;
+		for (int attempt = 0; attempt < 2; attempt++) {
+			free(serr);
+			serr = NULL;
+			if (store_results(p, id, &ex, &ml, payload, payload_len, d->model_format,
+			    recipe_json, summary, confusion, classes, features, time_mono() - t0,
+			    timings, pred.len ? pred.s : NULL, &serr) == 0)
+				break;
+			full = project_disk_full(p);
+			if (!full)
+				break;
+			project_reclaim_space(p);
+		}
+		wait_over(&ex);
+		if (serr) {
+			if (full)
+				err_set(&err, "disk full: the fitted model (%zu bytes) and its results could "
+				    "not be recorded (%s)", payload_len, serr);
+			else if (cancel_flag)
+				cancel_reason(&err), status = "cancelled";
+			else
+				err_set(&err, "%s", serr);
+			free(serr);
+			goto fail;
+		}
+	}
 	rc = 0;
 	goto out;
 fail:
-	record_failure(p, id, status, err ? err : "failed", ex.log.s);
+	if (record_failure(p, id, status, err ? err : "failed", ex.log.s) != 0 &&
+	    project_disk_full(p))
+		rc = RUN_EXIT_DISK_FULL;	/* the parent records it */
+	wait_over(&ex);
 fail_noupdate:
 	if (err) {
 		char line[1100];

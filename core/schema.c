@@ -230,6 +230,15 @@ const char *const schema_migrations[] = {
 	 * raw and readable, and older binaries refuse the file cleanly */
 	"INSERT INTO meta(key, value) VALUES ('chunk_format', 'raw or chunkenc 1')\n"
 	"  ON CONFLICT(key) DO UPDATE SET value = excluded.value;\n",
+
+	/* 6 -> 7: who a queued or running run belongs to, so that a run whose
+	 * processes are gone is found (proc.h): pid_start is the training
+	 * child's identity stamp beside pid; owner_pid/owner_start are the
+	 * process that recorded the run and waits for it (lathe train, the
+	 * workbench) */
+	"ALTER TABLE runs ADD COLUMN pid_start TEXT;\n"
+	"ALTER TABLE runs ADD COLUMN owner_pid INTEGER;\n"
+	"ALTER TABLE runs ADD COLUMN owner_start TEXT;\n",
 };
 
 const int schema_nmigrations = (int)ARRAY_LEN(schema_migrations);

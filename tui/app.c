@@ -25,6 +25,8 @@
 #include "run_verify.h"
 #include "util.h"
 
+#define TUI_LOCK_WAIT 5.0
+
 #include <errno.h>
 #include <langinfo.h>
 #include <locale.h>
@@ -1486,6 +1488,10 @@ tui_main(const char *path)
 		free(err);
 		return EXIT_USER;
 	}
+	/* the workbench must not freeze behind another writer for long: its
+	 * writes give up after a few seconds, naming the holder */
+	project_set_lock_wait(a->p, TUI_LOCK_WAIT, NULL, NULL, NULL);
+	run_reap_dead(a->p, NULL, NULL);	/* runs nobody will settle say so */
 	if ((a->path = str_dup(path)) == NULL)
 		goto out;
 	const char *tr = getenv("LATHE_TUI_TRACE");

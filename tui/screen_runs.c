@@ -69,6 +69,7 @@ reload(struct sruns *s, struct app *a, size_t limit)
 	int rc = -1;
 	double t0 = time_mono();
 
+	run_reap_dead(a->p, NULL, NULL);
 	if ((limit ? runs_query_recent(a->p, limit, &l, &err) : runs_query(a->p, &l, &err)) != 0) {
 		app_err(a, err);
 		return -1;
