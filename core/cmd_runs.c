@@ -351,6 +351,8 @@ const struct cmd_entry cmd_runs_entry = {
 	    "held nothing out).  --sort puts the best first by the metric's own direction\n"
 	    "(accuracy high, rmse low); prefix + or - to force high-first or low-first.\n"
 	    "Runs without the metric come last.  Without --sort, newest first.\n"
+	    "A queued or running run whose processes are all gone (both killed, a reboot)\n"
+	    "is marked failed here: \"training process disappeared\".\n"
 	    "\n"
 	    "options:\n"
 	    "  --experiment NAME    only runs of this experiment\n"

@@ -426,6 +426,8 @@ const struct cmd_entry cmd_train_entry = {
 	    "Features go through a recipe fitted on the training rows only (default: impute\n"
 	    "mean for numbers, one-hot for categories, drop text).  Everything is checked\n"
 	    "before training starts.  Ctrl-C cancels the run (recorded as cancelled).\n"
+	    "A finished model waits for the project lock as long as another writer holds\n"
+	    "it (saying who); with under 2 MiB free on the disk no run is recorded.\n"
 	    "\n"
 	    "options:\n"
 	    "  --data NAME[@V]      dataset version (NAME alone: the latest)\n"
