@@ -631,8 +631,12 @@ eval(const struct node *n, const struct frame *f, char **err)
 			case OP_AND: r[i] = u != 0 && v != 0; break;
 			case OP_OR: r[i] = u != 0 || v != 0; break;
 			}
-			if (!isfinite(r[i]))
-				r[i] = NAN;	/* overflow and domain errors become missing */
+			/* overflow is an infinity (as 1e400 is at import); an undefined
+			 * result from finite values (x % 0, a fractional power of a
+			 * negative) is missing; one from an infinity (inf - inf, 0 * inf)
+			 * is infinite, so the check after the recipe asks for 'clip' */
+			if (isnan(r[i]) && (isinf(u) || isinf(v)))
+				r[i] = INFINITY;
 		}
 	} else {	/* N_CALL */
 		for (size_t i = 0; i < rows; i++) {
@@ -664,7 +668,14 @@ eval(const struct node *n, const struct frame *f, char **err)
 				break;
 			default: v = NAN;
 			}
-			r[i] = isfinite(v) || (enum fn)n->op == F_ISNA ? v : NAN;
+			/* as for operators: overflow is infinite, and an undefined
+			 * result of an infinite argument (log(-inf)) is too */
+			enum fn op = (enum fn)n->op;
+			if (isnan(v) && (op <= F_ROUND || op == F_POW) && !isnan(u) &&
+			    (op != F_POW || !isnan(y[i])) &&
+			    (isinf(u) || (op == F_POW && isinf(y[i]))))
+				v = INFINITY;
+			r[i] = v;
 		}
 	}
 	for (size_t k = 0; k < n->nargs; k++)

@@ -10,6 +10,10 @@
  * Missing values (NaN) propagate through arithmetic, comparisons and
  * min/max, as in numpy; isna(x) is 1 or 0; coalesce(a, b, ...) is the
  * first non-missing argument; if(c, a, b) is missing when c is.
+ * Division by zero and domain errors on finite values (log of x <= 0,
+ * sqrt of x < 0) are missing; overflow is +-infinity, as at import; an
+ * undefined result of an infinite operand (inf - inf, 0 * inf, log(-inf))
+ * is +infinity, never missing, so an infinity is not mistaken for a gap.
  * Comparisons and logic give 1 or 0.  A column compared with a string
  * literal (sex == "male") must be categorical; every other column
  * reference must be numeric.

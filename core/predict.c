@@ -193,6 +193,11 @@ const char *predictor_input_name(const struct predictor *pr, size_t i)
 { return recipe_input_name(pr->rec, i); }
 enum fkind predictor_input_kind(const struct predictor *pr, size_t i)
 { return recipe_input_kind(pr->rec, i); }
+size_t predictor_noptional(const struct predictor *pr) { return recipe_noptional(pr->rec); }
+const char *predictor_optional_name(const struct predictor *pr, size_t i)
+{ return recipe_optional_name(pr->rec, i); }
+enum fkind predictor_optional_kind(const struct predictor *pr, size_t i)
+{ return recipe_optional_kind(pr->rec, i); }
 unsigned predictor_task(const struct predictor *pr) { return pr->task; }
 size_t predictor_nclasses(const struct predictor *pr) { return pr->nclasses; }
 const char *predictor_class(const struct predictor *pr, size_t i) { return pr->classes[i]; }

@@ -49,6 +49,11 @@ int		 predictor_open_parts(const struct predictor_parts *pp, struct predictor **
 size_t		 predictor_ninputs(const struct predictor *pr);
 const char	*predictor_input_name(const struct predictor *pr, size_t i);
 enum fkind	 predictor_input_kind(const struct predictor *pr, size_t i);
+/* Raw columns the model was trained beside but does not need (its recipe
+ * drops them): a request may send them and they are ignored. */
+size_t		 predictor_noptional(const struct predictor *pr);
+const char	*predictor_optional_name(const struct predictor *pr, size_t i);
+enum fkind	 predictor_optional_kind(const struct predictor *pr, size_t i);
 unsigned	 predictor_task(const struct predictor *pr);
 size_t		 predictor_nclasses(const struct predictor *pr);
 const char	*predictor_class(const struct predictor *pr, size_t i);

@@ -65,7 +65,9 @@ struct step {
 	/* arguments */
 	int			 method;	/* impute: IM_*, bin: BIN_* */
 	char			*constant;	/* impute constant (text) */
-	double			 lo, hi;	/* clip */
+	int			 infinite;	/* impute: infinities count as missing */
+	double			 lo, hi;	/* clip: the bounds given */
+	int			 have_lo, have_hi;	/* clip: which were given */
 	int			 nbins;		/* bin */
 	int			 max_levels;	/* onehot */
 	char			*dname;		/* derive: the new column */
@@ -73,7 +75,7 @@ struct step {
 	/* fitted state, one entry per resolved column */
 	size_t			 nc;
 	char			**names;
-	double			*a, *b;		/* impute fill / mean, scale / min, max */
+	double			*a, *b;		/* impute fill / mean, scale / min, max / clip bounds */
 	char			**fill;		/* impute: string fill for string columns */
 	char			***levels;	/* onehot / ordinal */
 	size_t			*nlevels;
@@ -81,6 +83,11 @@ struct step {
 	double			**edges;	/* bin */
 	size_t			*nedges;
 	unsigned char		*dropped;	/* impute: no training values, column dropped */
+	/* which work matters (recipe_liveness): dead[i] when column i's value
+	 * after this step never reaches an output, so applying the step skips
+	 * it and it need not be supplied; skip: derive's column is never used */
+	unsigned char		*dead;
+	int			 skip;
 };
 
 struct recipe {
@@ -92,6 +99,9 @@ struct recipe {
 	char		**in_names;
 	enum fkind	*in_kinds;
 	size_t		 nin;
+	char		**opt_names;	/* raw columns fitted on but not needed */
+	enum fkind	*opt_kinds;
+	size_t		 nopt;
 	char		**out_names;
 	size_t		 nout;
 };
@@ -556,8 +566,9 @@ alloc_state(struct step *s)
 	s->edges = calloc(n, sizeof *s->edges);
 	s->nedges = calloc(n, sizeof *s->nedges);
 	s->dropped = calloc(n, 1);
+	s->dead = calloc(n, 1);
 	return s->a && s->b && s->fill && s->levels && s->nlevels && s->other && s->edges &&
-	    s->nedges && s->dropped ? 0 : -1;
+	    s->nedges && s->dropped && s->dead ? 0 : -1;
 }
 
 static void
@@ -591,10 +602,13 @@ step_free(struct step *s)
 	free(s->edges);
 	free(s->nedges);
 	free(s->dropped);
+	free(s->dead);
 	memset(s, 0, sizeof *s);
 }
 
-/* Sorted non-missing values of a numeric column (caller frees); *n count. */
+/* Sorted finite values of a numeric column (caller frees); *n count.
+ * Infinities are left out with the missing values: a median, a mode or a
+ * bin edge learned from them would be infinite or undefined. */
 static double *
 sorted_values(const double *v, size_t rows, size_t *n)
 {
@@ -603,7 +617,7 @@ sorted_values(const double *v, size_t rows, size_t *n)
 	if (a == NULL)
 		return NULL;
 	for (size_t i = 0; i < rows; i++)
-		if (!isnan(v[i]))
+		if (isfinite(v[i]))
 			a[k++] = v[i];
 	if ((tmp = malloc((k ? k : 1) * sizeof *tmp)) == NULL) {
 		free(a);
@@ -693,7 +707,7 @@ impute_mean_one(void *ctx, size_t i)
 	if (v == NULL)
 		return;
 	for (size_t k = 0; k < cw->f->n; k++)
-		if (!isnan(v[k]))
+		if (isfinite(v[k]))
 			acc[n++ & 3] += v[k];
 	if (n == 0)
 		s->dropped[i] = 1;	/* nothing to learn from: as sklearn, drop */
@@ -709,9 +723,15 @@ impute_fill_one(void *ctx, size_t i)
 	if (v == NULL)
 		return;
 	double fill = cw->s->a[i];
-	for (size_t r = 0; r < cw->f->n; r++)
-		if (isnan(v[r]))
-			v[r] = fill;
+	if (cw->s->infinite) {
+		for (size_t r = 0; r < cw->f->n; r++)
+			if (!isfinite(v[r]))
+				v[r] = fill;
+	} else {
+		for (size_t r = 0; r < cw->f->n; r++)
+			if (isnan(v[r]))
+				v[r] = fill;
+	}
 }
 
 static int
@@ -818,7 +838,8 @@ impute_apply(const struct step *s, struct frame *f, char **err)
 		return err_set(err, "out of memory");
 	for (size_t i = 0; i < s->nc; i++) {
 		int j = frame_find(f, s->names[i]);
-		if (j >= 0 && !s->dropped[i] && f->cols[j].kind == FK_NUM && !s->fill[i]) {
+		if (j >= 0 && !s->dropped[i] && !s->dead[i] && f->cols[j].kind == FK_NUM &&
+		    !s->fill[i]) {
 			if (fcol_materialize(&f->cols[j], f->n) != 0) {
 				free(cw.cols);
 				return err_set(err, "out of memory");
@@ -830,14 +851,15 @@ impute_apply(const struct step *s, struct frame *f, char **err)
 	free(cw.cols);
 	for (size_t i = 0; i < s->nc; i++) {
 		int j = frame_find(f, s->names[i]);
+		if (s->dropped[i] || s->dead[i]) {
+			if (j >= 0 && s->dropped[i])
+				frame_remove(f, (size_t)j);
+			continue;
+		}
 		if (j < 0)
 			return err_set(err, "recipe line %d (impute): column '%s' is missing", s->line,
 			    s->names[i]);
 		struct fcol *c = &f->cols[j];
-		if (s->dropped[i]) {
-			frame_remove(f, (size_t)j);
-			continue;
-		}
 		if (c->kind == FK_NUM) {
 			if (s->fill[i])
 				return err_set(err, "recipe line %d (impute): column '%s' is numeric, "
@@ -886,6 +908,8 @@ impute_save(const struct step *s, struct jw *w)
 {
 	jw_key(w, "method");
 	jw_str(w, impute_methods[s->method]);
+	jw_key(w, "infinite");
+	jw_bool(w, s->infinite);
 	names_json(s, w);
 	jw_key(w, "fill");
 	jw_arr(w);
@@ -971,9 +995,12 @@ scale_fit_one(void *ctx, size_t i)
 	const double *v = cw->cols[i];
 	size_t rows = cw->f->n, n = 0;
 	double acc[4] = { 0, 0, 0, 0 }, lo = INFINITY, hi = -INFINITY;
+	/* learned from the finite values: an infinity would make the mean and
+	 * scale infinite or undefined and every value NaN; it is carried through
+	 * as an infinity instead, for the check after the recipe to name */
 	for (size_t k = 0; k < rows; k++) {
 		double x = v[k];
-		if (isnan(x))
+		if (!isfinite(x))
 			continue;
 		acc[n++ & 3] += x;
 		lo = x < lo ? x : lo;
@@ -984,7 +1011,7 @@ scale_fit_one(void *ctx, size_t i)
 		double ss[4] = { 0, 0, 0, 0 };
 		size_t q = 0;
 		for (size_t k = 0; k < rows; k++)
-			if (!isnan(v[k])) {
+			if (isfinite(v[k])) {
 				double d = v[k] - mean;
 				ss[q++ & 3] += d * d;
 			}
@@ -1004,6 +1031,8 @@ scale_apply_one(void *ctx, size_t i)
 	struct colwork *cw = ctx;
 	double *v = cw->cols[i], a = cw->s->a[i], b = cw->s->b[i];
 	size_t rows = cw->f->n;
+	if (v == NULL)
+		return;		/* a dead column */
 	for (size_t k = 0; k < rows; k++)
 		v[k] = (v[k] - a) / b;
 }
@@ -1018,8 +1047,14 @@ step_arrays(const struct step *s, struct frame *f, char **err)
 		return NULL;
 	}
 	for (size_t i = 0; i < s->nc; i++) {
+		if (s->dead[i])
+			continue;	/* NULL: skipped */
 		int j = col_of(f, s->names[i], s, FK_NUM, err);
-		if (j < 0 || fcol_materialize(&f->cols[j], f->n) != 0) {
+		if (j < 0) {
+			free(cols);
+			return NULL;
+		}
+		if (fcol_materialize(&f->cols[j], f->n) != 0) {
 			err_set(err, "out of memory");
 			free(cols);
 			return NULL;
@@ -1093,30 +1128,104 @@ static int
 log1p_apply(const struct step *s, struct frame *f, char **err)
 {
 	for (size_t i = 0; i < s->nc; i++) {
+		if (s->dead[i])
+			continue;
 		int j = col_of(f, s->names[i], s, FK_NUM, err);
 		if (j < 0)
 			return -1;
 		double *v = f->cols[j].num;
-		for (size_t k = 0; k < f->n; k++)
-			v[k] = v[k] > -1 ? log1p(v[k]) : NAN;	/* undefined: missing */
+		/* undefined below -1: missing; an infinity stays one (log1p(inf)
+		 * is inf; -inf keeps its sign rather than becoming missing, so the
+		 * check after the recipe asks for 'clip', not 'impute') */
+		for (size_t k = 0; k < f->n; k++) {
+			double x = v[k];
+			v[k] = isinf(x) ? x : x > -1 ? log1p(x) : NAN;
+		}
 	}
 	return 0;
+}
+
+/*
+ * clip's bounds per column: each bound given in the step is used as it
+ * is; a bound not given is learned, the smallest or largest FINITE value
+ * of the column in the training rows.  So `clip x` maps -inf and +inf to
+ * the training range's ends (and clamps later values outside it), and its
+ * output is finite wherever its input is not missing.  A learned bound on
+ * the wrong side of a given one is moved to it; a column with no finite
+ * training values learns nothing (NaN: that side is not clipped).
+ */
+static int
+clip_fit(struct step *s, struct frame *f, const struct recipe *r, char **err)
+{
+	if (resolve(s, f, r, err) != 0)
+		return -1;
+	if (alloc_state(s) != 0)
+		return err_set(err, "out of memory");
+	for (size_t i = 0; i < s->nc; i++) {
+		const double *v = f->cols[frame_find(f, s->names[i])].num;
+		double lo = INFINITY, hi = -INFINITY;
+		for (size_t k = 0; (!s->have_lo || !s->have_hi) && k < f->n; k++)
+			if (isfinite(v[k])) {
+				lo = v[k] < lo ? v[k] : lo;
+				hi = v[k] > hi ? v[k] : hi;
+			}
+		if (lo > hi)
+			lo = hi = NAN;
+		s->a[i] = s->have_lo ? s->lo : lo;
+		s->b[i] = s->have_hi ? s->hi : hi;
+		if (s->a[i] > s->b[i]) {
+			if (s->have_lo)
+				s->b[i] = s->a[i];
+			else
+				s->a[i] = s->b[i];
+		}
+	}
+	return s->type->apply(s, f, err);
 }
 
 static int
 clip_apply(const struct step *s, struct frame *f, char **err)
 {
 	for (size_t i = 0; i < s->nc; i++) {
+		if (s->dead[i])
+			continue;
 		int j = col_of(f, s->names[i], s, FK_NUM, err);
 		if (j < 0)
 			return -1;
-		double *v = f->cols[j].num;
-		for (size_t k = 0; k < f->n; k++)
-			if (v[k] < s->lo)
-				v[k] = s->lo;
-			else if (v[k] > s->hi)
-				v[k] = s->hi;
+		double *v = f->cols[j].num, lo = s->a[i], hi = s->b[i];
+		for (size_t k = 0; k < f->n; k++)	/* NaN: missing stays missing */
+			if (v[k] < lo)
+				v[k] = lo;
+			else if (v[k] > hi)
+				v[k] = hi;
 	}
+	return 0;
+}
+
+static void
+clip_save(const struct step *s, struct jw *w)
+{
+	names_json(s, w);
+	nums_json(w, "min", s->a, s->nc);
+	nums_json(w, "max", s->b, s->nc);
+}
+
+/* Format 1 saved no bounds: its clip steps had both in the text. */
+static int
+clip_load(struct step *s, json_t *o, char **err)
+{
+	if (load_names(s, o, err) != 0)
+		return -1;
+	if (json_object_get(o, "min") == NULL && json_object_get(o, "max") == NULL &&
+	    s->have_lo && s->have_hi) {
+		for (size_t i = 0; i < s->nc; i++) {
+			s->a[i] = s->lo;
+			s->b[i] = s->hi;
+		}
+		return 0;
+	}
+	if (load_nums(o, "min", s->a, s->nc, 1) != 0 || load_nums(o, "max", s->b, s->nc, 1) != 0)
+		return err_set(err, "saved clip step %d is malformed", s->line);
 	return 0;
 }
 
@@ -1172,6 +1281,8 @@ static int
 bin_apply(const struct step *s, struct frame *f, char **err)
 {
 	for (size_t i = 0; i < s->nc; i++) {
+		if (s->dead[i])
+			continue;
 		int j = col_of(f, s->names[i], s, FK_NUM, err);
 		if (j < 0)
 			return -1;
@@ -1405,6 +1516,12 @@ onehot_apply(const struct step *s, struct frame *f, char **err)
 {
 	for (size_t i = 0; i < s->nc; i++) {
 		int j = frame_find(f, s->names[i]);
+		if (s->dead[i]) {
+			/* no indicator is used; the column is still replaced */
+			if (j >= 0)
+				frame_remove(f, (size_t)j);
+			continue;
+		}
 		if (j < 0)
 			return err_set(err, "recipe line %d (onehot): column '%s' is missing", s->line,
 			    s->names[i]);
@@ -1457,6 +1574,8 @@ ordinal_apply(const struct step *s, struct frame *f, char **err)
 	if (idx == NULL)
 		return err_set(err, "out of memory");
 	for (size_t i = 0; i < s->nc; i++) {
+		if (s->dead[i])
+			continue;
 		int j = frame_find(f, s->names[i]);
 		if (j < 0) {
 			free(idx);
@@ -1535,8 +1654,9 @@ interact_apply(const struct step *s, struct frame *f, char **err)
 {
 	int last = -1;
 	for (size_t i = 0; i < s->nc; i++) {
-		int j = col_of(f, s->names[i], s, FK_NUM, err);
-		if (j < 0)
+		int j = s->dead[i] ? frame_find(f, s->names[i]) : col_of(f, s->names[i], s, FK_NUM,
+		    err);
+		if (j < 0 && !s->dead[i])
 			return -1;
 		if (j > last)
 			last = j;
@@ -1544,14 +1664,21 @@ interact_apply(const struct step *s, struct frame *f, char **err)
 	size_t pos = (size_t)last + 1;
 	for (size_t a = 0; a < s->nc; a++)
 		for (size_t b = a + 1; b < s->nc; b++) {
+			if (s->dead[a] || s->dead[b])
+				continue;	/* a product no output uses */
 			const double *x = f->cols[frame_find(f, s->names[a])].num;
 			const double *y = f->cols[frame_find(f, s->names[b])].num;
 			double *v = malloc((f->n ? f->n : 1) * sizeof *v);
 			char name[512];
 			if (v == NULL)
 				return err_set(err, "out of memory");
-			for (size_t r = 0; r < f->n; r++)
+			for (size_t r = 0; r < f->n; r++) {
 				v[r] = x[r] * y[r];
+				/* an infinity times zero is undefined: infinite, not NaN, so
+				 * the check after the recipe asks for 'clip', not 'impute' */
+				if (isnan(v[r]) && !isnan(x[r]) && !isnan(y[r]))
+					v[r] = signbit(x[r]) != signbit(y[r]) ? -INFINITY : INFINITY;
+			}
 			snprintf(name, sizeof name, "%s*%s", s->names[a], s->names[b]);
 			if (frame_insert_num(f, pos++, name, v) != 0)
 				return err_set(err, "out of memory");
@@ -1582,7 +1709,7 @@ keep_apply(const struct step *s, struct frame *f, char **err)
 			frame_remove(f, j);
 	}
 	for (size_t i = 0; i < s->nc; i++)
-		if (frame_find(f, s->names[i]) < 0)
+		if (!s->dead[i] && frame_find(f, s->names[i]) < 0)
 			return err_set(err, "recipe line %d (keep): column '%s' is missing", s->line,
 			    s->names[i]);
 	return 0;
@@ -1635,6 +1762,8 @@ derive_fit(struct step *s, struct frame *f, const struct recipe *r, char **err)
 static int
 derive_apply(const struct step *s, struct frame *f, char **err)
 {
+	if (s->skip)
+		return 0;	/* no output uses the new column */
 	double *v = malloc((f->n ? f->n : 1) * sizeof *v);
 	if (v == NULL)
 		return err_set(err, "out of memory");
@@ -1659,7 +1788,8 @@ derive_save(const struct step *s, struct jw *w)
 /* the step table                                                      */
 
 static const struct step_type step_types[] = {
-	{ "impute", "impute mean|median|mode|constant VALUE COLUMNS", ACCEPT_NUM | ACCEPT_STR,
+	{ "impute", "impute mean|median|mode|constant VALUE COLUMNS [infinite]",
+	  ACCEPT_NUM | ACCEPT_STR,
 	  impute_parse, impute_fit, impute_apply, impute_save, impute_load },
 	{ "standardize", "standardize COLUMNS", ACCEPT_NUM,
 	  NULL, scale_fit, scale_apply, scale_save, scale_load },
@@ -1667,8 +1797,8 @@ static const struct step_type step_types[] = {
 	  NULL, scale_fit, scale_apply, scale_save, scale_load },
 	{ "log1p", "log1p COLUMNS", ACCEPT_NUM,
 	  NULL, plain_fit, log1p_apply, plain_save, plain_load },
-	{ "clip", "clip COLUMNS LOW HIGH", ACCEPT_NUM,
-	  NULL, plain_fit, clip_apply, plain_save, plain_load },
+	{ "clip", "clip COLUMNS [LOW HIGH | min LOW | max HIGH | min LOW max HIGH]", ACCEPT_NUM,
+	  NULL, clip_fit, clip_apply, clip_save, clip_load },
 	{ "bin", "bin COLUMNS N quantile|uniform", ACCEPT_NUM,
 	  NULL, bin_fit, bin_apply, bin_save, bin_load },
 	{ "onehot", "onehot COLUMNS [max N]", ACCEPT_NUM | ACCEPT_STR,
@@ -1711,6 +1841,50 @@ parse_int_word(struct lex *lx, int *v, int lo, const char *what, char **err)
 		return err_caret(err, lx->origin, lx->line, lx->s, col, "expected %s (an integer "
 		    ">= %d)", what, lo);
 	*v = (int)d;
+	return 0;
+}
+
+/*
+ * clip's bounds after its columns: none (both learned), "LOW HIGH" (the
+ * original form), or "min LOW" and/or "max HIGH" in either order.
+ */
+static int
+parse_clip_bounds(struct recipe *r, struct lex *lx, struct step *s, char **err)
+{
+	for (;;) {
+		const char *save = lx->p;
+		char *w;
+		int col;
+		enum tok t = lex_next(lx, &w, &col, err);
+		if (t == T_ERROR)
+			return -1;
+		int is_min = t == T_WORD && strcmp(w, "min") == 0;
+		int is_max = t == T_WORD && strcmp(w, "max") == 0;
+		free(w);
+		if (!is_min && !is_max) {
+			lx->p = save;
+			if (t == T_EOL || s->have_lo || s->have_hi)
+				break;		/* anything else is expect_eol's to report */
+			if (parse_number(lx, &s->lo, "the low bound", err) != 0 ||
+			    parse_number(lx, &s->hi, "the high bound", err) != 0)
+				return -1;
+			s->have_lo = s->have_hi = 1;
+			break;
+		}
+		if (is_min ? s->have_lo : s->have_hi)
+			return err_caret(err, r->origin, lx->line, lx->s, col,
+			    "clip: '%s' is given twice", is_min ? "min" : "max");
+		if (parse_number(lx, is_min ? &s->lo : &s->hi, is_min ? "the low bound" :
+		    "the high bound", err) != 0)
+			return -1;
+		if (is_min)
+			s->have_lo = 1;
+		else
+			s->have_hi = 1;
+	}
+	if (s->have_lo && s->have_hi && s->lo > s->hi)
+		return err_caret(err, r->origin, lx->line, lx->s, lex_col(lx, lx->p),
+		    "clip: low bound %g is above high bound %g", s->lo, s->hi);
 	return 0;
 }
 
@@ -1817,12 +1991,20 @@ parse_step(struct recipe *r, struct lex *lx, struct step *s, char **err)
 	if (parse_colset(lx, &s->cs, name, err) != 0)
 		return -1;
 	if (strcmp(name, "clip") == 0) {
-		if (parse_number(lx, &s->lo, "the low bound", err) != 0 ||
-		    parse_number(lx, &s->hi, "the high bound", err) != 0)
+		if (parse_clip_bounds(r, lx, s, err) != 0)
 			return -1;
-		if (s->lo > s->hi)
-			return err_caret(err, r->origin, lx->line, lx->s, lex_col(lx, lx->p),
-			    "clip: low bound %g is above high bound %g", s->lo, s->hi);
+	} else if (strcmp(name, "impute") == 0) {
+		/* "infinite": +-inf are filled like missing values */
+		const char *save = lx->p;
+		char *m;
+		t = lex_next(lx, &m, &col, err);
+		if (t == T_ERROR)
+			return -1;
+		if (t == T_WORD && strcmp(m, "infinite") == 0)
+			s->infinite = 1;
+		else
+			lx->p = save;
+		free(m);
 	} else if (strcmp(name, "bin") == 0) {
 		char *m;
 		if (parse_int_word(lx, &s->nbins, 2, "the number of bins", err) != 0)
@@ -1916,6 +2098,10 @@ recipe_free(struct recipe *r)
 		free(r->out_names[i]);
 	free(r->in_names);
 	free(r->in_kinds);
+	for (size_t i = 0; i < r->nopt; i++)
+		free(r->opt_names[i]);
+	free(r->opt_names);
+	free(r->opt_kinds);
 	free(r->out_names);
 	free(r->text);
 	free(r->origin);
@@ -1926,6 +2112,135 @@ const char *
 recipe_text(const struct recipe *r)
 {
 	return r->text;
+}
+
+/* ------------------------------------------------------------------ */
+/* liveness: which columns the outputs depend on                       */
+
+/* A set of column names (a dictionary with an on/off flag per name). */
+struct nameset {
+	struct strdict	 d;
+	unsigned char	*on;
+	size_t		 cap;
+	int		 oom;
+};
+
+static void
+ns_set(struct nameset *ns, const char *name, int on)
+{
+	uint32_t code;
+	if (!on && strdict_find(&ns->d, name, strlen(name)) == CODE_NA)
+		return;
+	if (strdict_intern(&ns->d, name, strlen(name), &code) != 0) {
+		ns->oom = 1;
+		return;
+	}
+	if (code >= ns->cap) {
+		size_t cap = ns->cap ? ns->cap * 2 : 64;
+		while (cap <= code)
+			cap *= 2;
+		unsigned char *v = realloc(ns->on, cap);
+		if (v == NULL) {
+			ns->oom = 1;
+			return;
+		}
+		memset(v + ns->cap, 0, cap - ns->cap);
+		ns->on = v;
+		ns->cap = cap;
+	}
+	ns->on[code] = (unsigned char)on;
+}
+
+static int
+ns_has(const struct nameset *ns, const char *name)
+{
+	uint32_t code = strdict_find(&ns->d, name, strlen(name));
+	return code != CODE_NA && ns->on[code];
+}
+
+static void
+ns_free(struct nameset *ns)
+{
+	strdict_free(&ns->d);
+	free(ns->on);
+}
+
+/*
+ * Walk the fitted steps backwards from the outputs, keeping the set of
+ * names whose values reach an output ("live"), and mark in each step what
+ * does not matter (s->dead, s->skip).  On return *live holds the raw
+ * columns the outputs depend on: the recipe's inputs.  A column that is
+ * only transformed and then dropped (`impute mean numeric` ... `drop year`)
+ * is therefore not an input: a prediction need not supply it, and applying
+ * the recipe skips the work on it.  Per step, going backwards:
+ *   in place (impute, standardize, minmax, log1p, clip, bin, ordinal):
+ *       a column is live before iff live after; impute's dropped columns
+ *       are dead;
+ *   onehot: a column is live iff one of its indicators is;
+ *   interact: a and b are live if they are, or a live product uses them;
+ *   derive NAME: if NAME is live, it is replaced by the expression's columns;
+ *   drop, keep: nothing is read.
+ * Runs on a recipe just fitted and on one loaded (recomputing the inputs
+ * of recipes saved before this analysis existed).  0 or -1 (OOM).
+ */
+static int
+recipe_liveness(struct recipe *r, struct nameset *live)
+{
+	char name[512];
+
+	memset(live, 0, sizeof *live);
+	strdict_init(&live->d);
+	for (size_t j = 0; j < r->nout; j++)
+		ns_set(live, r->out_names[j], 1);
+	for (size_t q = r->nsteps; q-- > 0;) {
+		struct step *s = &r->steps[q];
+		const char *t = s->type->name;
+		if (strcmp(t, "drop") == 0) {
+			memset(s->dead, 1, s->nc);
+		} else if (strcmp(t, "derive") == 0) {
+			s->skip = !ns_has(live, s->dname);
+			ns_set(live, s->dname, 0);
+			for (size_t i = 0; i < s->nc; i++) {
+				s->dead[i] = (unsigned char)s->skip;
+				if (!s->skip)
+					ns_set(live, s->names[i], 1);
+			}
+		} else if (strcmp(t, "onehot") == 0) {
+			for (size_t i = 0; i < s->nc; i++) {
+				int used = 0;
+				for (size_t k = 0; k < s->nlevels[i] + s->other[i]; k++) {
+					snprintf(name, sizeof name, "%s=%s", s->names[i],
+					    k == s->nlevels[i] ? "other" : s->levels[i][k]);
+					used |= ns_has(live, name);
+					ns_set(live, name, 0);
+				}
+				s->dead[i] = (unsigned char)!used;
+				if (used)
+					ns_set(live, s->names[i], 1);
+			}
+		} else if (strcmp(t, "interact") == 0) {
+			memset(s->dead, 1, s->nc);
+			for (size_t a = 0; a < s->nc; a++)
+				for (size_t b = a + 1; b < s->nc; b++) {
+					snprintf(name, sizeof name, "%s*%s", s->names[a], s->names[b]);
+					if (ns_has(live, name))
+						s->dead[a] = s->dead[b] = 0;
+					ns_set(live, name, 0);
+				}
+			for (size_t i = 0; i < s->nc; i++)
+				if (!s->dead[i])
+					ns_set(live, s->names[i], 1);
+		} else {	/* in place; keep reads nothing but removes nothing live */
+			for (size_t i = 0; i < s->nc; i++) {
+				s->dead[i] = (unsigned char)(!ns_has(live, s->names[i]) || s->dropped[i]);
+				if (s->dropped[i])
+					ns_set(live, s->names[i], 0);
+			}
+		}
+		if (live->oom)
+			return -1;
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1952,8 +2267,11 @@ recipe_fit(struct recipe *r, struct frame *f, char **err)
 	char **names0 = calloc(n0 ? n0 : 1, sizeof *names0);
 	enum fkind *kinds0 = calloc(n0 ? n0 : 1, sizeof *kinds0);
 	unsigned char *used = calloc(n0 ? n0 : 1, 1);
+	struct nameset live;
 	int rc = -1;
 
+	memset(&live, 0, sizeof live);
+	strdict_init(&live.d);
 	if (names0 == NULL || kinds0 == NULL || used == NULL) {
 		err_set(err, "out of memory");
 		goto out;
@@ -1972,41 +2290,40 @@ recipe_fit(struct recipe *r, struct frame *f, char **err)
 		struct step *s = &r->steps[i];
 		if (s->type->fit(s, f, r, err) != 0)
 			goto out;
-		/* a raw column read by a step (not merely dropped) is an input */
-		if (strcmp(s->type->name, "drop") != 0 && strcmp(s->type->name, "keep") != 0)
-			for (size_t k = 0; k < s->nc; k++)
-				for (size_t j = 0; j < n0; j++)
-					if (strcmp(s->names[k], names0[j]) == 0)
-						used[j] = 1;
 	}
-	/* raw columns that pass through to the output are inputs too */
-	for (size_t j = 0; j < f->ncols; j++)
-		for (size_t k = 0; k < n0; k++)
-			if (strcmp(f->cols[j].name, names0[k]) == 0)
-				used[k] = 1;
+	if (record_outputs(r, f) != 0 || recipe_liveness(r, &live) != 0) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	/* the inputs: raw columns an output depends on, in the data's order */
+	for (size_t j = 0; j < n0; j++)
+		used[j] = (unsigned char)ns_has(&live, names0[j]);
 	size_t nin = 0;
 	for (size_t j = 0; j < n0; j++)
 		nin += used[j];
 	r->in_names = calloc(nin ? nin : 1, sizeof *r->in_names);
 	r->in_kinds = calloc(nin ? nin : 1, sizeof *r->in_kinds);
-	if (r->in_names == NULL || r->in_kinds == NULL) {
+	r->opt_names = calloc(n0 - nin ? n0 - nin : 1, sizeof *r->opt_names);
+	r->opt_kinds = calloc(n0 - nin ? n0 - nin : 1, sizeof *r->opt_kinds);
+	if (r->in_names == NULL || r->in_kinds == NULL || r->opt_names == NULL ||
+	    r->opt_kinds == NULL) {
 		err_set(err, "out of memory");
 		goto out;
 	}
-	for (size_t j = 0; j < n0; j++)
+	for (size_t j = 0; j < n0; j++) {
 		if (used[j]) {
 			r->in_names[r->nin] = names0[j];
-			r->in_kinds[r->nin] = kinds0[j];
-			names0[j] = NULL;
-			r->nin++;
+			r->in_kinds[r->nin++] = kinds0[j];
+		} else {	/* accepted at prediction time, and ignored */
+			r->opt_names[r->nopt] = names0[j];
+			r->opt_kinds[r->nopt++] = kinds0[j];
 		}
-	if (record_outputs(r, f) != 0) {
-		err_set(err, "out of memory");
-		goto out;
+		names0[j] = NULL;
 	}
 	r->fitted = 1;
 	rc = 0;
 out:
+	ns_free(&live);
 	for (size_t j = 0; names0 && j < n0; j++)
 		free(names0[j]);
 	free(names0);
@@ -2116,14 +2433,28 @@ recipe_apply(const struct recipe *r, struct frame *f, char **err)
 	}
 	if (f->ncols != r->nout)
 		return err_set(err, "recipe produced %zu columns, expected %zu", f->ncols, r->nout);
-	for (size_t j = 0; j < f->ncols; j++)
-		if (strcmp(f->cols[j].name, r->out_names[j]) != 0)
+	/* the outputs in the fitted order: work skipped on dead columns (see
+	 * recipe_liveness) may have put a product or an indicator elsewhere */
+	for (size_t j = 0; j < f->ncols; j++) {
+		if (strcmp(f->cols[j].name, r->out_names[j]) == 0)
+			continue;
+		size_t k = j + 1;
+		while (k < f->ncols && strcmp(f->cols[k].name, r->out_names[j]) != 0)
+			k++;
+		if (k == f->ncols)
 			return err_set(err, "recipe produced column '%s' where '%s' was expected",
 			    f->cols[j].name, r->out_names[j]);
+		struct fcol tmp = f->cols[j];
+		f->cols[j] = f->cols[k];
+		f->cols[k] = tmp;
+	}
 	return 0;
 }
 
 size_t recipe_ninputs(const struct recipe *r) { return r->nin; }
+size_t recipe_noptional(const struct recipe *r) { return r->nopt; }
+const char *recipe_optional_name(const struct recipe *r, size_t i) { return r->opt_names[i]; }
+enum fkind recipe_optional_kind(const struct recipe *r, size_t i) { return r->opt_kinds[i]; }
 const char *recipe_input_name(const struct recipe *r, size_t i) { return r->in_names[i]; }
 enum fkind recipe_input_kind(const struct recipe *r, size_t i) { return r->in_kinds[i]; }
 size_t recipe_noutputs(const struct recipe *r) { return r->nout; }
@@ -2131,6 +2462,22 @@ const char *recipe_output_name(const struct recipe *r, size_t i) { return r->out
 
 /* ------------------------------------------------------------------ */
 /* save and load                                                       */
+
+/* "key": [{"name", "kind"}, ...] */
+static void
+columns_json(struct jw *w, const char *key, char *const *names, const enum fkind *kinds,
+    size_t n)
+{
+	jw_key(w, key);
+	jw_arr(w);
+	for (size_t i = 0; i < n; i++) {
+		jw_obj(w);
+		jw_key(w, "name"); jw_str(w, names[i]);
+		jw_key(w, "kind"); jw_str(w, fkind_name(kinds[i]));
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
 
 char *
 recipe_save(const struct recipe *r)
@@ -2142,15 +2489,8 @@ recipe_save(const struct recipe *r)
 	jw_obj(&w);
 	jw_key(&w, "format"); jw_int(&w, RECIPE_FORMAT);
 	jw_key(&w, "text"); jw_str(&w, r->text);
-	jw_key(&w, "inputs");
-	jw_arr(&w);
-	for (size_t i = 0; i < r->nin; i++) {
-		jw_obj(&w);
-		jw_key(&w, "name"); jw_str(&w, r->in_names[i]);
-		jw_key(&w, "kind"); jw_str(&w, fkind_name(r->in_kinds[i]));
-		jw_obj_end(&w);
-	}
-	jw_arr_end(&w);
+	columns_json(&w, "inputs", r->in_names, r->in_kinds, r->nin);
+	columns_json(&w, "ignored", r->opt_names, r->opt_kinds, r->nopt);
 	jw_key(&w, "outputs");
 	jw_arr(&w);
 	for (size_t i = 0; i < r->nout; i++)
@@ -2179,6 +2519,84 @@ kind_from_name(const char *s, enum fkind *k)
 	else if (strcmp(s, "text") == 0) *k = FK_TEXT;
 	else return -1;
 	return 0;
+}
+
+/* [{"name", "kind"}, ...] (or nothing) into names/kinds/n (malloc'd;
+ * the recipe frees them). */
+static int
+load_columns(json_t *a, char ***names, enum fkind **kinds, size_t *n, char **err)
+{
+	size_t m = json_array_size(a);
+	*names = calloc(m ? m : 1, sizeof **names);
+	*kinds = calloc(m ? m : 1, sizeof **kinds);
+	if (*names == NULL || *kinds == NULL)
+		return err_set(err, "out of memory");
+	for (size_t i = 0; i < m; i++) {
+		json_t *e = json_array_get(a, i);
+		const char *nm = json_string_value(json_object_get(e, "name"));
+		const char *kd = json_string_value(json_object_get(e, "kind"));
+		if (nm == NULL || kd == NULL || kind_from_name(kd, &(*kinds)[i]) != 0)
+			return err_set(err, "fitted recipe has a malformed input");
+		if (((*names)[i] = str_dup(nm)) == NULL)
+			return err_set(err, "out of memory");
+		*n = i + 1;
+	}
+	return 0;
+}
+
+/*
+ * After loading: mark the dead work and keep only the inputs an output
+ * depends on.  Format 1 listed every raw column a step read, including
+ * ones only transformed and then dropped; those are no longer required
+ * (they join the columns accepted and ignored).
+ * A live raw column the saved inputs do not list cannot be read (its kind
+ * is unknown): the recipe is refused.
+ */
+static int
+load_inputs_live(struct recipe *r, char **err)
+{
+	struct nameset live;
+	size_t k = 0;
+	int rc = -1;
+
+	if (recipe_liveness(r, &live) != 0) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < r->nin; i++) {
+		if (ns_has(&live, r->in_names[i])) {
+			ns_set(&live, r->in_names[i], 0);
+			r->in_names[k] = r->in_names[i];
+			r->in_kinds[k++] = r->in_kinds[i];
+			continue;
+		}
+		/* a format 1 input no output needs: now one accepted and ignored */
+		char **nv = realloc(r->opt_names, (r->nopt + 1) * sizeof *nv);
+		if (nv != NULL)
+			r->opt_names = nv;
+		enum fkind *kv = nv ? realloc(r->opt_kinds, (r->nopt + 1) * sizeof *kv) : NULL;
+		if (kv == NULL) {
+			for (size_t q = i; q < r->nin; q++)
+				free(r->in_names[q]);
+			r->nin = k;
+			err_set(err, "out of memory");
+			goto out;
+		}
+		r->opt_kinds = kv;
+		r->opt_names[r->nopt] = r->in_names[i];
+		r->opt_kinds[r->nopt++] = r->in_kinds[i];
+	}
+	r->nin = k;
+	for (uint32_t c = 0; c < live.d.n; c++)
+		if (live.on[c]) {
+			err_set(err, "fitted recipe needs column '%s', which it does not list as an "
+			    "input", strdict_get(&live.d, c));
+			goto out;
+		}
+	rc = 0;
+out:
+	ns_free(&live);
+	return rc;
 }
 
 int
@@ -2221,28 +2639,10 @@ recipe_load(const char *json, struct recipe **out, char **err)
 		if (r->steps[i].type->load(&r->steps[i], s, err) != 0)
 			goto out;
 	}
-	a = json_object_get(o, "inputs");
-	size_t nin = json_array_size(a);
-	r->in_names = calloc(nin ? nin : 1, sizeof *r->in_names);
-	r->in_kinds = calloc(nin ? nin : 1, sizeof *r->in_kinds);
-	if (r->in_names == NULL || r->in_kinds == NULL) {
-		err_set(err, "out of memory");
+	if (load_columns(json_object_get(o, "inputs"), &r->in_names, &r->in_kinds, &r->nin,
+	    err) != 0 || load_columns(json_object_get(o, "ignored"), &r->opt_names,
+	    &r->opt_kinds, &r->nopt, err) != 0)
 		goto out;
-	}
-	for (size_t i = 0; i < nin; i++) {
-		json_t *e = json_array_get(a, i);
-		const char *nm = json_string_value(json_object_get(e, "name"));
-		const char *kd = json_string_value(json_object_get(e, "kind"));
-		if (nm == NULL || kd == NULL || kind_from_name(kd, &r->in_kinds[i]) != 0) {
-			err_set(err, "fitted recipe has a malformed input");
-			goto out;
-		}
-		if ((r->in_names[i] = str_dup(nm)) == NULL) {
-			err_set(err, "out of memory");
-			goto out;
-		}
-		r->nin = i + 1;
-	}
 	a = json_object_get(o, "outputs");
 	size_t nout = json_array_size(a);
 	r->out_names = calloc(nout ? nout : 1, sizeof *r->out_names);
@@ -2258,6 +2658,8 @@ recipe_load(const char *json, struct recipe **out, char **err)
 		}
 		r->nout = i + 1;
 	}
+	if (load_inputs_live(r, err) != 0)
+		goto out;
 	r->fitted = 1;
 	*out = r;
 	r = NULL;

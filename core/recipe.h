@@ -27,7 +27,11 @@
 #include "frame.h"
 #include "jsonw.h"
 
-#define RECIPE_FORMAT 1
+/* Fitted-recipe format: 2 saves clip's bounds (learned or given) and
+ * impute's "infinite"; its inputs are only the columns an output depends
+ * on, the other raw columns are listed as "ignored".  Format 1 is read
+ * (its inputs recomputed); a newer one is refused. */
+#define RECIPE_FORMAT 2
 
 /* The default feature handling, as a recipe. */
 extern const char recipe_default_text[];
@@ -49,10 +53,19 @@ int	recipe_fit(struct recipe *r, struct frame *f, char **err);
  * docs/recipes.md for unseen categories and missing values. */
 int	recipe_apply(const struct recipe *r, struct frame *f, char **err);
 
-/* The raw input columns the fitted recipe reads, and their kinds. */
+/* The raw input columns the fitted recipe needs, and their kinds: those
+ * an output depends on.  A column the recipe only transforms and then
+ * drops is not one (a prediction need not supply it; if it does, it is
+ * ignored). */
 size_t	recipe_ninputs(const struct recipe *r);
 const char *recipe_input_name(const struct recipe *r, size_t i);
 enum fkind recipe_input_kind(const struct recipe *r, size_t i);
+/* The other raw columns it was fitted on (dropped, or only transformed
+ * and then dropped): a prediction may send them; they are ignored.  A
+ * column never seen in training is neither (a server refuses it). */
+size_t	recipe_noptional(const struct recipe *r);
+const char *recipe_optional_name(const struct recipe *r, size_t i);
+enum fkind recipe_optional_kind(const struct recipe *r, size_t i);
 /* The output (feature) names after fitting. */
 size_t	recipe_noutputs(const struct recipe *r);
 const char *recipe_output_name(const struct recipe *r, size_t i);

@@ -94,18 +94,24 @@ served_build(const char *name, int version, int64_t run_id, struct predictor *pr
 	s->run_id = run_id;
 	s->pr = pr;
 	snprintf(s->version_str, sizeof s->version_str, "%d", version);
-	size_t n = predictor_ninputs(pr);
+	/* the inputs, then the columns the recipe drops (sent: ignored) */
+	size_t nin = predictor_ninputs(pr), nopt = predictor_noptional(pr), n = nin + nopt;
 	s->names = calloc(n ? n : 1, sizeof *s->names);
 	s->kinds = calloc(n ? n : 1, sizeof *s->kinds);
 	if (s->names == NULL || s->kinds == NULL)
 		goto oom;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < nin; i++) {
 		s->names[i] = predictor_input_name(pr, i);
 		s->kinds[i] = predictor_input_kind(pr, i);
+	}
+	for (size_t i = 0; i < nopt; i++) {
+		s->names[nin + i] = predictor_optional_name(pr, i);
+		s->kinds[nin + i] = predictor_optional_kind(pr, i);
 	}
 	s->schema.n = n;
 	s->schema.names = s->names;
 	s->schema.kinds = s->kinds;
+	s->schema.noptional = nopt;
 	s->pm.task = predictor_task(pr);
 	s->pm.nclasses = predictor_nclasses(pr);
 	s->pm.width = predictor_noutputs(pr);

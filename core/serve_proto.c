@@ -39,6 +39,22 @@ struct fb {
 	struct frame			*f;
 };
 
+/* The columns a request must give (the optional ones come after). */
+static size_t
+nreq(const struct proto_schema *s)
+{
+	return s->n - s->noptional;
+}
+
+/* Once parsed, the optional columns go: nothing reads them, and the
+ * prediction log keeps the model's inputs only. */
+static void
+drop_optional(const struct proto_schema *s, struct frame *f)
+{
+	while (f->ncols > nreq(s))
+		frame_remove(f, f->ncols - 1);
+}
+
 /* A frame of n rows with every schema column, all cells missing. */
 static int
 fb_init(struct fb *b, const struct proto_schema *s, size_t n, char **err)
@@ -176,13 +192,13 @@ expected(const struct fb *b, size_t j)
 static void
 names_list(const struct proto_schema *s, struct sbuf *b)
 {
-	for (size_t j = 0; j < s->n && j < 16; j++) {
+	for (size_t j = 0; j < nreq(s) && j < 16; j++) {
 		if (j)
 			sbuf_puts(b, ", ");
 		sbuf_puts(b, s->names[j]);
 	}
-	if (s->n > 16)
-		sbuf_printf(b, ", ... (%zu in all)", s->n);
+	if (nreq(s) > 16)
+		sbuf_printf(b, ", ... (%zu in all)", nreq(s));
 }
 
 static int
@@ -288,7 +304,7 @@ map_columns(const struct proto_schema *s, const json_t *cols, const char *where,
 		seen[j] = 1;
 		map[k] = j;
 	}
-	for (size_t j = 0; j < s->n; j++)
+	for (size_t j = 0; j < nreq(s); j++)
 		if (!seen[j]) {
 			err_set(err, "missing column '%s' (%s), which the model needs", s->names[j],
 			    fkind_name(s->kinds[j]));
@@ -380,7 +396,7 @@ parse_records(struct fb *b, const json_t *recs, const char *where,
 			}
 		}
 	}
-	for (size_t j = 0; n && j < b->s->n; j++)
+	for (size_t j = 0; n && j < nreq(b->s); j++)
 		if (!seen[j]) {
 			err_set(err, "missing column '%s' (%s), which the model needs", b->s->names[j],
 			    fkind_name(b->s->kinds[j]));
@@ -399,10 +415,10 @@ parse_scalars(struct fb *b, const json_t *vals, const char *where,
 {
 	size_t n = json_array_size(vals);
 	char dbuf[96];
-	if (b->s->n != 1)
+	if (nreq(b->s) != 1)
 		return err_set(err, "%s[0] is %s: with %zu inputs, each row must be an object "
 		    "{column: value} or an array of %zu values", where,
-		    describe(json_array_get(vals, 0), dbuf), b->s->n, b->s->n);
+		    describe(json_array_get(vals, 0), dbuf), nreq(b->s), nreq(b->s));
 	if (too_many_rows(lim, n, status, err) != 0 || fb_init(b, b->s, n, err) != 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
@@ -426,7 +442,7 @@ parse_list(struct fb *b, const json_t *a, const char *where, const struct proto_
 	if (first == NULL || json_is_object(first))
 		return parse_records(b, a, where, lim, status, err);
 	if (json_is_array(first))
-		return parse_rows(b, a, where, NULL, b->s->n, lim, status, err);
+		return parse_rows(b, a, where, NULL, nreq(b->s), lim, status, err);
 	return parse_scalars(b, a, where, lim, status, err);
 }
 
@@ -460,7 +476,7 @@ parse_columnar(struct fb *b, const json_t *o, const char *where,
 			    where, key, len, first, n);
 		}
 	}
-	for (size_t j = 0; j < b->s->n; j++)
+	for (size_t j = 0; j < nreq(b->s); j++)
 		if (json_object_get(o, b->s->names[j]) == NULL)
 			return err_set(err, "missing column '%s' (%s), which the model needs",
 			    b->s->names[j], fkind_name(b->s->kinds[j]));
@@ -468,7 +484,7 @@ parse_columnar(struct fb *b, const json_t *o, const char *where,
 		return -1;
 	for (size_t j = 0; j < b->s->n; j++) {
 		const json_t *col = json_object_get(o, b->s->names[j]);
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = 0; col && i < n; i++) {
 			const json_t *cell = arrays ? json_array_get(col, i) : col;
 			int r = fb_json(b, j, i, cell);
 			if (r < 0)
@@ -503,7 +519,8 @@ parse_split(struct fb *b, const json_t *v, const struct proto_limits *lim, int *
 		return err_set(err, "dataframe_split.data must be an array of rows, got %s",
 		    describe(data, dbuf));
 	if (cols == NULL)
-		return parse_rows(b, data, "dataframe_split.data", NULL, b->s->n, lim, status, err);
+		return parse_rows(b, data, "dataframe_split.data", NULL, nreq(b->s), lim, status,
+		    err);
 	if (!json_is_array(cols))
 		return err_set(err, "dataframe_split.columns must be an array of column names, "
 		    "got %s", describe(cols, dbuf));
@@ -629,7 +646,7 @@ parse_csv(struct fb *b, const char *body, size_t len, const struct proto_limits 
 			seen[j] = 1;
 			map[k] = j;
 		}
-		for (size_t j = 0; j < b->s->n; j++)
+		for (size_t j = 0; j < nreq(b->s); j++)
 			if (!seen[j]) {
 				err_set(err, "missing column '%s' (%s), which the model needs",
 				    b->s->names[j], fkind_name(b->s->kinds[j]));
@@ -960,7 +977,7 @@ fp_records(struct fp *f, unsigned char *seen, unsigned char *inrow)
 	} while (fp_lit(f, ','));
 	if (!fp_lit(f, ']'))
 		return 0;
-	for (size_t j = 0; j < f->s->n; j++)
+	for (size_t j = 0; j < nreq(f->s); j++)
 		if (!seen[j])
 			return 0;
 	return 1;
@@ -997,8 +1014,11 @@ fp_split(struct fp *f, int *map, unsigned char *seen)
 				seen[j] = 1;
 				map[k++] = (int)j;
 			} while (fp_lit(f, ','));
-			if (!fp_lit(f, ']') || k != f->s->n)
+			if (!fp_lit(f, ']'))
 				return 0;
+			for (size_t j = 0; j < nreq(f->s); j++)
+				if (!seen[j])
+					return 0;
 		} else if (fp_key_is(key, kn, "data") && data == NULL) {
 			/* the rows may come before the columns: skip them, come back */
 			fp_ws(f);
@@ -1111,7 +1131,7 @@ proto_mlflow_fast(const struct proto_schema *s, const struct proto_limits *lim,
 					goto out;
 				f.p = save;
 			}
-			if (!fp_rows(&f, map, s->n))
+			if (!fp_rows(&f, map, nreq(s)))
 				goto out;
 		} else {
 			goto out;
@@ -1149,6 +1169,7 @@ proto_mlflow_fast(const struct proto_schema *s, const struct proto_limits *lim,
 		f.codes[j] = NULL;
 		f.dict[j] = NULL;
 	}
+	drop_optional(s, fr);
 	*out = fr;
 	*method = m;
 	rc = 1;
@@ -1281,6 +1302,7 @@ out:
 			*status = 500;
 			return -1;
 		}
+		drop_optional(s, b.f);
 		*out = b.f;
 		return 0;
 	}
@@ -1475,7 +1497,7 @@ v2_fill(struct fb *b, struct tensor *ts, size_t nt, int twod, char **err)
 	char dbuf[96];
 	if (twod) {
 		struct tensor *t = &ts[0];
-		size_t n = t->shape[0], k = b->s->n;
+		size_t n = t->shape[0], k = nreq(b->s);
 		for (size_t i = 0; i < n; i++)
 			for (size_t j = 0; j < k; j++) {
 				const json_t *e = t->el[i * k + j];
@@ -1590,17 +1612,17 @@ proto_v2_parse(const struct proto_schema *s, const struct proto_limits *lim,
 	twod = nt == 1 && ts[0].ndim == 2 && col_find(s, ts[0].name) < 0;
 	if (twod) {
 		struct tensor *t = &ts[0];
-		if (t->shape[1] != s->n) {
+		if (t->shape[1] != nreq(s)) {
 			struct sbuf nb;
 			sbuf_init(&nb);
 			names_list(s, &nb);
 			shape_str(t, shp);
 			err_set(err, "inputs[0] ('%s'): shape %s is not [rows, %zu] (a 2-D input holds the "
-			    "model's inputs in order: %s)", t->name, shp, s->n, nb.s ? nb.s : "");
+			    "model's inputs in order: %s)", t->name, shp, nreq(s), nb.s ? nb.s : "");
 			sbuf_free(&nb);
 			goto out;
 		}
-		for (size_t j = 0; j < s->n; j++) {
+		for (size_t j = 0; j < nreq(s); j++) {
 			if (t->dt == DT_BYTES || s->kinds[j] == FK_NUM)
 				continue;
 			err_set(err, "inputs[0] ('%s'): a %s tensor cannot carry column '%s', which is "
@@ -1647,7 +1669,7 @@ proto_v2_parse(const struct proto_schema *s, const struct proto_limits *lim,
 				goto out;
 			}
 		}
-		for (size_t j = 0; j < s->n; j++)
+		for (size_t j = 0; j < nreq(s); j++)
 			if (!seen[j]) {
 				err_set(err, "missing input '%s' (%s, datatype %s), which the model needs",
 				    s->names[j], fkind_name(s->kinds[j]),
@@ -1662,6 +1684,7 @@ proto_v2_parse(const struct proto_schema *s, const struct proto_limits *lim,
 		err_set(err, "out of memory");
 		goto out;
 	}
+	drop_optional(s, b.f);
 	out->frame = b.f;
 	b.f = NULL;
 	rc = 0;
@@ -1821,7 +1844,7 @@ proto_v2_metadata(struct jw *w, const struct proto_schema *s, const struct proto
 {
 	jw_key(w, "inputs");
 	jw_arr(w);
-	for (size_t j = 0; j < s->n; j++)
+	for (size_t j = 0; j < nreq(s); j++)
 		meta_tensor(w, s->names[j], s->kinds[j] == FK_NUM ? "FP64" : "BYTES", 0);
 	jw_arr_end(w);
 	jw_key(w, "outputs");

@@ -48,6 +48,13 @@ struct proto_schema {
 	size_t			 n;
 	const char *const	*names;
 	const enum fkind	*kinds;
+	/* The last noptional of the n columns may be left out: raw columns
+	 * the model's recipe was fitted on but does not need (it drops
+	 * them).  A request may send them (and they are ignored) without
+	 * being refused as unknown.  Shapes without names (rows as arrays,
+	 * a 2-D tensor) and the V2 metadata carry only the n - noptional
+	 * others. */
+	size_t			 noptional;
 };
 
 struct proto_limits {

@@ -12,6 +12,7 @@
 #include "table.h"
 #include "util.h"
 
+#include <float.h>
 #include <math.h>
 
 /* A frame with numeric columns x (with a NaN), y, const, allna and a
@@ -117,14 +118,19 @@ test_scaling_steps(void **state)
 	(void)state;
 	struct frame *f = fit("standardize y, const\nminmax x\n", NULL);
 	const double *y = col(f, "y");
-	/* population std of 10..60 is sqrt(1750 / 6) */
-	assert_float_equal(y[0], (10 - 35) / sqrt(1750.0 / 6), 1e-12);
+	/* population std of 10..60 is sqrt(1750 / 6); integer data keeps the
+	 * sums exact, leaving a division, a square root and the final
+	 * division, each within half an ulp: 4 eps relative.  (cmocka's
+	 * assert_float_equal would compare in single precision.) */
+	assert_true(fabs(y[0] - (10 - 35) / sqrt(1750.0 / 6)) <=
+	    4 * DBL_EPSILON * fabs((10 - 35) / sqrt(1750.0 / 6)));
 	assert_true(col(f, "const")[0] == 0);	/* constant: scale 1, centred */
 	const double *x = col(f, "x");
 	assert_true(x[0] == 0 && x[5] == 1 && isnan(x[2]));	/* missing stays missing */
 	frame_free(f);
 	f = fit("log1p y\nclip x 2 5\n", NULL);
-	assert_float_equal(col(f, "y")[0], log1p(10), 1e-15);
+	/* exact: the step calls the same libm log1p on the same 10.0 */
+	assert_true(col(f, "y")[0] == log1p(10));
 	assert_true(col(f, "x")[0] == 2 && col(f, "x")[5] == 5 && col(f, "x")[3] == 4);
 	frame_free(f);
 }
@@ -233,7 +239,10 @@ test_derive(void **state)
 	assert_true(a[0] == 1 && a[1] == 0 && isnan(a[3]));
 	assert_true(na[1] == 1 && na[0] == 0);
 	assert_true(col(f, "p")[1] == fmod(-pow(2, 2), 7));	/* ^ binds tighter than unary - */
-	assert_float_equal(col(f, "with space")[0], log(10) + 1 + 1 + 2 + 3, 1e-12);
+	/* log(10) + 7 through the evaluator: the same libm log, then four
+	 * additions of small integers whose roundings depend on the order the
+	 * evaluator takes; each is at most half an ulp of ~9.3 (8.9e-16) */
+	assert_true(fabs(col(f, "with space")[0] - (log(10) + 1 + 1 + 2 + 3)) <= 1e-14);
 	assert_true(isnan(col(f, "z")[0]));	/* division by zero is missing */
 	frame_free(f);
 }
@@ -440,7 +449,9 @@ test_lazy_indicators(void **state)
 	frame_free(f);
 	recipe_free(r);
 	f = fit("onehot c\nstandardize c=a\n", NULL);
-	assert_float_equal(col(f, "c=a")[0], (1 - 0.5) / 0.5, 1e-12);
+	/* exact: the indicator 1,0,1,0,0,1 has mean 0.5 and std 0.5, and
+	 * every operation on them is exact */
+	assert_true(col(f, "c=a")[0] == (1 - 0.5) / 0.5);
 	free(X);
 	free(Y);
 	frame_free(f);
@@ -534,6 +545,227 @@ test_check_finite(void **state)
 	frame_free(f);
 }
 
+/* A frame of x (with +-inf and a missing value) and z. */
+static struct frame *
+mkinf(void)
+{
+	static const double x[] = { 1, 2, INFINITY, NAN, -INFINITY, 6 };
+	static const double z[] = { 0, 1, 0, 3, 4, 5 };
+	struct frame *f = frame_new(6);
+	double *v = malloc(sizeof x);
+	memcpy(v, x, sizeof x);
+	frame_add_num(f, "x", v);
+	v = malloc(sizeof z);
+	memcpy(v, z, sizeof z);
+	frame_add_num(f, "z", v);
+	return f;
+}
+
+static struct frame *
+fit_inf(const char *text, struct recipe **out)
+{
+	struct frame *f = mkinf();
+	struct recipe *r = parse_ok(text);
+	char *err = NULL;
+	if (recipe_fit(r, f, &err) != 0)
+		fail_msg("fit '%s' failed: %s", text, err);
+	if (out)
+		*out = r;
+	else
+		recipe_free(r);
+	return f;
+}
+
+/* Infinities through every step: learned state from the finite values,
+ * infinities never silently turned into missing values. */
+static void
+test_infinities(void **state)
+{
+	static const struct {
+		const char	*text;
+		const char	*col;
+		double		 want[6];	/* NaN: missing expected */
+	} cases[] = {
+		/* finite values 1, 2, 6: mean 3, population std sqrt(14/3) */
+		{ "standardize x\n", "x", { -0.92582009977255142, -0.46291004988627571, INFINITY,
+		    NAN, -INFINITY, 1.3887301496588271 } },
+		{ "minmax x\n", "x", { 0, 0.2, INFINITY, NAN, -INFINITY, 1 } },
+		{ "log1p x\n", "x", { 0.69314718055994529, 1.0986122886681098, INFINITY, NAN,
+		    -INFINITY, 1.9459101490553132 } },
+		{ "bin x 2 uniform\n", "x", { 0, 0, 1, NAN, 0, 1 } },
+		{ "interact x, z\n", "x*z", { 0, 2, INFINITY, NAN, -INFINITY, 30 } },
+		{ "derive d = x - x\n", "d", { 0, 0, INFINITY, NAN, INFINITY, 0 } },
+		{ "derive d = exp(z * 1000) - 1\n", "d", { 0, INFINITY, 0, INFINITY, INFINITY,
+		    INFINITY } },
+		{ "derive d = z / 0\n", "d", { NAN, NAN, NAN, NAN, NAN, NAN } },
+		{ "derive d = log(x)\n", "d", { 0, 0.69314718055994529, INFINITY, NAN, INFINITY,
+		    1.791759469228055 } },
+		{ "derive d = sqrt(z - 1)\n", "d", { NAN, 0, NAN, 1.4142135623730951,
+		    1.7320508075688772, 2 } },
+		/* impute learns from the finite values; 'infinite' fills them too */
+		{ "impute median x\n", "x", { 1, 2, INFINITY, 2, -INFINITY, 6 } },
+		{ "impute mean x infinite\n", "x", { 1, 2, 3, 3, 3, 6 } },
+		{ "impute median x infinite\n", "x", { 1, 2, 2, 2, 2, 6 } },
+		{ "impute mode x infinite\n", "x", { 1, 2, 1, 1, 1, 6 } },
+		{ "impute constant 0 x, z infinite\n", "x", { 1, 2, 0, 0, 0, 6 } },
+		/* clip: a bound not given is the finite training min or max */
+		{ "clip x\n", "x", { 1, 2, 6, NAN, 1, 6 } },
+		{ "clip x min 0\n", "x", { 1, 2, 6, NAN, 0, 6 } },
+		{ "clip x max 5\n", "x", { 1, 2, 5, NAN, 1, 5 } },
+		{ "clip x 0 10\n", "x", { 1, 2, 10, NAN, 0, 6 } },
+		{ "clip x min 0 max 10\n", "x", { 1, 2, 10, NAN, 0, 6 } },
+		{ "clip x max 10 min 1.5\n", "x", { 1.5, 2, 10, NAN, 1.5, 6 } },
+		{ "clip x min 100\n", "x", { 100, 100, 100, NAN, 100, 100 } },
+		{ "clip x\nstandardize x\n", "x", { -0.9502552681394961, -0.5183210553488161,
+		    1.209415795813904, NAN, -0.9502552681394961, 1.209415795813904 } },
+	};
+	(void)state;
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		struct frame *f = fit_inf(cases[k].text, NULL);
+		const double *v = col(f, cases[k].col);
+		for (size_t i = 0; i < 6; i++) {
+			double w = cases[k].want[i];
+			int ok = isnan(w) ? isnan(v[i]) : isinf(w) ? v[i] == w :
+			    fabs(v[i] - w) <= 1e-12 * (1 + fabs(w));
+			if (!ok)
+				fail_msg("'%s' row %zu: got %.17g, want %.17g", cases[k].text, i, v[i], w);
+		}
+		frame_free(f);
+	}
+}
+
+/* clip and impute syntax; their state survives save and load; format 1
+ * recipes (clip bounds only in the text) still load; newer are refused. */
+static void
+test_clip_impute_saved(void **state)
+{
+	static const struct { const char *text; const char *want; } bad[] = {
+		{ "clip x min\n", "t:1:11: expected the low bound (a number)" },
+		{ "clip x min 1 min 2\n", "t:1:14: clip: 'min' is given twice" },
+		{ "clip x 5 1\n", "clip: low bound 5 is above high bound 1" },
+		{ "clip x min 1 5\n", "t:1:14: unexpected text (expected: clip COLUMNS [LOW HIGH | "
+		    "min LOW | max HIGH | min LOW max HIGH])" },
+		{ "clip x max inf\n", "t:1:12: expected the high bound (a number)" },
+		{ "impute median x infinite y\n", "t:1:26: unexpected text (expected: impute "
+		    "mean|median|mode|constant VALUE COLUMNS [infinite])" },
+	};
+	struct recipe *r = NULL, *r2 = NULL;
+	char *err = NULL;
+	(void)state;
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		assert_int_equal(recipe_parse(bad[k].text, "t", &r, &err), -1);
+		if (strstr(err, bad[k].want) == NULL)
+			fail_msg("case %zu: got\n%s\nwant\n%s", k, err, bad[k].want);
+		free(err);
+		err = NULL;
+	}
+	/* learned bounds are saved, and applied to new rows as learned */
+	struct frame *f = fit_inf("clip x\nimpute median x infinite\n", &r);
+	frame_free(f);
+	char *json = recipe_save(r);
+	assert_non_null(strstr(json, "\"format\": 2"));
+	assert_non_null(strstr(json, "\"min\": [1], \"max\": [6]"));
+	assert_non_null(strstr(json, "\"infinite\": true"));
+	if (recipe_load(json, &r2, &err) != 0)
+		fail_msg("load: %s", err);
+	f = mkinf();
+	f->cols[0].num[0] = 1000;
+	assert_int_equal(recipe_apply(r2, f, &err), 0);
+	assert_true(col(f, "x")[0] == 6 && col(f, "x")[4] == 1);
+	frame_free(f);
+	free(json);
+	recipe_free(r);
+	recipe_free(r2);
+	/* format 1: clip's bounds in the text only; inputs listed a column
+	 * only transformed and dropped (recomputed on load: not needed) */
+	const char *v1 = "{\"format\": 1, \"text\": \"impute mean x, z\\nclip x 0 10\\ndrop z\\n\", "
+	    "\"inputs\": [{\"name\": \"x\", \"kind\": \"numeric\"}, {\"name\": \"z\", \"kind\": "
+	    "\"numeric\"}], \"outputs\": [\"x\"], \"steps\": [{\"step\": \"impute\", \"line\": 1, "
+	    "\"method\": \"mean\", \"columns\": [\"x\", \"z\"], \"fill\": [3, 2.6]}, {\"step\": "
+	    "\"clip\", \"line\": 2, \"columns\": [\"x\"]}, {\"step\": \"drop\", \"line\": 3, "
+	    "\"columns\": [\"z\"]}]}";
+	if (recipe_load(v1, &r, &err) != 0)
+		fail_msg("load format 1: %s", err);
+	assert_int_equal(recipe_ninputs(r), 1);
+	assert_string_equal(recipe_input_name(r, 0), "x");
+	f = mkinf();
+	frame_remove(f, 1);	/* no z: not needed */
+	assert_int_equal(recipe_apply(r, f, &err), 0);
+	assert_true(col(f, "x")[2] == 10 && col(f, "x")[3] == 3 && col(f, "x")[4] == 0);
+	frame_free(f);
+	recipe_free(r);
+	/* newer formats and inconsistent inputs are refused */
+	assert_int_equal(recipe_load("{\"format\": 3, \"text\": \"\", \"steps\": []}", &r, &err),
+	    -1);
+	assert_string_equal(err, "fitted recipe has format 3; this lathe reads up to 2");
+	free(err);
+	err = NULL;
+	assert_int_equal(recipe_load("{\"format\": 2, \"text\": \"log1p x\\n\", \"inputs\": [], "
+	    "\"outputs\": [\"x\"], \"steps\": [{\"step\": \"log1p\", \"line\": 1, \"columns\": "
+	    "[\"x\"]}]}", &r, &err), -1);
+	assert_string_equal(err, "fitted recipe needs column 'x', which it does not list as an "
+	    "input");
+	free(err);
+}
+
+/* The inputs are the columns the outputs depend on; a prediction that
+ * supplies only them gives the fit's own numbers, bit for bit, and so
+ * does one with every column. */
+static void
+test_inputs_needed(void **state)
+{
+	static const struct { const char *text; const char *inputs; } cases[] = {
+		{ "impute mean numeric\nonehot c\ndrop y, const\n", "x,c" },
+		{ "impute mean x\nderive s = y * 2\ndrop y\n", "x,y,const,allna,c" },
+		{ "impute mean x\nderive s = y * 2\ndrop s, y, allna, c\n", "x,const" },
+		{ "interact x, y\nkeep x, x*y\n", "x,y" },
+		{ "interact x, y, const\nkeep x, y, x*y\n", "x,y" },
+		{ "interact x, y, allna\nkeep x, y, const, x*y\n", "x,y,const" },
+		{ "onehot c\ndrop c=a, c=b, c=c\nimpute median x\n", "x,y,const,allna" },
+		{ "onehot c\nkeep c=b\n", "c" },
+		{ "standardize y\nkeep x\n", "x" },
+		{ "impute mean numeric\nstandardize numeric\nordinal c\nkeep const, c\n", "const,c" },
+	};
+	(void)state;
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		struct recipe *r = NULL;
+		char *err = NULL;
+		struct frame *train = fit(cases[k].text, &r);
+		struct sbuf b;
+		sbuf_init(&b);
+		for (size_t i = 0; i < recipe_ninputs(r); i++)
+			sbuf_printf(&b, "%s%s", i ? "," : "", recipe_input_name(r, i));
+		if (strcmp(b.s ? b.s : "", cases[k].inputs) != 0)
+			fail_msg("'%s': inputs %s, want %s", cases[k].text, b.s, cases[k].inputs);
+		sbuf_free(&b);
+		assert_int_equal(frame_materialize(train), 0);
+		for (int only = 0; only < 2; only++) {
+			struct frame *f = mkframe();
+			for (size_t j = f->ncols; only && j-- > 0;) {
+				int need = 0;
+				for (size_t i = 0; i < recipe_ninputs(r); i++)
+					need |= strcmp(f->cols[j].name, recipe_input_name(r, i)) == 0;
+				if (!need)
+					frame_remove(f, j);
+			}
+			if (recipe_apply(r, f, &err) != 0)
+				fail_msg("'%s' (%s): %s", cases[k].text, only ? "inputs only" : "all columns",
+				    err);
+			assert_int_equal(frame_materialize(f), 0);
+			assert_int_equal(f->ncols, train->ncols);
+			for (size_t j = 0; j < f->ncols; j++) {
+				assert_string_equal(f->cols[j].name, train->cols[j].name);
+				if (f->cols[j].kind == FK_NUM)
+					assert_memory_equal(f->cols[j].num, train->cols[j].num,
+					    6 * sizeof(double));
+			}
+			frame_free(f);
+		}
+		frame_free(train);
+		recipe_free(r);
+	}
+}
+
 int
 main(void)
 {
@@ -553,6 +785,9 @@ main(void)
 		cmocka_unit_test(test_single_row),
 		cmocka_unit_test(test_lazy_indicators),
 		cmocka_unit_test(test_check_finite),
+		cmocka_unit_test(test_infinities),
+		cmocka_unit_test(test_clip_impute_saved),
+		cmocka_unit_test(test_inputs_needed),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	strdict_free(&cdict);

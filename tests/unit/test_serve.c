@@ -18,7 +18,7 @@
 
 static const char *const names[] = { "a", "b", "c" };
 static const enum fkind kinds[] = { FK_NUM, FK_NUM, FK_CAT };
-static const struct proto_schema schema = { 3, names, kinds };
+static const struct proto_schema schema = { 3, names, kinds, 0 };
 static const struct proto_limits limits = { 3, 8 };
 static const double classes[] = { 0, 1, 2 };
 static const struct proto_model clf = { .task = LATHE_TASK_CLASSIFICATION, .nclasses = 3,
@@ -532,6 +532,89 @@ test_v2_cases(void **state)
 	}
 }
 
+/* A model whose recipe drops a training column d: d may be sent (and is
+ * ignored) or left out; positional shapes and the metadata carry a, b, c
+ * only; both JSON paths agree. */
+static const char *const onames[] = { "a", "b", "c", "d" };
+static const enum fkind okinds[] = { FK_NUM, FK_NUM, FK_CAT, FK_NUM };
+static const struct proto_schema oschema = { 4, onames, okinds, 1 };
+
+static void
+test_optional_columns(void **state)
+{
+	static const struct { const char *ctype, *body, *expect; int status; } cases[] = {
+		{ J, "{\"dataframe_split\": {\"columns\": [\"a\", \"b\", \"c\"], \"data\": [[1, 2, "
+		    "\"x\"]]}}", "1,2,x", 0 },
+		{ J, "{\"dataframe_split\": {\"columns\": [\"d\", \"a\", \"b\", \"c\"], \"data\": "
+		    "[[9, 1, 2, \"x\"]]}}", "1,2,x", 0 },
+		{ J, "{\"dataframe_records\": [{\"a\": 1, \"b\": 2, \"c\": \"x\", \"d\": 9}, {\"a\": 3, "
+		    "\"b\": 4, \"c\": \"y\"}]}", "1,2,x;3,4,y", 0 },
+		{ J, "{\"instances\": [[1, 2, \"x\"]]}", "1,2,x", 0 },
+		{ J, "{\"inputs\": {\"a\": [1], \"b\": [2], \"c\": [\"x\"], \"d\": [9]}}", "1,2,x", 0 },
+		{ J, "{\"inputs\": {\"a\": 1, \"b\": 2, \"c\": \"x\"}}", "1,2,x", 0 },
+		{ CSV, "a,b,c,d\n1,2,x,9\n", "1,2,x", 0 },
+		{ CSV, "c,b,a\nx,2,1\n", "1,2,x", 0 },
+		{ J, "{\"instances\": [[1, 2, \"x\", 9]]}", "instances[0] has 4 values, expected 3 "
+		    "(the model's inputs, in order: a, b, c)", 400 },
+		{ J, "{\"dataframe_split\": {\"columns\": [\"a\", \"b\", \"d\"], \"data\": [[1, 2, 9]]}}",
+		    "missing column 'c' (categorical), which the model needs", 400 },
+		{ J, "{\"dataframe_records\": [{\"a\": 1, \"b\": 2, \"c\": \"x\", \"e\": 9}]}",
+		    "unknown column 'e' (the model's inputs are: a, b, c)", 400 },
+	};
+	(void)state;
+	for (size_t k = 0; k < ARRAY_LEN(cases); k++)
+		for (int fast = 1; fast >= 0; fast--) {
+			struct frame *f = NULL;
+			char *err = NULL;
+			int method = -1, status = 0;
+			proto_set_fast(fast);
+			int rc = proto_mlflow_parse(&oschema, &limits, cases[k].ctype, NULL,
+			    cases[k].body, strlen(cases[k].body), &f, &method, &status, &err);
+			char *d = rc == 0 ? dump(f) : NULL;
+			const char *got = rc == 0 ? d : err;
+			if ((rc == 0) != (cases[k].status == 0) || strcmp(got, cases[k].expect) != 0 ||
+			    (rc != 0 && status != cases[k].status))
+				fail_msg("case %zu (%s, fast %d): got %d %s", k, cases[k].body, fast,
+				    status, got);
+			if (rc == 0)
+				assert_int_equal(f->ncols, 3);	/* d is not kept */
+			free(d);
+			free(err);
+			frame_free(f);
+		}
+	proto_set_fast(1);
+	/* V2: d named or not; a 2-D tensor holds a, b, c; metadata lists those */
+	const char *v2ok = "{\"inputs\": [{\"name\": \"a\", \"shape\": [1], \"datatype\": \"FP64\", "
+	    "\"data\": [1]}, {\"name\": \"b\", \"shape\": [1], \"datatype\": \"FP64\", \"data\": "
+	    "[2]}, {\"name\": \"c\", \"shape\": [1], \"datatype\": \"BYTES\", \"data\": [\"x\"]}, "
+	    "{\"name\": \"d\", \"shape\": [1], \"datatype\": \"FP64\", \"data\": [9]}]}";
+	const char *v2d = "{\"inputs\": [{\"name\": \"t\", \"shape\": [1, 3], \"datatype\": "
+	    "\"BYTES\", \"data\": [\"1\", \"2\", \"x\"]}]}";
+	const char *bodies[] = { v2ok, v2d };
+	for (size_t k = 0; k < 2; k++) {
+		struct v2_request rq;
+		char *err = NULL;
+		int status = 0;
+		if (proto_v2_parse(&oschema, &limits, &clf, bodies[k], strlen(bodies[k]), &rq,
+		    &status, &err) != 0)
+			fail_msg("v2 %zu: %s", k, err);
+		char *d = dump(rq.frame);
+		assert_string_equal(d, "1,2,x");
+		free(d);
+		v2_request_clear(&rq);
+	}
+	struct sbuf b;
+	struct jw w;
+	sbuf_init(&b);
+	jw_init(&w, &b, 0);
+	jw_obj(&w);
+	proto_v2_metadata(&w, &oschema, &clf);
+	jw_obj_end(&w);
+	assert_non_null(strstr(b.s, "{\"name\": \"c\""));
+	assert_null(strstr(b.s, "\"d\""));
+	sbuf_free(&b);
+}
+
 /* A two-row prediction of a 3-class classifier. */
 static const char *const pnames[] = { "prediction", "p_0", "p_1", "p_2" };
 static double pvalues[] = { 0, 0.9, 0.1, 0, 2, 0.25, 0.25, 0.5 };
@@ -723,6 +806,7 @@ main(void)
 		cmocka_unit_test(test_mlflow_cases),
 		cmocka_unit_test(test_fast_path),
 		cmocka_unit_test(test_v2_cases),
+		cmocka_unit_test(test_optional_columns),
 		cmocka_unit_test(test_writers),
 		cmocka_unit_test(test_label_datatypes),
 		cmocka_unit_test(test_depth),
