@@ -228,7 +228,8 @@ cmd_runs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	qsort(rows, n, sizeof *rows, cmp_rows);
+	if (n > 1)	/* rows is NULL when nothing matched: qsort must not see it */
+		qsort(rows, n, sizeof *rows, cmp_rows);
 	size_t shown = limit > 0 && (size_t)limit < n ? (size_t)limit : n;
 
 	if (ctx->json) {
