@@ -447,7 +447,171 @@ app_import(struct app *a, const char *path, const char *name)
 		app_msg(a, MSG_INFO, "importing %s as %s ...", path, name);
 }
 
+/* The root screens: the tabs of the header, `1`-`4` and their `:` names. */
+static const struct root_tab {
+	const char	*name;
+	const char	*label;
+	enum action	 act;
+	struct screen	*(*open)(struct app *a);
+} tabs[] = {
+	{ "datasets", "1 Datasets", ACT_GO_DATASETS, screen_datasets_new },
+	{ "recipes", "2 Recipes", ACT_GO_RECIPES, screen_recipes_new },
+	{ "runs", "3 Runs", ACT_GO_RUNS, screen_runs_new },
+	{ "models", "4 Models", ACT_GO_MODELS, screen_models_new },
+};
+
+/* Show root screen t: the one already there (back to its top) or a new one. */
+static void
+go_root(struct app *a, const struct root_tab *t)
+{
+	if (a->depth && strcmp(a->stack[0]->cls->name, t->name) == 0) {
+		while (a->depth > 1)
+			app_pop(a);
+	} else {
+		app_root(a, t->open(a));
+	}
+}
+
 static void quit_flow(struct app *a);
+
+/*
+ * The workbench's own `:` commands, as tmux's command table: a row applies
+ * when the name matches and the word count (the name included) is within
+ * [min_args, max_args]; its fn returns 0, or 1 to decline the line (rerun
+ * with an option other than --verify).  A line no row takes that names a
+ * lathe command runs that command and shows its output, so `:runs` opens
+ * the runs screen and `:runs --sort rmse` prints the CLI's table.
+ */
+struct tui_cmd {
+	const char	*name;
+	int		 min_args, max_args;
+	int		(*fn)(struct app *a, int argc, char **argv);
+};
+
+static int
+tcmd_quit(struct app *a, int argc, char **argv)
+{
+	(void)argc; (void)argv;
+	quit_flow(a);
+	return 0;
+}
+
+static int
+tcmd_help(struct app *a, int argc, char **argv)
+{
+	(void)argc; (void)argv;
+	a->modal = MODAL_HELP;
+	memset(&a->help, 0, sizeof a->help);
+	return 0;
+}
+
+static int
+tcmd_root(struct app *a, int argc, char **argv)
+{
+	(void)argc;
+	for (size_t i = 0; i < ARRAY_LEN(tabs); i++)
+		if (strcmp(tabs[i].name, argv[0]) == 0)
+			app_root(a, tabs[i].open(a));
+	return 0;
+}
+
+static int
+tcmd_train(struct app *a, int argc, char **argv)
+{
+	struct train_preset pre = { .test_size = -1, .seed = -1 };
+	(void)argc; (void)argv;
+	app_push(a, screen_train_new(a, &pre));
+	return 0;
+}
+
+static int
+tcmd_show(struct app *a, int argc, char **argv)
+{
+	int64_t id;
+	struct screen *s;
+	char *err = NULL;
+	(void)argc;
+	if (run_ref_parse(argv[1], &id, &err) != 0 || (s = screen_run_new(a, id, &err)) == NULL)
+		app_err(a, err);
+	else
+		app_push(a, s);
+	return 0;
+}
+
+static int
+tcmd_compare(struct app *a, int argc, char **argv)
+{
+	int64_t ids[64];
+	size_t n = 0;
+	struct screen *s;
+	char *err = NULL;
+	for (int i = 1; i < argc && n < ARRAY_LEN(ids); i++)
+		if (run_ref_parse(argv[i], &ids[n++], &err) != 0) {
+			app_err(a, err);
+			return 0;
+		}
+	if ((s = screen_compare_new(a, ids, n, &err)) == NULL)
+		app_err(a, err);
+	else
+		app_push(a, s);
+	return 0;
+}
+
+static int
+tcmd_grid(struct app *a, int argc, char **argv)
+{
+	char *err = NULL;
+	(void)argc;
+	struct screen *s = screen_grid_new(a, argv[1], argv[0][0] == 'd', &err);
+	if (s == NULL)
+		app_err(a, err);
+	else
+		app_push(a, s);
+	return 0;
+}
+
+static int
+tcmd_import(struct app *a, int argc, char **argv)
+{
+	(void)argc;
+	char *name = dataset_name_from_path(argv[1]);
+	if (name)
+		app_import(a, argv[1], name);
+	free(name);
+	return 0;
+}
+
+static int
+tcmd_rerun(struct app *a, int argc, char **argv)
+{
+	int64_t id;
+	char *err = NULL;
+	if (argc == 3 && strcmp(argv[2], "--verify") != 0)
+		return 1;	/* another option: the CLI's rerun */
+	if (run_ref_parse(argv[1], &id, &err) != 0)
+		app_err(a, err);
+	else
+		app_rerun(a, id, argc == 3);
+	return 0;
+}
+
+static const struct tui_cmd tui_cmds[] = {
+	{ "q", 1, INT_MAX, tcmd_quit },
+	{ "quit", 1, INT_MAX, tcmd_quit },
+	{ "exit", 1, INT_MAX, tcmd_quit },
+	{ "help", 1, 1, tcmd_help },
+	{ "datasets", 1, 1, tcmd_root },
+	{ "recipes", 1, 1, tcmd_root },
+	{ "runs", 1, 1, tcmd_root },
+	{ "models", 1, 1, tcmd_root },
+	{ "train", 1, 1, tcmd_train },
+	{ "show", 2, 2, tcmd_show },
+	{ "compare", 3, INT_MAX, tcmd_compare },
+	{ "head", 2, 2, tcmd_grid },
+	{ "describe", 2, 2, tcmd_grid },
+	{ "import", 2, 2, tcmd_import },
+	{ "rerun", 2, 3, tcmd_rerun },
+};
 
 void
 app_command(struct app *a, const char *line)
@@ -463,61 +627,13 @@ app_command(struct app *a, const char *line)
 	if (argc == 0)
 		goto out;
 	const char *v = argv[0];
-	if (strcmp(v, "q") == 0 || strcmp(v, "quit") == 0 || strcmp(v, "exit") == 0) {
-		quit_flow(a);
-	} else if (strcmp(v, "help") == 0 && argc == 1) {
-		a->modal = MODAL_HELP;
-		memset(&a->help, 0, sizeof a->help);
-	} else if (strcmp(v, "datasets") == 0 && argc == 1) {
-		app_root(a, screen_datasets_new(a));
-	} else if (strcmp(v, "recipes") == 0 && argc == 1) {
-		app_root(a, screen_recipes_new(a));
-	} else if (strcmp(v, "runs") == 0 && argc == 1) {
-		app_root(a, screen_runs_new(a));
-	} else if (strcmp(v, "models") == 0 && argc == 1) {
-		app_root(a, screen_models_new(a));
-	} else if (strcmp(v, "train") == 0 && argc == 1) {
-		struct train_preset pre = { .test_size = -1, .seed = -1 };
-		app_push(a, screen_train_new(a, &pre));
-	} else if (strcmp(v, "show") == 0 && argc == 2) {
-		int64_t id;
-		struct screen *s;
-		if (run_ref_parse(argv[1], &id, &err) != 0 || (s = screen_run_new(a, id, &err)) == NULL)
-			app_err(a, err);
-		else
-			app_push(a, s);
-	} else if (strcmp(v, "compare") == 0 && argc >= 3) {
-		int64_t ids[64];
-		int n = 0;
-		struct screen *s;
-		for (int i = 1; i < argc && n < 64; i++)
-			if (run_ref_parse(argv[i], &ids[n++], &err) != 0) {
-				app_err(a, err);
-				goto out;
-			}
-		if ((s = screen_compare_new(a, ids, (size_t)n, &err)) == NULL)
-			app_err(a, err);
-		else
-			app_push(a, s);
-	} else if ((strcmp(v, "head") == 0 || strcmp(v, "describe") == 0) && argc == 2) {
-		struct screen *s = screen_grid_new(a, argv[1], v[0] == 'd', &err);
-		if (s == NULL)
-			app_err(a, err);
-		else
-			app_push(a, s);
-	} else if (strcmp(v, "import") == 0 && argc == 2) {
-		char *name = dataset_name_from_path(argv[1]);
-		if (name)
-			app_import(a, argv[1], name);
-		free(name);
-	} else if (strcmp(v, "rerun") == 0 && (argc == 2 || (argc == 3 &&
-	    strcmp(argv[2], "--verify") == 0))) {
-		int64_t id;
-		if (run_ref_parse(argv[1], &id, &err) != 0)
-			app_err(a, err);
-		else
-			app_rerun(a, id, argc == 3);
-	} else if (cmd_find(v) && v[0] != '_') {
+	for (size_t i = 0; i < ARRAY_LEN(tui_cmds); i++) {
+		const struct tui_cmd *t = &tui_cmds[i];
+		if (strcmp(t->name, v) == 0 && argc >= t->min_args && argc <= t->max_args &&
+		    t->fn(a, argc, argv) == 0)
+			goto out;
+	}
+	if (cmd_find(v) && v[0] != '_') {
 		char label[300];
 		snprintf(label, sizeof label, ":%s", line);
 		if (jobs_cli(&a->jobs, JOB_COMMAND, a->path, argv, label, &j, &err) != 0)
@@ -575,13 +691,6 @@ data_changed(struct app *a)
 
 /* ------------------------------------------------------------------ */
 /* drawing the frame                                                   */
-
-static const struct { const char *name; const char *label; enum action act; } tabs[] = {
-	{ "datasets", "1 Datasets", ACT_GO_DATASETS },
-	{ "recipes", "2 Recipes", ACT_GO_RECIPES },
-	{ "runs", "3 Runs", ACT_GO_RUNS },
-	{ "models", "4 Models", ACT_GO_MODELS },
-};
 
 static void
 draw_header(struct app *a)
@@ -1141,19 +1250,11 @@ frame_action(struct app *a, struct screen *s, enum action act)
 	case ACT_GO_DATASETS:
 	case ACT_GO_RECIPES:
 	case ACT_GO_RUNS:
-	case ACT_GO_MODELS: {
-		const char *want = act == ACT_GO_DATASETS ? "datasets" : act == ACT_GO_RECIPES ?
-		    "recipes" : act == ACT_GO_RUNS ? "runs" : "models";
-		if (strcmp(a->stack[0]->cls->name, want) == 0) {
-			while (a->depth > 1)
-				app_pop(a);
-		} else {
-			app_root(a, act == ACT_GO_DATASETS ? screen_datasets_new(a) :
-			    act == ACT_GO_RECIPES ? screen_recipes_new(a) : act == ACT_GO_RUNS ?
-			    screen_runs_new(a) : screen_models_new(a));
-		}
+	case ACT_GO_MODELS:
+		for (size_t i = 0; i < ARRAY_LEN(tabs); i++)
+			if (tabs[i].act == act)
+				go_root(a, &tabs[i]);
 		return R_REDRAW;
-	}
 	default:
 		return 0;
 	}

@@ -99,6 +99,25 @@ keys :
 text "nosuch"
 keys Enter
 wait_for "no command 'nosuch'"
+# the workbench's own commands come from a table (name, word counts);
+# other word counts of the same name go to the lathe command
+keys :
+text "runs"
+keys Enter
+wait_for "No runs yet"
+keys :
+text "runs --limit abc"
+keys Enter
+wait_for "option '--limit' needs an integer >= 1, got 'abc'"
+wait_for "exit status 2"
+keys q
+keys :
+text "head penguins"
+keys Enter
+wait_for "row 1 of 344"
+keys q
+keys 1
+wait_for "penguins@1"
 
 # 6. 80x24: everything still fits, and it redraws on resize
 tmux -L "$SOCK" resize-window -t t -x 80 -y 24
