@@ -697,11 +697,13 @@ handle_line(struct run_proc *rp, char *line)
 		/* "W <text>" the child waits for the lock; "W" alone: no more */
 		free(rp->waiting);
 		rp->waiting = line[2] ? str_dup(line + 2) : NULL;
+		rp->waiting_seq++;
 		return;
 	}
 	if (line[0] == 'W' && line[1] == '\0') {
 		free(rp->waiting);
 		rp->waiting = NULL;
+		rp->waiting_seq++;
 		return;
 	}
 	if (line[0] == 'P' && line[1] == ' ') {

@@ -111,6 +111,7 @@ struct run_proc {
 	int		 exited, wstatus;
 	char		*last_log;
 	char		*waiting;	/* "waiting for the project lock held by ..." or NULL */
+	unsigned	 waiting_seq;	/* counts changes of waiting, for redraws */
 };
 
 /* Start the child for a queued run.  *out freed by run_proc_free. */

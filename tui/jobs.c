@@ -364,6 +364,10 @@ jobs_poll(struct jobs *js, struct project *p)
 				j->last_step = rp->step;
 				changed = 1;
 			}
+			if (rp->waiting_seq != j->last_waiting) {
+				j->last_waiting = rp->waiting_seq;
+				changed = 1;	/* waiting for the lock, or no longer */
+			}
 			if (exited) {
 				while (rp->fd >= 0)
 					run_proc_poll(rp, 0);

@@ -50,6 +50,7 @@ struct job {
 	double		*loss;		/* loss per reported step, for the sparkline */
 	size_t		 nloss, caploss;
 	int		 last_step;
+	unsigned	 last_waiting;	/* rp->waiting_seq last drawn */
 	/* import and command children */
 	pid_t		 pid;
 	int		 out_fd, err_fd;

@@ -510,6 +510,8 @@ live(struct srun *s, struct app *a)
 	if (j == NULL || j->done) {
 		snprintf(buf, sizeof buf, "  %s", j ? "ended" : "training elsewhere (not a child of "
 		    "this workbench)");
+	} else if (j->rp && j->rp->waiting) {
+		snprintf(buf, sizeof buf, "  trained; %s", j->rp->waiting);
 	} else if (j->rp && j->rp->total > 0) {
 		double e = job_eta(j);
 		if (!isnan(e))

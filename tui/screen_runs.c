@@ -233,7 +233,13 @@ live_cell(void *ctx, size_t row, size_t col, char *buf, size_t n, int *attr)
 	if (!isnan(e))
 		text_duration(eta, sizeof eta, e);
 	text_sparkline(spark, sizeof spark, j->loss, j->nloss, 12);
-	if (j->rp && j->rp->total > 0)
+	if (j->rp && j->rp->waiting) {
+		/* the model is ready; another writer holds the lock: say who,
+		 * short enough for the column ("waiting for the project lock
+		 * held by pid N (cmd) (S s)" in full in the run detail) */
+		const char *w = j->rp->waiting, *by = strstr(w, " held by ");
+		snprintf(buf, n, "locked by %s", by ? by + 9 : w);
+	} else if (j->rp && j->rp->total > 0)
 		snprintf(buf, n, "%d/%d loss %s %s%s %s", j->rp->step, j->rp->total,
 		    text_num(loss, sizeof loss, j->rp->loss, 3), eta[0] ? "ETA " : "", eta, spark);
 	else
