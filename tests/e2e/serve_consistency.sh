@@ -5,6 +5,10 @@
 # tensors) gives the same printed numbers, character for character.
 # iris: numeric inputs, integer labels; penguins: categorical inputs,
 # missing values, text labels; diabetes: a regression.
+# Character for character is right here: every path runs the same recipe
+# and plugin code on the same machine (same BLAS kernel and thread count)
+# over the same rows in one batch.  A row scored alone, or on another CPU,
+# may differ in the last digit (docs/reproducibility.md).
 set -u
 . "$(dirname "$0")/lib/serve_common.sh"
 make_project || { echo "cannot make the project"; exit 1; }

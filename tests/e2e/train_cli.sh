@@ -124,7 +124,8 @@ check "best first" 2 "$first"
 L runs --sort nosuch > /dev/null 2>&1; check "unknown sort metric" 2 $?
 L runs --experiment nosuch > /dev/null 2>&1; check "unknown experiment" 1 $?
 
-# rerun --verify: identical metrics, model bytes, fitted recipe
+# rerun --verify: identical metrics, model bytes, fitted recipe (bit for bit
+# is right: the same code on the same machine, BLAS kernel and thread count)
 for r in 2 5 6; do
 	L rerun "$r" --verify > /dev/null 2> "$tmp/err"
 	check "rerun $r verify" 0 $?
@@ -162,7 +163,9 @@ check "bad recipe refused" 1 $?
 contains "caret" "    ^" "$(cat "$tmp/err")"
 
 # train/predict consistency: lathe predict on the training file equals what
-# training computed, byte for byte (stored as the run's predictions)
+# training computed, byte for byte (stored as the run's predictions): the
+# same recipe and predict code on the same machine, over the same rows in
+# one batch
 id=$(L train --data penguins --target species --algo logistic --test-size 0 \
     --step 'impute median numeric' --step 'impute mode sex' --step 'onehot island, sex' \
     --step 'derive ratio = bill_length_mm / bill_depth_mm' --step 'standardize numeric' 2>/dev/null)

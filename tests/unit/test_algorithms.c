@@ -899,7 +899,9 @@ test_logistic_default_and_curves(void **state)
 }
 
 /* Synthetic data larger than one shard: logistic and kmeans fits must not
- * depend on the number of threads, bit for bit; pca to 1e-12. */
+ * depend on the number of threads, bit for bit (the same code on the same
+ * machine; parfor cuts fixed shards and adds their partials in shard
+ * order); pca to 1e-12. */
 static void
 test_thread_independence(void **state)
 {
@@ -1041,6 +1043,9 @@ test_kmeans_given_init(void **state)
 		pred = malloc(s.n * sizeof *pred);
 		assert_non_null(pred);
 		assert_int_equal(kmeans_predict(m, s.n, s.d, s.X, pred, &err), LATHE_OK);
+		/* labels are decisions, not values: compared exactly because each
+		 * row's nearest centre wins by far more than any rounding (at least
+		 * 5e-4 relative in these fixtures), so no BLAS kernel can flip one */
 		for (i = 0; i < s.n; i++)
 			if (pred[i] != labels_want[i])
 				fail_msg("%s: row %zu label %g, sklearn %g", where, i, pred[i],
@@ -1352,7 +1357,9 @@ test_kmeans_accelerated(void **state)
 		    "inertia");
 		for (j = 0; j < k; j++)
 			assert_int_equal(ma->sizes[j], mr->sizes[j]);
-		/* thread-count independence, bit for bit */
+		/* thread-count independence, bit for bit: the same code on the
+		 * same machine, and parfor's fixed shards with partials added in
+		 * shard order make the sums independent of the thread count */
 		assert_int_equal(acc3.iters, acc.iters);
 		assert_memory_equal(acc3.labels, acc.labels, (size_t)acc.iters * n * sizeof(int));
 		assert_memory_equal(acc3.centers, acc.centers,
@@ -1546,6 +1553,8 @@ test_roundtrip(void **state)
 		assert_int_equal(p->output_width(m2), w);
 		assert_int_equal(p->predict(f[i].m, n, f[i].s.d, f[i].s.X, a, &err), LATHE_OK);
 		assert_int_equal(p->predict(m2, n, f[i].s.d, f[i].s.X, b, &err), LATHE_OK);
+		/* bit for bit: the same predict code on the same machine, and the
+		 * payload stores the parameters' bits (a save/load round trip) */
 		if (memcmp(a, b, n * w * sizeof *a) != 0)
 			fail_msg("%s: reloaded model predicts differently", p->name);
 		assert_int_equal(p->summary(f[i].m, &s1, &err), LATHE_OK);

@@ -123,6 +123,12 @@ test_new_and_views(void **state)
 
 /* --- BLAS --------------------------------------------------------------- */
 
+/* The BLAS results below are compared exactly (tolerance 0, ==) on purpose:
+ * the operands are small integers, so every product and partial sum is an
+ * integer far below 2^53 and no operation rounds, whatever the kernel's
+ * summation order and whether it fuses multiply-adds.  Results that do
+ * round (the LAPACK tests) get a tolerance. */
+
 static void
 test_gemm(void **state)
 {
@@ -594,6 +600,7 @@ test_vec(void **state)
 	double n[3] = { 1, NAN, -7 };
 
 	(void)state;
+	/* exact: integers, and scaling by -0.5 (a power of two) */
 	assert_true(vec_dot(3, x, y) == 32.0);
 	assert_true(vec_dot(0, NULL, NULL) == 0.0);
 	vec_axpy(3, 2.0, x, y);           /* y = [6 9 12] */
@@ -696,6 +703,7 @@ test_idle_threads(void **state)
 			double s = 0;
 			for (int k = 0; k < N; k++)
 				s += a[i * N + k] * b[k * N + j];
+			/* exact: integer entries in -3..3, sums below 2^11 */
 			assert_true(c[i * N + j] == s);
 		}
 	if (linalg_get_threads() > 1)

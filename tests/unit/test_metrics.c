@@ -212,7 +212,8 @@ static void fixture_classification_case(const json_t *c)
 	free(err);
 	err = NULL;
 	if (k == 2) {
-		/* the binary entry point on column 1 must agree exactly */
+		/* the binary entry point on column 1 must agree exactly: both
+		 * run the same auc_of on the same scores */
 		double *s = malloc(n * sizeof(double));
 		double v2 = -1;
 		assert_non_null(s);
@@ -272,7 +273,7 @@ static void fixture_classification_case(const json_t *c)
 	assert_int_equal(rep->n, n);
 	assert_memory_equal(rep->confusion, cm, (size_t)k * (size_t)k * sizeof(size_t));
 	assert_memory_equal(rep->support, support, (size_t)k * sizeof(size_t));
-	assert_memory_equal(rep->f1, pcf, (size_t)k * sizeof(double));
+	assert_memory_equal(rep->f1, pcf, (size_t)k * sizeof(double));	/* same code */
 	check_close(rep->accuracy, field(e, "accuracy"), RTOL, name, "report accuracy");
 	check_close(rep->balanced_accuracy, field(e, "balanced_accuracy"), RTOL, name,
 	            "report balanced_accuracy");
@@ -445,6 +446,10 @@ static void test_hand_auc(void **state)
 	}
 }
 
+/* The hand-computed cases compare exactly (==) where every operation on the
+ * way is exact (counts, halves, quarters: 3/6, (1/2 + 1 + 0)/3, 1.5/4 then a
+ * correctly rounded sqrt), or where both sides call the same libm function
+ * on the same value; everything else gets assert_near. */
 static void test_hand_classification(void **state)
 {
 	/* y_true 0 0 1 1 2 2, y_pred 0 1 1 1 0 0:
@@ -556,7 +561,7 @@ static void test_hand_clustering(void **state)
 	double vs, vg;
 	assert_int_equal(metrics_silhouette(P, 4, 2, pl, 2, idx, 3, &vs, NULL), 0);
 	assert_int_equal(metrics_silhouette(G, 3, 2, gl, 2, NULL, 0, &vg, NULL), 0);
-	assert_true(vs == vg);
+	assert_true(vs == vg);	/* exact: gathered first, then the same code */
 }
 
 /* 700 rows span several tiles of the symmetric pass.  A reversed index sample is the

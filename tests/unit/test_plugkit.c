@@ -124,6 +124,7 @@ test_linear_pieces(void **state)
 	mat_free(Xc);
 
 	assert_int_equal(plugkit_affine_predict("t", coef, 4, 2, 3, 2, X, out, &err), LATHE_OK);
+	/* exact through gemv: integers and halves, nothing rounds */
 	assert_true(out[0] == 0.5 - 10 + 4 && out[2] == 3 - 30 + 4);
 	assert_int_equal(plugkit_affine_predict("t", coef, 4, 2, 0, 2, NULL, NULL, &err),
 	    LATHE_OK);
