@@ -6,11 +6,19 @@
 #   scripts/install-deps.sh            build + test dependencies
 #   scripts/install-deps.sh --bench    also the benchmark peers (pandas,
 #                                      scikit-learn, Flask, gunicorn, wrk)
+#   scripts/install-deps.sh --list     print the build + test packages, one
+#                                      a line, and install nothing
+#                                      (scripts/run-tests.sh reads it: a test
+#                                      skipped for want of one of these fails)
 set -eu
 
 pkgs="build-essential pkg-config libsqlite3-dev sqlite3 libopenblas-dev liblapacke-dev
 libcsv-dev libcmocka-dev libjansson-dev libmicrohttpd-dev libncurses-dev libssl-dev
 gnuplot-nox tmux curl python3"
+if [ "${1:-}" = "--list" ]; then
+	printf '%s\n' $pkgs
+	exit 0
+fi
 if [ "${1:-}" = "--bench" ]; then
 	pkgs="$pkgs python3-pandas python3-sklearn python3-flask gunicorn wrk hyperfine time bc"
 fi

@@ -3,6 +3,19 @@
 #   scripts/run-tests.sh BUILD_DIR
 # Unit tests are the cmocka binaries in BUILD_DIR/tests; end-to-end tests are
 # tests/e2e/*.sh, run with LATHE pointing at the binary under test.
+#
+# Every test program passes, fails or skips; the last lines count and list:
+#   BUILD_DIR: N test programs, F failed, S skipped
+# A skip is never a pass.  A script skips by exiting 77 (the Automake
+# convention; tests/e2e/lib/require.sh does it), a cmocka binary by skipping
+# cases (cmocka prints "[  SKIPPED ]" and still exits 0).  A test that skips
+# for want of a dependency names the Debian package on a line of its own,
+#   SKIP: tmux is not installed (dependency: tmux)
+# and when scripts/install-deps.sh installs that package (install-deps.sh
+# --list) the skip counts as a FAILURE: `make test` and CI run install-deps
+# first, so the package's absence is a broken machine, not a reason to skip
+# (`make deps` mends it).  Skips for any other reason (a test that needs
+# root, say) stay skips: listed, and the run still succeeds.
 set -u
 build=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,31 +24,61 @@ export LATHE_BUILD="$top/$build"
 export LATHE_PLUGIN_PATH="$top/$build/plugins"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-fail=0; n=0
+# the packages `make deps` installs: no excuse to skip for want of these
+deps=$(sh "$top/scripts/install-deps.sh" --list)
+if [ -z "$deps" ]; then
+	echo "run-tests: scripts/install-deps.sh --list printed nothing" >&2
+	exit 2
+fi
+mkdir -p "$top/$build/tests"
+n=0 fail=0 skip=0 failed="" skipped=""
+
+# judge KIND NAME LOG STATUS: print and count the outcome of one program.
+judge() {
+	kind=$1 name=$2 log=$3 rc=$4
+	n=$((n + 1))
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
+		printf 'FAIL %-4s %s (log: %s)\n' "$kind" "$name" "${log#"$top"/}"
+		tail -n 30 "$log"
+		fail=$((fail + 1)) failed="$failed $name"
+		return
+	fi
+	if [ "$rc" -eq 0 ] && ! grep -q '^\[  SKIPPED \]' "$log"; then
+		printf 'ok   %-4s %s\n' "$kind" "$name"
+		return
+	fi
+	# a skip: the test's own reason, or the cmocka cases it skipped
+	why=$(sed -n 's/^SKIP: *//p' "$log" | head -n 1)
+	[ -n "$why" ] || why="cases skipped:$(sed -n 's/^\[  SKIPPED \] \(test[^ ]*\)$/ \1/p' "$log" |
+	    sort -u | tr -d '\n')"
+	missing=""
+	for d in $(sed -n 's/^SKIP: .*(dependency: \([^)]*\)).*/\1/p' "$log" | sort -u); do
+		printf '%s\n' "$deps" | grep -qxF -- "$d" && missing="$missing $d"
+	done
+	if [ -n "$missing" ]; then
+		printf 'FAIL %-4s %s: skipped for want of%s, which scripts/install-deps.sh installs (make deps) (log: %s)\n' \
+		    "$kind" "$name" "$missing" "${log#"$top"/}"
+		fail=$((fail + 1)) failed="$failed $name"
+	else
+		printf 'SKIP %-4s %s: %s\n' "$kind" "$name" "$why"
+		skip=$((skip + 1)) skipped="$skipped $name"
+	fi
+}
+
 for t in "$top/$build"/tests/test_*; do
 	[ -x "$t" ] || continue
-	n=$((n+1))
+	log="$top/$build/tests/$(basename "$t").log"
 	# every test is bounded: a hang fails it instead of stalling CI
-	if ! (cd "$top" && timeout -k 5 300 "$t") >"$top/$build/tests/$(basename "$t").log" 2>&1; then
-		echo "FAIL unit $(basename "$t") (log: $build/tests/$(basename "$t").log)"
-		tail -n 30 "$top/$build/tests/$(basename "$t").log"
-		fail=$((fail+1))
-	else
-		echo "ok   unit $(basename "$t")"
-	fi
+	(cd "$top" && timeout -k 5 300 "$t") >"$log" 2>&1
+	judge unit "$(basename "$t")" "$log" $?
 done
 for t in "$top"/tests/e2e/*.sh; do
 	[ -f "$t" ] || continue
-	n=$((n+1))
 	log="$top/$build/tests/e2e-$(basename "$t" .sh).log"
-	mkdir -p "$top/$build/tests"
-	if ! (cd "$top" && timeout -k 5 600 sh "$t") >"$log" 2>&1; then
-		echo "FAIL e2e  $(basename "$t") (log: $build/tests/e2e-$(basename "$t" .sh).log)"
-		tail -n 30 "$log"
-		fail=$((fail+1))
-	else
-		echo "ok   e2e  $(basename "$t")"
-	fi
+	(cd "$top" && timeout -k 5 600 sh "$t") >"$log" 2>&1
+	judge e2e "$(basename "$t")" "$log" $?
 done
-echo "$build: $n test programs, $fail failed"
+echo "$build: $n test programs, $fail failed, $skip skipped"
+[ -z "$failed" ] || echo "failed:$failed"
+[ -z "$skipped" ] || echo "skipped:$skipped"
 [ "$fail" -eq 0 ]

@@ -7,6 +7,8 @@
 # (the old one keeps serving), and bundles served without the project.
 set -u
 . "$(dirname "$0")/lib/serve_common.sh"
+. "$(dirname "$0")/lib/require.sh"
+require sqlite3		# the server's records are read from the project
 make_project || { echo "cannot make the project"; exit 1; }
 VERSION=$("$LATHE" --version | awk '{print $2}')
 
@@ -180,29 +182,26 @@ grep -qxF 'lathe_model_reloads_total{model="iris"} 1' "$T/metrics2.body" && ok |
     fail "reloads_total: $(grep reloads "$T/metrics2.body")"
 
 # a version that fails to load: the old one keeps serving, the failure shows
-if command -v sqlite3 >/dev/null 2>&1; then
-	IRIS3=$(L train -q --data iris --target target --algo logistic --set C=3)
-	L model register "$IRIS3" --name iris >/dev/null
-	sqlite3 "$P" "UPDATE run_artifacts SET data = x'00' WHERE run_id = $IRIS3 AND name = 'model'"
-	L model alias iris@3 production >/dev/null
-	sleep 0.5
-	expect still_v2 200 "$(echo "$META" | sed 's/"versions": \["1"\]/"versions": ["2"]/')" \
-	    GET /v2/models/iris
-	expect still_scores 200 '{"predictions": [0]}' POST /invocations -H "$JSON" -d "$ROW"
-	grep -q "error: cannot load iris@production version 3 (run $IRIS3): .*; still serving version 2" \
-	    "$T/api.err" && ok || fail "no load failure line: $(tail -3 "$T/api.err")"
-	req metrics3 GET /metrics
-	grep -qxF 'lathe_model_load_failed{model="iris"} 1' "$T/metrics3.body" && ok ||
-	    fail "load_failed gauge: $(grep load_failed "$T/metrics3.body")"
-	grep -qxF 'lathe_model_load_failures_total{model="iris"} 1' "$T/metrics3.body" && ok ||
-	    fail "load failures: $(grep load_failures "$T/metrics3.body")"
-	check "reload recorded" 1 "$(sqlite3 "$P" "SELECT count(*) FROM server_events WHERE level = 'info' AND model = 'iris' AND version = 2 AND message LIKE 'reloaded iris@production: version 1 -> 2 %'")"
-	check "failure recorded" 1 "$(sqlite3 "$P" "SELECT count(*) FROM server_events WHERE level = 'error' AND model = 'iris' AND version = 3 AND message LIKE 'cannot load iris@production version 3 %'")"
-	check "server row while running" 1 "$(sqlite3 "$P" "SELECT count(*) FROM servers WHERE pid = $SPID AND stopped IS NULL")"
-fi
+IRIS3=$(L train -q --data iris --target target --algo logistic --set C=3)
+L model register "$IRIS3" --name iris >/dev/null
+sqlite3 "$P" "UPDATE run_artifacts SET data = x'00' WHERE run_id = $IRIS3 AND name = 'model'"
+L model alias iris@3 production >/dev/null
+sleep 0.5
+expect still_v2 200 "$(echo "$META" | sed 's/"versions": \["1"\]/"versions": ["2"]/')" \
+    GET /v2/models/iris
+expect still_scores 200 '{"predictions": [0]}' POST /invocations -H "$JSON" -d "$ROW"
+grep -q "error: cannot load iris@production version 3 (run $IRIS3): .*; still serving version 2" \
+    "$T/api.err" && ok || fail "no load failure line: $(tail -3 "$T/api.err")"
+req metrics3 GET /metrics
+grep -qxF 'lathe_model_load_failed{model="iris"} 1' "$T/metrics3.body" && ok ||
+    fail "load_failed gauge: $(grep load_failed "$T/metrics3.body")"
+grep -qxF 'lathe_model_load_failures_total{model="iris"} 1' "$T/metrics3.body" && ok ||
+    fail "load failures: $(grep load_failures "$T/metrics3.body")"
+check "reload recorded" 1 "$(sqlite3 "$P" "SELECT count(*) FROM server_events WHERE level = 'info' AND model = 'iris' AND version = 2 AND message LIKE 'reloaded iris@production: version 1 -> 2 %'")"
+check "failure recorded" 1 "$(sqlite3 "$P" "SELECT count(*) FROM server_events WHERE level = 'error' AND model = 'iris' AND version = 3 AND message LIKE 'cannot load iris@production version 3 %'")"
+check "server row while running" 1 "$(sqlite3 "$P" "SELECT count(*) FROM servers WHERE pid = $SPID AND stopped IS NULL")"
 stop_server api
-command -v sqlite3 >/dev/null 2>&1 &&
-    check "server row after stop" 1 "$(sqlite3 "$P" "SELECT count(*) FROM servers WHERE pid = $SPID AND stopped IS NOT NULL")"
+check "server row after stop" 1 "$(sqlite3 "$P" "SELECT count(*) FROM servers WHERE pid = $SPID AND stopped IS NOT NULL")"
 
 # --- the epoll event-loop mode answers the same ------------------------------
 start_server epoll -p "$P" serve --model iris@1 --port 0 --io epoll --threads 2 ||

@@ -21,10 +21,10 @@ if [ ! -x "$LATHE" ]; then
 	echo "no lathe binary at $LATHE"
 	exit 1
 fi
-if ! command -v tmux > /dev/null 2>&1; then
-	echo "SKIP: tmux is not installed"
-	exit 0
-fi
+# no tmux: skipped (exit 77), which run-tests.sh counts as a failure because
+# install-deps.sh installs tmux (lib/require.sh)
+. "$(dirname "$0")/lib/require.sh"
+require tmux
 : "${LATHE_PLUGIN_PATH:=$(dirname "$LATHE")/plugins}"
 export LATHE_PLUGIN_PATH LATHE_PROGRESS=never
 unset LATHE_PROJECT NO_COLOR
