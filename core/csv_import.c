@@ -751,6 +751,73 @@ cell_is_number(const char *s)
 	return s != NULL && *s && num_parse(s, strlen(s), &v);
 }
 
+/* A whole number written as one: [+-]digits, blanks around allowed. */
+static int
+cell_is_int_literal(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s == '+' || *s == '-')
+		s++;
+	if ((unsigned)(*s - '0') >= 10)
+		return 0;
+	while ((unsigned)(*s - '0') < 10)
+		s++;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return *s == '\0';
+}
+
+/*
+ * Is the first record of the sample a header?  As Python's csv.Sniffer
+ * reasons: a first row whose cells are not of their column's type is
+ * names.  Per column with values in the sample's body:
+ *   numbers below, text on top                -> names (pos)
+ *   numbers below none of which is written as an integer (a float
+ *   column), an integer on top                -> names (ipos): the years
+ *                                                over GDP figures of a
+ *                                                World Bank file
+ *   numbers below, any other number on top    -> data (neg)
+ * Text columns say nothing, except that a first cell seen again below
+ * them looks like data.  A header when pos > 0, when ipos outvotes neg,
+ * or when nothing speaks against it.  (Integers over integer columns,
+ * such as years over population counts, look like data: without other
+ * names the user says --header.)
+ */
+static int
+decide_header(const struct importer *im, const struct sample *sm, const size_t *recstart)
+{
+	size_t pos = 0, ipos = 0, neg = 0, strcols = 0, seen_again = 0;
+
+	for (size_t j = 0; j < im->ncols; j++) {
+		int numeric = 1, any = 0, ints = 0;
+		const char *h = sample_cell(sm, recstart, 0, j);
+		for (size_t r = 1; r < sm->nrec; r++) {
+			const char *v = sample_cell(sm, recstart, r, j);
+			if (v == NULL || is_na(&im->na, v, strlen(v)))
+				continue;
+			any = 1;
+			if (!cell_is_number(v))
+				numeric = 0;
+			else if (!ints && cell_is_int_literal(v))
+				ints = 1;
+			if (h && strcmp(h, v) == 0)
+				seen_again = 1;
+		}
+		if (any && numeric) {
+			if (h && cell_is_number(h) && !ints && cell_is_int_literal(h))
+				ipos++;
+			else if (cell_is_number(h))
+				neg++;
+			else if (h && !is_na(&im->na, h, strlen(h)))
+				pos++;
+		} else if (any) {
+			strcols++;
+		}
+	}
+	return pos > 0 || ipos > neg || (neg == 0 && !(strcols > 0 && seen_again));
+}
+
 /* ------------------------------------------------------------------ */
 /* passes and merge                                                    */
 
@@ -1032,34 +1099,7 @@ csv_import(const char *path, const struct import_opts *o, struct table **out,
 		recstart[r] = recstart[r - 1] + sm.nf[r - 1];
 	im.ncols = sm.nf[0];
 
-	/* header decision: a numeric column whose first cell is not a number */
-	header = o->header;
-	if (header < 0) {
-		size_t pos = 0, neg = 0, strcols = 0, seen_again = 0;
-		for (size_t j = 0; j < im.ncols; j++) {
-			int numeric = 1, any = 0;
-			const char *h = sample_cell(&sm, recstart, 0, j);
-			for (size_t r = 1; r < sm.nrec; r++) {
-				const char *v = sample_cell(&sm, recstart, r, j);
-				if (v == NULL || is_na(&im.na, v, strlen(v)))
-					continue;
-				any = 1;
-				if (!cell_is_number(v))
-					numeric = 0;
-				if (h && strcmp(h, v) == 0)
-					seen_again = 1;
-			}
-			if (any && numeric) {
-				if (cell_is_number(h))
-					neg++;
-				else if (h && !is_na(&im.na, h, strlen(h)))
-					pos++;
-			} else if (any) {
-				strcols++;
-			}
-		}
-		header = pos > 0 || (neg == 0 && !(strcols > 0 && seen_again));
-	}
+	header = o->header < 0 ? decide_header(&im, &sm, recstart) : o->header;
 	info->header = header;
 
 	/* column names */

@@ -160,6 +160,21 @@ test_header_detection(void **state)
 	assert_int_equal(info.header, 0);
 	assert_int_equal(t->nrows, 3);
 	table_free(t);
+	/* integers over columns of decimals (World Bank years over GDP): names */
+	t = load("Country,1960,1961\nAruba,2.5,\nBelgium,3.25,4.5\n", -1, &o, &info);
+	assert_int_equal(info.header, 1);
+	assert_int_equal(t->nrows, 2);
+	assert_string_equal(t->cols[2].name, "1961");
+	assert_int_equal(t->cols[2].kind, COL_NUMERIC);
+	table_free(t);
+	/* ... but one such column among columns with floats on top: data */
+	t = load("5.1,3,1.4\n4.9,3.2,1.4\n4.7,3.5,1.3\n", -1, &o, &info);
+	assert_int_equal(info.header, 0);
+	table_free(t);
+	/* integers over integers look like data (say --header) */
+	t = load("1960,1961\n100,200\n300,400\n", -1, &o, &info);
+	assert_int_equal(info.header, 0);
+	table_free(t);
 	/* overrides */
 	o.header = 0;
 	t = load("price,qty\n1.5,2\n", -1, &o, &info);
