@@ -47,10 +47,13 @@ judge() {
 		printf 'ok   %-4s %s\n' "$kind" "$name"
 		return
 	fi
-	# a skip: the test's own reason, or the cmocka cases it skipped
+	# a skip: the test's SKIP: line, else the cmocka cases it skipped,
+	# else its last line
 	why=$(sed -n 's/^SKIP: *//p' "$log" | head -n 1)
-	[ -n "$why" ] || why="cases skipped:$(sed -n 's/^\[  SKIPPED \] \(test[^ ]*\)$/ \1/p' "$log" |
-	    sort -u | tr -d '\n')"
+	[ -n "$why" ] || why=$(sed -n 's/^\[  SKIPPED \] \(test[^ ]*\)$/ \1/p' "$log" |
+	    sort -u | tr -d '\n')
+	[ -z "$why" ] || case $why in " "*) why="cases skipped:$why" ;; esac
+	[ -n "$why" ] || why=$(tail -n 1 "$log")
 	missing=""
 	for d in $(sed -n 's/^SKIP: .*(dependency: \([^)]*\)).*/\1/p' "$log" | sort -u); do
 		printf '%s\n' "$deps" | grep -qxF -- "$d" && missing="$missing $d"

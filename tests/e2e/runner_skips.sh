@@ -2,7 +2,8 @@
 # runner_skips.sh — scripts/run-tests.sh itself: a skip is never a pass.
 # The real runner, with the real install-deps.sh and require.sh, is run on a
 # fake tree whose tests pass, fail and skip in every way there is:
-#   - exit 77 for a reason of its own (needs root): SKIP, run succeeds
+#   - exit 77 for a reason of its own (needs root): SKIP, run succeeds,
+#     with the SKIP: line as the reason, or the last line without one
 #   - exit 77 for want of a package install-deps.sh installs (tmux): FAIL
 #   - exit 77 for want of a package it does not (python3-sklearn): SKIP
 #   - a cmocka binary with skipped cases (it exits 0): SKIP, or FAIL when it
@@ -61,6 +62,7 @@ printf 'not a test\n' > "$R/fake/tests/test_ok.log"	# not executable: ignored
 e2e pass 'exit 0'
 e2e fails 'echo "FAIL something"; exit 1'
 e2e needs_root 'echo "SKIP: needs root to mount a tmpfs"; exit 77'
+e2e quiet_skip 'echo "quiet_skip: 3 passed, skipped: the part that needs a GPU"; exit 77'
 e2e no_tmux '. "$(dirname "$0")/lib/require.sh"; require lathe-no-such-command tmux'
 e2e no_sklearn '. "$(dirname "$0")/lib/require.sh"; require lathe-no-such-command python3-sklearn'
 e2e has_sh '. "$(dirname "$0")/lib/require.sh"; require sh; exit 0'
@@ -86,6 +88,8 @@ has_line "script pass" "ok   e2e  pass.sh" "$T/out"
 has_line "present dependency" "ok   e2e  has_sh.sh" "$T/out"
 has_line "script fail" "FAIL e2e  fails.sh (log: fake/tests/e2e-fails.log)" "$T/out"
 has_line "skip of its own" "SKIP e2e  needs_root.sh: needs root to mount a tmpfs" "$T/out"
+has_line "skip without a SKIP: line" \
+    "SKIP e2e  quiet_skip.sh: quiet_skip: 3 passed, skipped: the part that needs a GPU" "$T/out"
 has_line "skip for want of an install-deps package" \
     "FAIL e2e  no_tmux.sh: skipped for want of tmux, which scripts/install-deps.sh installs (make deps) (log: fake/tests/e2e-no_tmux.log)" "$T/out"
 has_line "skip for want of another package" \
@@ -94,17 +98,17 @@ has_line "tui_common without tmux" \
     "FAIL e2e  tui_no_tmux.sh: skipped for want of tmux, which scripts/install-deps.sh installs (make deps) (log: fake/tests/e2e-tui_no_tmux.log)" "$T/out"
 check "tui_common's skip line" "SKIP: tmux is not installed (dependency: tmux)" \
     "$(cat "$R/fake/tests/e2e-tui_no_tmux.log")"
-has_line "counts" "fake: $((nunit + 7)) test programs, $((nplot + 5)) failed, 3 skipped" "$T/out"
+has_line "counts" "fake: $((nunit + 8)) test programs, $((nplot + 5)) failed, 4 skipped" "$T/out"
 has_line "failed list" "failed: test_crash test_dep_skipped$([ "$nplot" -eq 0 ] || echo " test_tui_plot") fails.sh no_tmux.sh tui_no_tmux.sh" "$T/out"
-has_line "skipped list" "skipped: test_cases_skipped needs_root.sh no_sklearn.sh" "$T/out"
+has_line "skipped list" "skipped: test_cases_skipped needs_root.sh no_sklearn.sh quiet_skip.sh" "$T/out"
 
 # skips alone do not fail the run, but are still counted and listed
 rm -f "$R/fake/tests/test_crash" "$R/fake/tests/test_dep_skipped" "$R/fake/tests/test_tui_plot" \
     "$R/tests/e2e/fails.sh" "$R/tests/e2e/no_tmux.sh" "$R/tests/e2e/tui_no_tmux.sh"
 (cd "$R" && LC_ALL=C PATH="$T/bin" sh scripts/run-tests.sh fake) > "$T/out" 2>&1
 check "exit status with skips only" 0 $?
-has_line "counts, skips only" "fake: 6 test programs, 0 failed, 3 skipped" "$T/out"
-has_line "skipped list, skips only" "skipped: test_cases_skipped needs_root.sh no_sklearn.sh" "$T/out"
+has_line "counts, skips only" "fake: 7 test programs, 0 failed, 4 skipped" "$T/out"
+has_line "skipped list, skips only" "skipped: test_cases_skipped needs_root.sh no_sklearn.sh quiet_skip.sh" "$T/out"
 
 echo "runner_skips: $nok ok, $nfail failed"
 [ "$nfail" -eq 0 ]
