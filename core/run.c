@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -759,9 +760,12 @@ run_proc_poll(struct run_proc *rp, int timeout_ms)
 		return 1;
 	if (rp->cancel_at > 0 && time_mono() - rp->cancel_at > run_cancel_grace())
 		kill(rp->pid, SIGKILL);		/* it did not stop when asked */
-	pid_t w = waitpid(rp->pid, &rp->wstatus, WNOHANG);
-	if (w == rp->pid)
+	struct rusage ru;
+	pid_t w = wait4(rp->pid, &rp->wstatus, WNOHANG, &ru);
+	if (w == rp->pid) {
 		rp->exited = 1;
+		rp->maxrss_kb = ru.ru_maxrss;	/* for the reason of a SIGKILL */
+	}
 	return rp->exited;
 }
 
@@ -803,6 +807,12 @@ run_proc_finish(struct project *p, struct run_proc *rp, char **err)
 		status = "cancelled";
 		snprintf(reason, sizeof reason, "cancelled (training process ended by %s)",
 		    strsignal(sig));
+	} else if (sig == SIGKILL && rp->maxrss_kb > 0) {
+		/* the OOM killer's signal: say how big it was, not a guess */
+		snprintf(reason, sizeof reason, "training process crashed: %s (signal %d) at "
+		    "%.1f MB resident; the kernel's out-of-memory killer sends this signal when "
+		    "memory runs out (see dmesg), as does kill -9", strsignal(sig), sig,
+		    (double)rp->maxrss_kb / 1024.0);
 	} else if (sig) {
 		snprintf(reason, sizeof reason, "training process crashed: %s (signal %d)",
 		    strsignal(sig), sig);

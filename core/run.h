@@ -112,6 +112,7 @@ struct run_proc {
 	char		*last_log;
 	char		*waiting;	/* "waiting for the project lock held by ..." or NULL */
 	unsigned	 waiting_seq;	/* counts changes of waiting, for redraws */
+	long		 maxrss_kb;	/* peak resident size, once reaped */
 };
 
 /* Start the child for a queued run.  *out freed by run_proc_free. */

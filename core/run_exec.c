@@ -81,6 +81,9 @@ struct exec {
 	size_t		 npts, cap;
 	char		*names[32];	/* distinct curve names */
 	size_t		 nnames;
+	size_t		 curve_given[32];	/* points reported, per name */
+	size_t		 curve_kept[32];	/* points held, per name */
+	size_t		 curve_stride[32];	/* keep every stride-th point given */
 	struct sbuf	 log;		/* bounded: see host_log */
 	size_t		 log_lines;	/* lines the plugin logged */
 	size_t		 log_omitted;	/* of them, dropped from log */
@@ -118,8 +121,39 @@ intern_name(struct exec *ex, const char *name)
 	char *s = str_dup(name);
 	if (s == NULL)
 		return NULL;
+	ex->curve_stride[ex->nnames] = 1;
 	ex->names[ex->nnames++] = s;
 	return s;
+}
+
+/*
+ * Curves are bounded as the log is: a plugin may report a point per
+ * iteration for millions of iterations.  A curve keeps at most CURVE_MAX
+ * points; when it would exceed them, every other one of its points is
+ * dropped and from then on it keeps every 2nd (then 4th ...) point it is
+ * given, so it stays an even sample of the whole run, first point kept.
+ */
+#define CURVE_MAX 10000
+
+static size_t
+curve_index(const struct exec *ex, const char *nm)
+{
+	for (size_t i = 0; i < ex->nnames; i++)
+		if (ex->names[i] == nm)
+			return i;
+	return 0;
+}
+
+static void
+curve_thin(struct exec *ex, const char *nm)
+{
+	size_t out = 0, seen = 0;
+	for (size_t i = 0; i < ex->npts; i++) {
+		if (ex->pts[i].name == nm && seen++ % 2 == 1)
+			continue;
+		ex->pts[out++] = ex->pts[i];
+	}
+	ex->npts = out;
 }
 
 static void
@@ -128,6 +162,17 @@ add_point(struct exec *ex, const char *name, int step, double value)
 	const char *nm = intern_name(ex, name);
 	if (nm == NULL || !isfinite(value))
 		return;
+	size_t c = curve_index(ex, nm);
+	if (ex->curve_given[c]++ % ex->curve_stride[c] != 0)
+		return;
+	if (ex->curve_kept[c] == CURVE_MAX) {
+		curve_thin(ex, nm);
+		ex->curve_kept[c] = (CURVE_MAX + 1) / 2;
+		ex->curve_stride[c] *= 2;
+		if ((ex->curve_given[c] - 1) % ex->curve_stride[c] != 0)
+			return;
+	}
+	ex->curve_kept[c]++;
 	if (ex->npts == ex->cap) {
 		size_t cap = ex->cap ? ex->cap * 2 : 256;
 		struct curve_pt *p = realloc(ex->pts, cap * sizeof *p);

@@ -1,5 +1,6 @@
 #!/bin/sh
-# plugin_log.sh — no plugin can write an unbounded run log.  The host keeps
+# plugin_log.sh — no plugin can write an unbounded run log, or unbounded
+# curves (at most 10,000 points a curve, an even sample of the run).  The host keeps
 # the first 1000 lines, a line saying how many were omitted, and the newest
 # 1000 to 1999 (docs/plugins.md); k-means logs only the initialisations
 # that improve on the best, then a summary, whatever n_init is.
@@ -16,8 +17,10 @@ bad() { echo "FAIL $*"; fail=$((fail + 1)); }
 check() { if [ "$2" = "$3" ]; then ok; else bad "$1: expected '$2', got '$3'"; fi; }
 
 mkdir -p "$tmp/plug"
-cc -std=c11 -D_DEFAULT_SOURCE -shared -fPIC -Wall -Werror -I"$top/plugins" \
-    -o "$tmp/plug/chatty.so" "$top/tests/plugins/chatty.c" || bad "building chatty.so"
+for p in chatty curvy; do
+	cc -std=c11 -D_DEFAULT_SOURCE -shared -fPIC -Wall -Werror -I"$top/plugins" \
+	    -o "$tmp/plug/$p.so" "$top/tests/plugins/$p.c" || bad "building $p.so"
+done
 export LATHE_PLUGIN_PATH="$tmp/plug:$build/plugins"
 P="$tmp/p.lathe"
 L() { "$LATHE" -p "$P" "$@"; }
@@ -84,6 +87,32 @@ msgs | tail -n 1 | grep -q '^kmeans: best of 3000 runs: run [0-9]*, inertia [0-9
 best=$(msgs | tail -n 1 | sed 's/.*: run \([0-9]*\),.*/\1/')
 check "kmeans: the last new best is the best" "kmeans: run $best of 3000 is the best so far" \
     "$(msgs | tail -n 2 | head -n 1 | sed 's/: inertia.*//')"
+
+# curves: a million points each of "loss" and "val" are kept as 10,000 or
+# fewer, evenly spaced, the first point kept, values intact
+curves() {	# curves N: train curvy with N steps; sets $n
+	n=$((n + 1))
+	id=$(LATHE_TEST_CURVE_POINTS=$1 L train -q --data diabetes --target target --algo curvy)
+	check "curvy $1: run" "$n" "$id"
+}
+cq() { sqlite3 "$P" "$1"; }
+curves 1000000
+for c in loss val; do
+	k=$(cq "SELECT count(*) FROM run_curves WHERE run_id = $n AND name = '$c'")
+	[ "$k" -le 10000 ] && [ "$k" -gt 5000 ] && ok || bad "1e6 $c: $k points kept"
+	check "1e6 $c: first point" 1 "$(cq "SELECT min(step) FROM run_curves WHERE run_id = $n AND name = '$c'")"
+	last=$(cq "SELECT max(step) FROM run_curves WHERE run_id = $n AND name = '$c'")
+	[ "$last" -gt 990000 ] && ok || bad "1e6 $c: last kept step $last"
+	check "1e6 $c: even spacing" 1 "$(cq "SELECT count(DISTINCT d) FROM (SELECT step - lag(step)
+	    OVER (ORDER BY step) AS d FROM run_curves WHERE run_id = $n AND name = '$c') WHERE d IS NOT NULL")"
+done
+check "1e6 val: values intact" 0 "$(cq "SELECT count(*) FROM run_curves WHERE run_id = $n AND
+    name = 'val' AND abs(value - 2.0 / step) > 1e-15 * value")"
+curves 10000
+check "1e4: every point kept" 10000 "$(cq "SELECT count(*) FROM run_curves WHERE run_id = $n AND name = 'val'")"
+curves 10001
+check "10001: thinned once" 5001 "$(cq "SELECT count(*) FROM run_curves WHERE run_id = $n AND name = 'val'")"
+check "10001: odd steps kept" 0 "$(cq "SELECT count(*) FROM run_curves WHERE run_id = $n AND name = 'val' AND step % 2 = 0")"
 
 echo "plugin_log: $pass checks passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -115,7 +115,10 @@ child=$(pgrep -f "__run $kid")
 wait $pid
 check "killed exit status" 1 $?
 check "killed recorded" "failed" "$(sqlite3 "$P" "SELECT status FROM runs WHERE id = $kid")"
-contains "killed reason" "Killed (signal 9)" "$(sqlite3 "$P" "SELECT error FROM runs WHERE id = $kid")"
+contains "killed reason" "Killed (signal 9) at " "$(sqlite3 "$P" "SELECT error FROM runs WHERE id = $kid")"
+# SIGKILL is what the OOM killer sends: the record gives the size, no guess
+contains "killed size" "MB resident; the kernel's out-of-memory killer sends this signal" \
+    "$(sqlite3 "$P" "SELECT error FROM runs WHERE id = $kid")"
 check "integrity at the end" "ok" "$(sqlite3 "$P" 'PRAGMA integrity_check')"
 id=$("$LATHE" -p "$P" train --data diabetes --target target --algo meanreg 2>/dev/null)
 check "train at the end" "$((kid + 1))" "$id"
