@@ -15,6 +15,7 @@
  * numeric target a regressor, no target a clustering algorithm.
  */
 #include "app.h"
+#include "cmd.h"
 #include "dataset.h"
 #include "form.h"
 #include "params.h"
@@ -51,17 +52,18 @@ check_param(void *ctx, const struct field *f, const char *text, char **err)
 	return params_set_one(&s->scratch, f->key + 6, text, err);
 }
 
+/* The form's numbers are read as the command line reads its options
+ * (cmd_parse_*: digits only, C locale, whole string, range checked), so the
+ * workbench and `lathe train` accept exactly the same values. */
 static int
 check_fraction(void *ctx, const struct field *f, const char *text, char **err)
 {
-	char *end;
+	double x;
 	(void)ctx;
 	(void)f;
 	if (*text == '\0')
 		return 0;	/* the task's default */
-	errno = 0;
-	double x = strtod(text, &end);
-	if (*end || errno || !(x >= 0 && x < 1))
+	if (cmd_parse_real(text, 0, 0, 1, 1, &x) != 0)
 		return err_set(err, "test size must be a fraction in [0, 1), got '%s'", text);
 	return 0;
 }
@@ -69,14 +71,12 @@ check_fraction(void *ctx, const struct field *f, const char *text, char **err)
 static int
 check_folds(void *ctx, const struct field *f, const char *text, char **err)
 {
-	char *end;
+	long long k;
 	(void)ctx;
 	(void)f;
 	if (*text == '\0')
 		return 0;	/* a holdout split */
-	errno = 0;
-	long k = strtol(text, &end, 10);
-	if (*end || errno || k < 2 || k > 100)
+	if (cmd_parse_int(text, 2, 100, &k) != 0)
 		return err_set(err, "cv folds must be a number of folds, 2..100, got '%s'", text);
 	return 0;
 }
@@ -84,13 +84,12 @@ check_folds(void *ctx, const struct field *f, const char *text, char **err)
 static int
 check_seed(void *ctx, const struct field *f, const char *text, char **err)
 {
-	char *end;
+	long long v;
 	(void)ctx;
 	(void)f;
-	errno = 0;
-	strtoull(text, &end, 10);
-	if (*text == '\0' || *end || errno || *text == '-')
-		return err_set(err, "seed must be an integer >= 0, got '%s'", text);
+	if (cmd_parse_int(text, 0, INT64_MAX, &v) != 0)
+		return err_set(err, "seed must be an integer from 0 to %lld, got '%s'",
+		    (long long)INT64_MAX, text);
 	return 0;
 }
 
@@ -402,12 +401,20 @@ launch(struct strain *s, struct app *a)
 	}
 	rq.sets = sets;
 	const char *ts = form_value(&s->fm, "test_size");
-	if (ts && *ts)
-		rq.test_size = strtod(ts, NULL);
+	if (ts && *ts && cmd_parse_real(ts, 0, 0, 1, 1, &rq.test_size) != 0) {
+		err_set(&err, "test size must be a fraction in [0, 1), got '%s'", ts);
+		goto fail;
+	}
 	const char *seed = form_value(&s->fm, "seed");
 	if (seed && *seed) {
+		long long sv;
+		if (cmd_parse_int(seed, 0, INT64_MAX, &sv) != 0) {
+			err_set(&err, "seed must be an integer from 0 to %lld, got '%s'",
+			    (long long)INT64_MAX, seed);
+			goto fail;
+		}
 		rq.have_seed = 1;
-		rq.seed = strtoull(seed, NULL, 10);
+		rq.seed = (uint64_t)sv;
 	}
 	const char *exp = form_value(&s->fm, "experiment");
 	rq.experiment = exp && *exp ? exp : NULL;
@@ -424,7 +431,11 @@ launch(struct strain *s, struct app *a)
 		rq.recipe_version = rv.version;
 	}
 	const char *cv = form_value(&s->fm, "cv");
-	int folds = cv && *cv ? atoi(cv) : 0;
+	long long folds = 0;
+	if (cv && *cv && cmd_parse_int(cv, 2, 100, &folds) != 0) {
+		err_set(&err, "cv folds must be a number of folds, 2..100, got '%s'", cv);
+		goto fail;
+	}
 	if (folds > 1) {
 		if (rq.test_size >= 0) {
 			err = str_dup("give either a test size or cv folds, not both");
@@ -434,7 +445,7 @@ launch(struct strain *s, struct app *a)
 		ids = calloc((size_t)folds, sizeof *ids);
 		if (ids == NULL)
 			goto fail;
-		rq.cv_folds = folds;
+		rq.cv_folds = (int)folds;
 		for (int k = 0; k < folds; k++) {
 			rq.cv_fold = k;
 			if (run_create(a->p, ps, &rq, &ids[k], &err) != 0)

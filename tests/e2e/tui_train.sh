@@ -124,7 +124,15 @@ wait_for "the form starts from run 3's settings"
 keys G k k k
 wait_for "cv folds: 2..100"
 text "3"
-keys Enter r
+keys Enter
+# the form reads numbers as the command line does: decimal digits only
+# (strtod took the hex float 0x1p-2 as 0.25)
+keys k
+wait_for "test size: a fraction"
+text "0x1p-2"
+keys Enter
+wait_for "✗ test size must be a fraction in [0, 1), got '0x1p-2'"
+keys C-u Enter r
 wait_for "6 runs"
 n=0
 while [ "$(L runs --json | grep -o '"status": "finished"' | wc -l)" -lt 6 ] && [ $n -lt 200 ]; do
