@@ -1,10 +1,13 @@
 /*
  * cmd_describe.c — `lathe describe NAME[@V]`: the column statistics stored
- * at import (no data is read).
+ * at import (no data is read, except for a version stored before
+ * infinities were counted apart whose statistics they skewed: those
+ * columns are profiled again in memory).
  */
 #include "cmd.h"
 #include "dataset.h"
 #include "jsonw.h"
+#include "profile.h"
 #include "texttab.h"
 #include "util.h"
 
@@ -19,6 +22,48 @@ cell_num(struct texttab *t, double v)
 		texttab_cell(t, "");
 	else
 		texttab_cellf(t, "%.6g", v);
+}
+
+/* A count that may be unknown (SIZE_MAX: not stored) as JSON. */
+static void
+jw_count(struct jw *w, size_t n)
+{
+	if (n == SIZE_MAX)
+		jw_null(w);
+	else
+		jw_int(w, (int64_t)n);
+}
+
+/*
+ * Columns of a version stored before schema 8 whose infinities are not
+ * known (dataset.c: NULL counts and an undefined mean): read and profiled
+ * again, in memory, so their statistics are of the finite values as
+ * today's.  The stored likely_label stays (it was decided across the
+ * table).  0, or -1 with *err.
+ */
+static int
+refresh_old_stats(struct project *p, const struct dsver *v, struct table *t, char **err)
+{
+	for (size_t j = 0; j < t->ncols; j++) {
+		struct col_stats *st = &t->cols[j].st;
+		struct table *one = NULL;
+		if (st->pos_inf != SIZE_MAX)
+			continue;
+		if (dataset_load_column(p, v, j, &one, err) != 0)
+			return -1;
+		if (profile_stats(one, 1, err) != 0) {
+			table_free(one);
+			return -1;
+		}
+		int label = st->likely_label;
+		for (int k = 0; k < st->ntop; k++)
+			free(st->top[k].label);
+		*st = one->cols[0].st;
+		st->likely_label = label;
+		one->cols[0].st.ntop = 0;	/* the labels moved to t */
+		table_free(one);
+	}
+	return 0;
 }
 
 static void
@@ -65,6 +110,10 @@ write_json(struct sbuf *b, const struct dsver *v, const struct table *t)
 			jw_obj_end(&w);
 		}
 		jw_arr_end(&w);
+		jw_key(&w, "infinite");
+		jw_count(&w, s->pos_inf == SIZE_MAX ? SIZE_MAX : s->pos_inf + s->neg_inf);
+		jw_key(&w, "pos_inf"); jw_count(&w, s->pos_inf);
+		jw_key(&w, "neg_inf"); jw_count(&w, s->neg_inf);
 		jw_obj_end(&w);
 	}
 	jw_arr_end(&w);
@@ -75,16 +124,16 @@ write_json(struct sbuf *b, const struct dsver *v, const struct table *t)
 static int
 write_text(struct sbuf *b, const struct dsver *v, const struct table *t)
 {
-	static const char *const hdr[] = { "COLUMN", "KIND", "COUNT", "MISSING", "DISTINCT",
-		"MEAN", "STD", "MIN", "25%", "50%", "75%", "MAX", "TOP VALUES" };
+	static const char *const hdr[] = { "COLUMN", "KIND", "COUNT", "MISSING", "INFINITE",
+		"DISTINCT", "MEAN", "STD", "MIN", "25%", "50%", "75%", "MAX", "TOP VALUES" };
 	struct texttab *tt = texttab_new(ARRAY_LEN(hdr));
 	if (tt == NULL)
 		return -1;
 	texttab_header(tt, hdr);
-	for (size_t j = 2; j < 12; j++)
+	for (size_t j = 2; j < 13; j++)
 		texttab_right(tt, j);
 	texttab_limit(tt, 0, 24);
-	texttab_limit(tt, 12, 48);
+	texttab_limit(tt, 13, 48);
 	for (size_t j = 0; j < t->ncols; j++) {
 		const struct column *c = &t->cols[j];
 		const struct col_stats *s = &c->st;
@@ -93,6 +142,15 @@ write_text(struct sbuf *b, const struct dsver *v, const struct table *t)
 		texttab_cellf(tt, "%s%s", col_kind_name(c->kind), s->likely_label ? " (label?)" : "");
 		texttab_cellf(tt, "%zu", s->count);
 		texttab_cellf(tt, "%zu", s->missing);
+		if (s->pos_inf == SIZE_MAX)
+			texttab_cell(tt, "?");
+		else if (s->pos_inf && s->neg_inf)
+			texttab_cellf(tt, "%zu (+%zu -%zu)", s->pos_inf + s->neg_inf, s->pos_inf,
+			    s->neg_inf);
+		else if (s->pos_inf || s->neg_inf)
+			texttab_cellf(tt, "%zu (%s)", s->pos_inf + s->neg_inf, s->pos_inf ? "+" : "-");
+		else
+			texttab_cell(tt, "0");
 		texttab_cellf(tt, "%zu", s->distinct);
 		cell_num(tt, s->mean);
 		cell_num(tt, s->std);
@@ -141,7 +199,7 @@ cmd_describe_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if ((p = cmd_open(ctx)) == NULL)
 		return EXIT_USER;
 	if (dataset_resolve(p, argv[optind], &v, &err) != 0 ||
-	    dataset_load(p, &v, 0, &t, &err) != 0) {
+	    dataset_load(p, &v, 0, &t, &err) != 0 || refresh_old_stats(p, &v, t, &err) != 0) {
 		rc = cmd_fail_err(err);
 		goto out;
 	}
@@ -164,15 +222,22 @@ const struct cmd_entry cmd_describe_entry = {
 	.summary = "Show each column's kind and the statistics computed at import.",
 	.help =
 	    "For every column: kind (numeric, categorical, text), count of values, missing,\n"
-	    "distinct, mean, sample standard deviation, min, quartiles, max (numeric\n"
-	    "columns), and the most frequent values.  '(label?)' marks an integer column\n"
-	    "with few distinct values: numeric, but likely a class label.\n"
+	    "infinite, distinct, mean, sample standard deviation, min, quartiles, max\n"
+	    "(numeric columns), and the most frequent values.  Infinite values (inf, -inf,\n"
+	    "or a number too large for a double such as 1e400 in the CSV) count as values\n"
+	    "(in count and distinct) but apart: INFINITE shows how many, '+' and '-' their\n"
+	    "signs, and the other statistics and the top values are of the finite values.\n"
+	    "'(label?)' marks a likely class label: an integer column with few distinct\n"
+	    "values that is named like a target, or the last column, or one of at most\n"
+	    "three such columns.\n"
 	    "\n"
 	    "options:\n"
 	    "  --json               print {\"name\", \"version\", \"rows\", \"hash\", \"columns\":\n"
 	    "                       [{\"name\", \"index\", \"kind\", \"integer\", \"likely_label\",\n"
 	    "                       \"count\", \"missing\", \"distinct\", \"mean\", \"std\", \"min\",\n"
 	    "                       \"q25\", \"median\", \"q75\", \"max\", \"top\": [{\"value\",\n"
-	    "                       \"count\"}]}]}; statistics that do not apply are null\n",
+	    "                       \"count\"}], \"infinite\", \"pos_inf\", \"neg_inf\"}]};\n"
+	    "                       statistics that do not apply are null (the infinite\n"
+	    "                       counts are 0 for string columns)\n",
 	.exec = cmd_describe_exec,
 };

@@ -280,6 +280,8 @@ store_column(struct project *p, sqlite3_stmt *cst, int64_t vid, size_t j,
 	bind_real_or_null(cst, 16, s->max);
 	sqlite3_bind_text(cst, 17, top, -1, free);
 	sqlite3_bind_int64(cst, 18, c->kind == COL_NUMERIC ? 0 : (int64_t)c->dict.n);
+	sqlite3_bind_int64(cst, 19, (int64_t)s->pos_inf);
+	sqlite3_bind_int64(cst, 20, (int64_t)s->neg_inf);
 	if (sqlite3_step(cst) != SQLITE_DONE)
 		return db_fail(p, err);
 	return 0;
@@ -477,8 +479,8 @@ dataset_write_finish(struct ds_writer *w, const struct table *t, const char *has
 	sqlite3_finalize(st);
 	if (db_prepare(p, "INSERT INTO dataset_columns(version_id, idx, name, kind, is_integer, "
 	    "likely_label, count, missing, distinct_count, mean, std, min, q25, median, q75, "
-	    "max, top, nlevels) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-	    "?14, ?15, ?16, ?17, ?18)", &st, err) != 0)
+	    "max, top, nlevels, pos_inf, neg_inf) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+	    "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)", &st, err) != 0)
 		goto out;
 	for (size_t j = 0; j < t->ncols; j++)
 		if (store_column(p, st, w->vid, j, &t->cols[j], err) != 0)
@@ -533,6 +535,26 @@ col_real(sqlite3_stmt *st, int i)
 	return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
 }
 
+/*
+ * pos_inf/neg_inf of a column row (schema 8).  A version stored before
+ * has NULL: when its finite mean is known, or it has no values, there
+ * were no infinities (one would have made the mean +-inf or NaN, stored
+ * as NULL); otherwise the counts are unknown (SIZE_MAX) and the
+ * statistics were skewed by them (see dataset.h).
+ */
+static void
+load_inf_counts(sqlite3_stmt *st, struct column *c)
+{
+	if (sqlite3_column_type(st, 16) != SQLITE_NULL) {
+		c->st.pos_inf = (size_t)sqlite3_column_int64(st, 16);
+		c->st.neg_inf = (size_t)sqlite3_column_int64(st, 17);
+	} else if (c->kind != COL_NUMERIC || c->st.count == 0 || !isnan(c->st.mean)) {
+		c->st.pos_inf = c->st.neg_inf = 0;
+	} else {
+		c->st.pos_inf = c->st.neg_inf = SIZE_MAX;
+	}
+}
+
 static int
 load_top(struct column *c, const char *text)
 {
@@ -585,8 +607,9 @@ load_impl(struct project *p, const struct dsver *v, size_t max_rows, long only,
 		return err_set(err, "out of memory");
 	t->nrows = n;
 	if (db_prepare(p, "SELECT idx, name, kind, is_integer, likely_label, count, missing, "
-	    "distinct_count, mean, std, min, q25, median, q75, max, top FROM dataset_columns "
-	    "WHERE version_id = ?1 AND (?2 < 0 OR idx = ?2) ORDER BY idx", &st, err) != 0)
+	    "distinct_count, mean, std, min, q25, median, q75, max, top, pos_inf, neg_inf "
+	    "FROM dataset_columns WHERE version_id = ?1 AND (?2 < 0 OR idx = ?2) ORDER BY idx",
+	    &st, err) != 0)
 		goto out;
 	sqlite3_bind_int64(st, 1, v->id);
 	sqlite3_bind_int64(st, 2, only);
@@ -616,6 +639,7 @@ load_impl(struct project *p, const struct dsver *v, size_t max_rows, long only,
 		c->st.median = col_real(st, 12);
 		c->st.q75 = col_real(st, 13);
 		c->st.max = col_real(st, 14);
+		load_inf_counts(st, c);
 		const char *top = (const char *)sqlite3_column_text(st, 15);
 		if (top && load_top(c, top) != 0) {
 			corrupt(p, v, "top values", err);

@@ -19,9 +19,11 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define LABEL_MAX_DISTINCT	20
+#define LABEL_MAX_CANDIDATES	3
 #define CAT_MAX_DISTINCT	1000
 #define CAT_SMALL		20
 #define CAT_MAX_AVGLEN		64
@@ -262,9 +264,33 @@ profile_numeric(struct column *c, size_t nrows, double *v, double *tmp)
 	st->mean = st->std = st->min = st->q25 = st->median = st->q75 = st->max = NAN;
 	st->is_integer = n > 0;
 	st->ntop = 0;
-	if (n == 0)
+	st->pos_inf = st->neg_inf = 0;
+	double sum = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+	if (!isfinite(sum)) {
+		/* infinities (or a sum that overflowed): counted apart, and the
+		 * statistics are of the finite values, never "nan" because of them.
+		 * Only here, so ordinary columns pay nothing for it. */
+		size_t m = 0;
+		memset(acc, 0, sizeof acc);
+		for (size_t i = 0; i < n; i++) {
+			double x = v[i];
+			if (isinf(x)) {
+				*(x > 0 ? &st->pos_inf : &st->neg_inf) += 1;
+				continue;
+			}
+			acc[m & 3] += x;
+			v[m++] = x;
+		}
+		n = m;
+		sum = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+		st->is_integer = 0;	/* not every value is an integer */
+	}
+	size_t ninf = st->pos_inf + st->neg_inf;
+	if (n == 0) {
+		st->distinct = (st->pos_inf > 0) + (st->neg_inf > 0);
 		return 0;
-	st->mean = ((acc[0] + acc[1]) + (acc[2] + acc[3])) / (double)n;
+	}
+	st->mean = sum / (double)n;
 	if (n > 1) {
 		double ss[4] = { 0, 0, 0, 0 };
 		for (size_t i = 0; i < n; i++) {
@@ -293,7 +319,8 @@ profile_numeric(struct column *c, size_t nrows, double *v, double *tmp)
 		top_offer(st, v[i], j - i, 0);
 		i = j;
 	}
-	st->distinct = distinct;
+	/* +inf and -inf are values too, though not in top (they have counts) */
+	st->distinct = distinct + (st->pos_inf > 0) + (st->neg_inf > 0);
 	for (int k = 0; k < st->ntop; k++) {
 		char buf[32];
 		st->top[k].label = str_dup(fmt_double(buf, st->top[k].value));
@@ -302,7 +329,8 @@ profile_numeric(struct column *c, size_t nrows, double *v, double *tmp)
 			return -1;
 		}
 	}
-	st->likely_label = st->is_integer && distinct >= 2 &&
+	/* a candidate; profile_labels decides across the table */
+	st->likely_label = st->is_integer && ninf == 0 && distinct >= 2 &&
 	    distinct <= LABEL_MAX_DISTINCT && n >= 5 * distinct;
 	return 0;
 }
@@ -330,6 +358,7 @@ profile_strings(struct column *c, size_t nrows)
 	st->mean = st->std = st->min = st->q25 = st->median = st->q75 = st->max = NAN;
 	st->is_integer = st->likely_label = 0;
 	st->ntop = 0;
+	st->pos_inf = st->neg_inf = 0;
 	size_t distinct = 0;
 	for (uint32_t code = 0; code < c->dict.n; code++) {
 		if (cnt[code] == 0)
@@ -419,6 +448,66 @@ profile_worker(void *arg)
 	return NULL;
 }
 
+/* A column named as targets usually are (case-insensitive): the whole
+ * name, or a "_label" / "_target" / "_class" suffix. */
+static int
+target_like(const char *name)
+{
+	static const char *const words[] = { "target", "label", "labels", "class", "classes",
+		"y", "outcome", "species", "survived", "churn", "diagnosis", "cls" };
+	static const char *const suffixes[] = { "_label", "_target", "_class" };
+	size_t n = strlen(name);
+	for (size_t i = 0; i < ARRAY_LEN(words); i++)
+		if (strcasecmp(name, words[i]) == 0)
+			return 1;
+	for (size_t i = 0; i < ARRAY_LEN(suffixes); i++) {
+		size_t k = strlen(suffixes[i]);
+		if (n > k && strcasecmp(name + n - k, suffixes[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * From the candidates profile_numeric marked (integer columns with few
+ * distinct values), the likely class labels of the table, as a person
+ * would pick them: a table has one target, maybe two.
+ *   1. columns named like a target that could be one (a candidate, a
+ *      string column, or the last column: "species" being categorical,
+ *      the small integer "year" beside it is no label): the candidates
+ *      among them, and no others;
+ *   2. else the last column, when it is a candidate;
+ *   3. else every candidate, if there are at most LABEL_MAX_CANDIDATES
+ *      of them — dozens of small-integer columns (pixel intensities 0-16,
+ *      survey answers) are features, not labels.
+ */
+static void
+profile_labels(struct table *t)
+{
+	size_t named = 0, ncand = 0;
+	for (size_t j = 0; j < t->ncols; j++) {
+		const struct column *c = &t->cols[j];
+		/* a name counts where such a column could be the target: a
+		 * candidate, strings, or the last column (a feature "y" beside
+		 * "x" is not one) */
+		named += target_like(c->name) && (c->st.likely_label || c->kind != COL_NUMERIC ||
+		    j == t->ncols - 1);
+		ncand += c->st.likely_label != 0;
+	}
+	int last_cand = t->ncols > 0 && t->cols[t->ncols - 1].st.likely_label;
+	for (size_t j = 0; j < t->ncols; j++) {
+		struct col_stats *st = &t->cols[j].st;
+		if (!st->likely_label)
+			continue;
+		if (named)
+			st->likely_label = target_like(t->cols[j].name);
+		else if (last_cand)
+			st->likely_label = j == t->ncols - 1;
+		else
+			st->likely_label = ncand <= LABEL_MAX_CANDIDATES;
+	}
+}
+
 static int
 profile_run(struct table *t, int threads, int hash, char **err)
 {
@@ -446,6 +535,7 @@ profile_run(struct table *t, int threads, int hash, char **err)
 		pthread_join(tid[i], NULL);
 	if (atomic_load(&jb.failed))
 		return err_set(err, "out of memory while profiling columns");
+	profile_labels(t);
 	return 0;
 }
 

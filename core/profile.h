@@ -5,6 +5,10 @@
  * Numeric columns: count, missing, mean, sample standard deviation
  * (ddof = 1, as pandas' describe), min, quartiles (linear interpolation,
  * as numpy/pandas), max, distinct count, the ten most frequent values.
+ * Infinities (+inf, -inf: "inf" or an overflowing literal like 1e400 in
+ * the CSV) are values, in count and distinct, but counted apart (pos_inf,
+ * neg_inf): mean, std, quartiles, min, max and the top values are of the
+ * finite values.
  * String columns: count, missing, distinct, most frequent values, and the
  * decision categorical or text:
  *     categorical  iff  distinct <= 1000 and (distinct <= 20 or
@@ -12,9 +16,13 @@
  *                       value is at most 64 bytes;
  *     text         otherwise (identifiers, free text).
  * A numeric column whose values are all integers with at most 20 distinct
- * values, each seen at least five times on average, is marked as a likely
- * class label: it stays numeric, but training offers it as a
- * classification target.
+ * values, each seen at least five times on average, is a candidate class
+ * label; of the candidates, the table's likely labels are those named like
+ * a target ("target", "label", "class", "species", "y", "*_label"...) when
+ * any column is so named, else the last column if it is a candidate, else
+ * all candidates if there are at most three (pixel intensities 0-16 in 64
+ * columns are features).  A likely label stays numeric, but training
+ * takes it as a classification target.
  *
  * Each column's SHA-256 covers its name, kind, row count and values (the
  * dictionary in code order, which is first appearance, and the codes), so

@@ -239,6 +239,12 @@ const char *const schema_migrations[] = {
 	"ALTER TABLE runs ADD COLUMN pid_start TEXT;\n"
 	"ALTER TABLE runs ADD COLUMN owner_pid INTEGER;\n"
 	"ALTER TABLE runs ADD COLUMN owner_start TEXT;\n",
+
+	/* 7 -> 8: a numeric column's infinite values (+inf, -inf) counted
+	 * apart from its finite statistics; NULL for versions stored before,
+	 * whose statistics describe recomputes when they held any */
+	"ALTER TABLE dataset_columns ADD COLUMN pos_inf INTEGER;\n"
+	"ALTER TABLE dataset_columns ADD COLUMN neg_inf INTEGER;\n",
 };
 
 const int schema_nmigrations = (int)ARRAY_LEN(schema_migrations);

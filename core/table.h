@@ -75,6 +75,10 @@ struct col_stats {
 	int		likely_label;	/* numeric integer column with few values */
 	struct col_top	top[TOP_MAX];
 	int		ntop;
+	/* numeric: values that are +inf / -inf (counted in count; the
+	 * statistics above and top are of the finite values); SIZE_MAX when
+	 * not known (a dataset stored before they were counted) */
+	size_t		pos_inf, neg_inf;
 };
 
 struct chunk {

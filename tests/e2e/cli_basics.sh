@@ -316,9 +316,10 @@ printf '%s\n' "$out" | grep -q '"name": "shape", "version": 1, "latest": true, "
 ok "describe --json" "$LATHE" -p "$P" describe shape --json
 out=$(cat "$T/out")
 col="name index kind integer likely_label count missing distinct mean std min q25 median q75 max top"
-[ "$(keys "$out")" = "name version rows hash columns $col value count value count value count value count $col value count value count" ] ||
+inf="infinite pos_inf neg_inf"
+[ "$(keys "$out")" = "name version rows hash columns $col value count value count value count value count $inf $col value count value count $inf" ] ||
 	fail "describe --json keys: $(keys "$out")"
-want='{"name": "shape", "version": 1, "rows": 4, "hash": "'$hash'", "columns": [{"name": "num", "index": 0, "kind": "numeric", "integer": true, "likely_label": false, "count": 4, "missing": 0, "distinct": 4, "mean": 2.5, "std": 1.2909944487358056, "min": 1, "q25": 1.75, "median": 2.5, "q75": 3.25, "max": 4, "top": [{"value": 1, "count": 1}, {"value": 2, "count": 1}, {"value": 3, "count": 1}, {"value": 4, "count": 1}]}, {"name": "cat", "index": 1, "kind": "categorical", "integer": false, "likely_label": false, "count": 4, "missing": 0, "distinct": 2, "mean": null, "std": null, "min": null, "q25": null, "median": null, "q75": null, "max": null, "top": [{"value": "x", "count": 3}, {"value": "y", "count": 1}]}]}'
+want='{"name": "shape", "version": 1, "rows": 4, "hash": "'$hash'", "columns": [{"name": "num", "index": 0, "kind": "numeric", "integer": true, "likely_label": false, "count": 4, "missing": 0, "distinct": 4, "mean": 2.5, "std": 1.2909944487358056, "min": 1, "q25": 1.75, "median": 2.5, "q75": 3.25, "max": 4, "top": [{"value": 1, "count": 1}, {"value": 2, "count": 1}, {"value": 3, "count": 1}, {"value": 4, "count": 1}], "infinite": 0, "pos_inf": 0, "neg_inf": 0}, {"name": "cat", "index": 1, "kind": "categorical", "integer": false, "likely_label": false, "count": 4, "missing": 0, "distinct": 2, "mean": null, "std": null, "min": null, "q25": null, "median": null, "q75": null, "max": null, "top": [{"value": "x", "count": 3}, {"value": "y", "count": 1}], "infinite": 0, "pos_inf": 0, "neg_inf": 0}]}'
 [ "$out" = "$want" ] || fail "describe --json differs
     expected: $want
     actual:   $out"

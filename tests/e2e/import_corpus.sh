@@ -295,7 +295,8 @@ ds() {
 }
 n=numeric c=categorical
 ds iris 150 5 "$n,$n,$n,$n,$n" false,false,false,false,true 0,0,0,0,0
-ds penguins 344 8 "$c,$c,$n,$n,$n,$n,$c,$n" false,false,false,false,false,false,false,true \
+# penguins' year (3 small integers) is no label beside a categorical 'species'
+ds penguins 344 8 "$c,$c,$n,$n,$n,$n,$c,$n" false,false,false,false,false,false,false,false \
     0,0,2,2,2,2,11,0
 ds breast_cancer 569 31 "$(rep 31 $n)" "$(rep 30 false),true" "$(rep 31 0)"
 ds diabetes 442 11 "$(rep 11 $n)" "$(rep 11 false)" "$(rep 11 0)"

@@ -42,7 +42,7 @@ wait_for "z does nothing here (? lists the keys)"
 keys g Enter
 wait_for "row 1 of 344"
 expect_screen "species    island     bill_length_mm"
-expect_screen "num·label"
+expect_screen "num·int"	# year: integers, no label beside 'species'
 expect_screen "cat"
 screen | grep -E '^ +4 Adelie +Torgersen +NA +NA' > /dev/null && ok ||
     fail "row 4 should show NA cells: $(screen | grep -E '^ +4 ')"
