@@ -335,14 +335,10 @@ run_create(struct project *p, struct plugin_set *ps, const struct run_request *r
 			err_set(err, "the recipe leaves no feature columns");
 			goto out;
 		}
-		for (size_t j = 0; j < fr->ncols; j++)
-			if (fr->cols[j].kind != FK_NUM) {
-				err_set(err, "column '%s' is %s after the recipe: the model needs numbers "
-				    "(add 'onehot %s', 'ordinal %s' or 'drop %s')", fr->cols[j].name,
-				    fkind_name(fr->cols[j].kind), fr->cols[j].name, fr->cols[j].name,
-				    fr->cols[j].name);
-				goto out;
-			}
+		/* strings, missing or infinite values the recipe leaves in these
+		 * rows: refused before a run exists (rows are the dataset's) */
+		if (frame_check_finite(fr, NULL, NULL, err) != 0)
+			goto out;
 	}
 	if (plugin_hash(pl, err) != 0)
 		goto out;

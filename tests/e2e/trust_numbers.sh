@@ -53,10 +53,10 @@ check "old version: x recomputed" "5 3 2 22.0143" \
 check "old version: y known finite" "0" "$(jget "$od" "d['columns'][1]['infinite']")"
 
 # ---- training: refused with the cause, trained with clip or impute infinite
+# refused before a run is recorded (run_create checks the sample it fits)
 err=$(L train --data inf --target t --algo logistic 2>&1 >/dev/null)
-contains "train, default recipe" "column 'x' has " "$err"
-contains "train, default recipe: cause" " in the training rows after the recipe (first in row " "$err"
-contains "train, default recipe: fix" "); add 'clip x' or 'impute median x infinite'" "$err"
+check "train, default recipe" "lathe: column 'x' has 5 infinite values after the recipe (first in row 3); add 'clip x' or 'impute median x infinite'" "$err"
+check "train, default recipe: no run" 0 "$(sqlite3 "$P" 'SELECT count(*) FROM runs')"
 CLIP=$(L train -q --data inf --target t --algo logistic --step 'clip x' --step 'standardize numeric') ||
     fail "train with clip x"
 IMP=$(L train -q --data inf --target t --algo logistic --step 'impute median x infinite') ||
