@@ -54,6 +54,12 @@ test_infinity(void **state)
 	assert_true(num_parse("+INF", 4, &v) && isinf(v) && v > 0);
 	/* 1e400 overflows to inf, as strtod says */
 	assert_true(num_parse("1e400", 5, &v) && isinf(v));
+	/* the import rule (issue 9): overflow keeps its sign, any case of the
+	 * words, underflow to the nearest double (here -0) */
+	assert_true(num_parse("-1e400", 6, &v) && isinf(v) && v < 0);
+	assert_true(num_parse("1.8e308", 7, &v) && isinf(v) && v > 0);
+	assert_true(num_parse("iNfInItY", 8, &v) && isinf(v) && v > 0);
+	assert_true(num_parse("-1e-400", 7, &v) && v == 0 && signbit(v));
 }
 
 static void
