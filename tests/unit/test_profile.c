@@ -57,8 +57,11 @@ test_numeric_stats(void **state)
 	assert_int_equal(s->count, 5);
 	assert_int_equal(s->missing, 1);
 	assert_int_equal(s->distinct, 5);
-	assert_float_equal(s->mean, 4.0, 1e-15);
-	assert_float_equal(s->std, sqrt(12.5), 1e-14);
+	/* exact, and in double (cmocka's assert_float_equal is single
+	 * precision): integer data keeps every sum exact in any order, so the
+	 * mean is 20 / 5 and the std sqrt(50 / 4), correctly rounded once */
+	assert_true(s->mean == 4.0);
+	assert_true(s->std == sqrt(12.5));
 	assert_true(s->min == 1 && s->q25 == 2 && s->median == 3 && s->q75 == 4 && s->max == 10);
 	assert_true(s->is_integer);
 	assert_false(s->likely_label);	/* 5 distinct in 5 values: not a label */
@@ -76,6 +79,8 @@ test_quantile_interpolation(void **state)
 	assert_true(quantile_sorted(a, 4, 0.75) == 3.25);
 	assert_true(quantile_sorted(a, 1, 0.75) == 1);
 	const double b[] = { 0.1, 0.7 };
+	/* exact: numpy's _lerp for t >= 0.5 is the same three IEEE operations
+	 * (no BLAS, no contraction), so any machine gives numpy's bits */
 	assert_true(quantile_sorted(b, 2, 0.75) == 0.7 - (0.7 - 0.1) * 0.25);
 }
 
@@ -262,6 +267,178 @@ test_hash_independent_of_chunking(void **state)
 	table_free(b);
 }
 
+/* Infinities are values counted apart; the statistics are of the finite
+ * values (pandas' describe gives inf/NaN there). */
+static void
+test_infinities(void **state)
+{
+	const double v[] = { 1, INFINITY, 3, -INFINITY, NAN, 5, INFINITY };
+	char *err = NULL;
+	(void)state;
+	struct table *t = num_table(v, 7);
+	assert_int_equal(profile_table(t, 1, &err), 0);
+	const struct col_stats *s = &t->cols[0].st;
+	assert_int_equal(s->count, 6);
+	assert_int_equal(s->missing, 1);
+	assert_int_equal(s->pos_inf, 2);
+	assert_int_equal(s->neg_inf, 1);
+	assert_int_equal(s->distinct, 5);	/* 1, 3, 5, +inf, -inf */
+	assert_true(s->mean == 3 && s->std == 2 && s->min == 1 && s->median == 3 && s->max == 5);
+	assert_true(s->q25 == 2 && s->q75 == 4);
+	assert_int_equal(s->ntop, 3);		/* finite values only */
+	for (int k = 0; k < s->ntop; k++)
+		assert_true(isfinite(s->top[k].value));
+	assert_false(s->is_integer);
+	assert_false(s->likely_label);
+	table_free(t);
+	/* only infinities: counted, no statistics */
+	const double w[] = { INFINITY, NAN, INFINITY };
+	t = num_table(w, 3);
+	assert_int_equal(profile_table(t, 1, &err), 0);
+	s = &t->cols[0].st;
+	assert_int_equal(s->count, 2);
+	assert_int_equal(s->pos_inf, 2);
+	assert_int_equal(s->distinct, 1);
+	assert_true(isnan(s->mean) && isnan(s->min) && isnan(s->max));
+	assert_int_equal(s->ntop, 0);
+	table_free(t);
+	/* the radix sort's path (n >= 512), decimals and a few infinities */
+	double *big = malloc(2000 * sizeof *big);
+	assert_non_null(big);
+	for (int i = 0; i < 2000; i++)
+		big[i] = i % 100 == 7 ? (i % 200 == 7 ? INFINITY : -INFINITY) : (i % 1000) * 0.25;
+	t = num_table(big, 2000);
+	free(big);
+	assert_int_equal(profile_table(t, 2, &err), 0);
+	s = &t->cols[0].st;
+	assert_int_equal(s->pos_inf, 10);
+	assert_int_equal(s->neg_inf, 10);
+	assert_true(s->min == 0 && s->max == 249.75);
+	assert_true(isfinite(s->mean) && isfinite(s->std) && isfinite(s->median));
+	table_free(t);
+	/* none: zero counts */
+	const double u[] = { 1, 2 };
+	t = num_table(u, 2);
+	assert_int_equal(profile_table(t, 1, &err), 0);
+	assert_true(t->cols[0].st.pos_inf == 0 && t->cols[0].st.neg_inf == 0);
+	table_free(t);
+}
+
+/* Column generators for the label cases: g(row, column) -> value. */
+enum { LROWS = 200 };
+
+static double
+gen_pixel(size_t i, size_t j)
+{
+	return (double)((i * 7 + j * 13 + i * j) % 17);	/* 0..16 */
+}
+
+static double gen_digit(size_t i, size_t j) { (void)j; return (double)(i % 10); }
+static double gen_binary(size_t i, size_t j) { (void)j; return (double)(i * 7 % 3 == 0); }
+static double gen_small(size_t i, size_t j) { return (double)((i + j) % 4); }
+static double gen_float(size_t i, size_t j) { return (double)(i + j) * 0.37; }
+static double gen_id(size_t i, size_t j) { (void)j; return (double)i + 1; }
+static double gen_year(size_t i, size_t j) { (void)j; return 2007 + (double)(i % 3); }
+
+struct lcol {
+	const char	*name;
+	double		(*gen)(size_t, size_t);	/* NULL: a categorical column */
+	int		 label;			/* expected likely_label */
+};
+
+static void
+check_labels(const char *what, const struct lcol *cols, size_t ncols)
+{
+	static const char *const cats[] = { "Adelie", "Gentoo", "Chinstrap" };
+	struct table *t = table_new(ncols);
+	char *err = NULL;
+	assert_non_null(t);
+	t->nrows = LROWS;
+	for (size_t j = 0; j < ncols; j++) {
+		struct column *c = &t->cols[j];
+		c->name = str_dup(cols[j].name);
+		if (cols[j].gen) {
+			double *d = malloc(LROWS * sizeof *d);
+			for (size_t i = 0; i < LROWS; i++)
+				d[i] = cols[j].gen(i, j);
+			c->kind = COL_NUMERIC;
+			assert_int_equal(column_add_chunk(c, 0, LROWS, d), 0);
+		} else {
+			uint32_t *codes = malloc(LROWS * sizeof *codes);
+			for (size_t i = 0; i < LROWS; i++)
+				assert_int_equal(strdict_intern(&c->dict, cats[i % 3], strlen(cats[i % 3]),
+				    &codes[i]), 0);
+			c->kind = COL_CATEGORICAL;
+			assert_int_equal(column_add_chunk(c, 0, LROWS, codes), 0);
+		}
+	}
+	assert_int_equal(profile_stats(t, 2, &err), 0);
+	for (size_t j = 0; j < ncols; j++)
+		if (t->cols[j].st.likely_label != cols[j].label)
+			fail_msg("%s: column '%s' likely_label %d, expected %d", what, cols[j].name,
+			    t->cols[j].st.likely_label, cols[j].label);
+	table_free(t);
+}
+
+/* Likely class labels are what a person would pick: one target, not the
+ * 61 pixel columns of the digits data. */
+static void
+test_labels_across_table(void **state)
+{
+	struct lcol digits[65], anon[65];
+	char names[64][16], anames[65][16];
+	(void)state;
+	for (size_t j = 0; j < 64; j++) {
+		snprintf(names[j], sizeof names[j], "pixel_%zu_%zu", j / 8, j % 8);
+		digits[j] = (struct lcol){ names[j], gen_pixel, 0 };
+	}
+	digits[64] = (struct lcol){ "target", gen_digit, 1 };
+	check_labels("digits", digits, 65);
+	/* the same without names (--no-header: col1..col65): the last column */
+	for (size_t j = 0; j < 65; j++) {
+		snprintf(anames[j], sizeof anames[j], "col%zu", j + 1);
+		anon[j] = (struct lcol){ anames[j], j < 64 ? gen_pixel : gen_digit, j == 64 };
+	}
+	check_labels("digits without header", anon, 65);
+	/* MNIST's layout: "label" first */
+	anon[0] = (struct lcol){ "label", gen_digit, 1 };
+	anon[64] = (struct lcol){ "col65", gen_pixel, 0 };
+	check_labels("label first", anon, 65);
+	const struct lcol titanic[] = {
+		{ "PassengerId", gen_id, 0 }, { "Survived", gen_binary, 1 },
+		{ "Pclass", gen_small, 0 }, { "Sex", NULL, 0 }, { "Age", gen_float, 0 },
+		{ "SibSp", gen_small, 0 }, { "Parch", gen_small, 0 }, { "Fare", gen_float, 0 },
+		{ "Embarked", NULL, 0 },
+	};
+	check_labels("titanic", titanic, ARRAY_LEN(titanic));
+	const struct lcol penguins[] = {
+		{ "species", NULL, 0 }, { "island", NULL, 0 }, { "bill_length_mm", gen_float, 0 },
+		{ "year", gen_year, 0 },
+	};
+	check_labels("penguins", penguins, ARRAY_LEN(penguins));
+	const struct lcol iris[] = {
+		{ "sepal length (cm)", gen_float, 0 }, { "petal width (cm)", gen_float, 0 },
+		{ "target", gen_small, 1 },
+	};
+	check_labels("iris", iris, ARRAY_LEN(iris));
+	/* no name, last column continuous: a few candidates are flagged ... */
+	const struct lcol few[] = {
+		{ "grade", gen_small, 1 }, { "rooms", gen_year, 1 }, { "price", gen_float, 0 },
+	};
+	check_labels("few candidates", few, ARRAY_LEN(few));
+	/* ... dozens (here four) are features */
+	const struct lcol many[] = {
+		{ "q1", gen_small, 0 }, { "q2", gen_small, 0 }, { "q3", gen_small, 0 },
+		{ "q4", gen_small, 0 }, { "score", gen_float, 0 },
+	};
+	check_labels("many candidates", many, ARRAY_LEN(many));
+	/* a feature named "y" beside "x" does not claim the target */
+	const struct lcol xy[] = {
+		{ "x", gen_float, 0 }, { "y", gen_float, 0 }, { "grade", gen_small, 1 },
+	};
+	check_labels("x, y and a label", xy, ARRAY_LEN(xy));
+}
+
 int
 main(void)
 {
@@ -273,6 +450,8 @@ main(void)
 		cmocka_unit_test(test_top_values_and_label),
 		cmocka_unit_test(test_categorical_vs_text),
 		cmocka_unit_test(test_hash_independent_of_chunking),
+		cmocka_unit_test(test_infinities),
+		cmocka_unit_test(test_labels_across_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
