@@ -80,6 +80,7 @@ struct reply {
 	const char	*ctype;
 	struct sbuf	 body;
 	const char	*hname, *hvalue;	/* one extra header, or NULL */
+	int		 close;			/* close the connection after it */
 };
 
 struct hctx {
@@ -158,6 +159,8 @@ send_reply(struct server *sv, struct MHD_Connection *c, struct reply *r)
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype ? r->ctype : JSON);
 	if (r->hname)
 		MHD_add_response_header(resp, r->hname, r->hvalue);
+	if (r->close)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	metrics_http(sv->met, r->status);
@@ -509,6 +512,69 @@ auth_check(struct MHD_Connection *c, const struct server *sv)
 	return diff ? 2 : 0;
 }
 
+/*
+ * Request smuggling: when a proxy in front and this server could read
+ * where a request's body ends differently, one request can hide another.
+ * libmicrohttpd takes the first of two Content-Length headers, lets
+ * Transfer-Encoding win over Content-Length, reads a body of an unknown
+ * coding until the connection closes, and keeps "Content-Length :" (space
+ * before the colon) as a header it does not recognise, leaving the body
+ * to be read as the next request.  So every such request is refused
+ * before its body is read, and its connection closed.
+ */
+struct framing {
+	int		 ncl, nte;
+	const char	*te;		/* the Transfer-Encoding value */
+	const char	*badname;	/* a header name that is not a token */
+};
+
+static int
+is_tchar(unsigned char ch)
+{
+	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	    (ch && strchr("!#$%&'*+-.^_`|~", ch) != NULL);
+}
+
+static enum MHD_Result
+framing_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct framing *fr = cls;
+	(void)kind;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		fr->ncl++;
+	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0 && fr->nte++ == 0)
+		fr->te = value;
+	for (const char *k = key; fr->badname == NULL && *k; k++)
+		if (!is_tchar((unsigned char)*k))
+			fr->badname = key;
+	if (*key == '\0' && fr->badname == NULL)
+		fr->badname = key;
+	return MHD_YES;
+}
+
+/* NULL if the request's framing is unambiguous, else why not (into buf). */
+static const char *
+framing_check(struct MHD_Connection *c, char *buf, size_t n)
+{
+	struct framing fr = { 0 };
+	MHD_get_connection_values(c, MHD_HEADER_KIND, framing_header, &fr);
+	if (fr.badname)
+		snprintf(buf, n, "malformed header name '%.60s' (a space before the colon, or a "
+		    "character a header name cannot hold)", fr.badname);
+	else if (fr.ncl > 1)
+		snprintf(buf, n, "%d Content-Length headers: a request may have only one", fr.ncl);
+	else if (fr.ncl && fr.nte)
+		snprintf(buf, n, "Content-Length and Transfer-Encoding together: a request may "
+		    "have only one of them");
+	else if (fr.nte > 1)
+		snprintf(buf, n, "%d Transfer-Encoding headers: a request may have only one", fr.nte);
+	else if (fr.nte && strcasecmp(fr.te, "chunked") != 0)
+		snprintf(buf, n, "Transfer-Encoding '%.60s' is not supported (only 'chunked')", fr.te);
+	else
+		return NULL;
+	return buf;
+}
+
 static enum MHD_Result
 early(struct server *sv, struct MHD_Connection *c, struct req *rq, struct reply *r)
 {
@@ -538,7 +604,14 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		rq->cap = INLINE_BODY;
 		*con_cls = rq;
 		rq->rt = route_find(url, method, rq, &allow);
-		enum proto p = strncmp(url, "/v2", 3) == 0 ? P_V2 : P_MLFLOW;
+		enum proto p = rq->rt ? rq->rt->proto : strncmp(url, "/v2", 3) == 0 ? P_V2 : P_MLFLOW;
+		char why[160];
+		if (framing_check(c, why, sizeof why) != NULL) {
+			reply_errorf(&r, p, 400, "%s (refused, as a proxy in "
+			    "front might read the body differently: request smuggling)", why);
+			r.close = 1;
+			return early(sv, c, rq, &r);
+		}
 		if (rq->rt == NULL && allow) {
 			reply_errorf(&r, p, 405, "method %s is not allowed on %s (use %s)", method, url,
 			    allow);

@@ -166,8 +166,10 @@ describe(const json_t *v, char buf[96])
 	case JSON_NULL: return "null";
 	case JSON_STRING: {
 		const char *s = json_string_value(v);
-		size_t n = json_string_length(v);
-		snprintf(buf, 96, "string \"%.*s%s\"", n > 40 ? 40 : (int)n, s, n > 40 ? "..." : "");
+		size_t n = json_string_length(v), k = n > 40 ? 40 : n;
+		while (k < n && k > 0 && ((unsigned char)s[k] & 0xc0) == 0x80)
+			k--;	/* cut between characters, not inside one */
+		snprintf(buf, 96, "string \"%.*s%s\"", (int)k, s, k < n ? "..." : "");
 		/* keep the message one line */
 		for (char *p = buf; *p; p++)
 			if ((unsigned char)*p < 0x20)
@@ -1317,15 +1319,38 @@ out:
 
 enum dt_class { DT_BOOL, DT_INT, DT_UINT, DT_FP, DT_BYTES };
 
-static const struct {
+/*
+ * The tensor datatypes and the values each can hold.  A request's values
+ * arrive as JSON numbers, decoded to the nearest double; a value its
+ * datatype cannot hold (500 as INT8, 1.5 as INT32, 70000 as FP16, 1e39
+ * as FP32, which would overflow to infinity) is refused rather than
+ * silently passed on as the double.  The floating types' bounds are their
+ * largest finite values; INT64 and UINT64 are checked as doubles, so
+ * their bounds are exact to the 53 bits a double holds (values that
+ * large are doubles in the frame anyway).
+ */
+struct dtype {
 	const char	*name;
 	enum dt_class	 cls;
-} datatypes[] = {
-	{ "BOOL", DT_BOOL },
-	{ "UINT8", DT_UINT }, { "UINT16", DT_UINT }, { "UINT32", DT_UINT }, { "UINT64", DT_UINT },
-	{ "INT8", DT_INT }, { "INT16", DT_INT }, { "INT32", DT_INT }, { "INT64", DT_INT },
-	{ "FP16", DT_FP }, { "FP32", DT_FP }, { "FP64", DT_FP },
-	{ "BYTES", DT_BYTES },
+	double		 lo, hi;	/* smallest and largest value */
+	const char	*range;		/* lo and hi for messages */
+};
+
+static const struct dtype datatypes[] = {
+	{ "BOOL", DT_BOOL, 0, 1, "true or false" },
+	{ "UINT8", DT_UINT, 0, 255, "0 to 255" },
+	{ "UINT16", DT_UINT, 0, 65535, "0 to 65535" },
+	{ "UINT32", DT_UINT, 0, 4294967295.0, "0 to 4294967295" },
+	{ "UINT64", DT_UINT, 0, 18446744073709551616.0, "0 to 18446744073709551615" },
+	{ "INT8", DT_INT, -128, 127, "-128 to 127" },
+	{ "INT16", DT_INT, -32768, 32767, "-32768 to 32767" },
+	{ "INT32", DT_INT, -2147483648.0, 2147483647.0, "-2147483648 to 2147483647" },
+	{ "INT64", DT_INT, -9223372036854775808.0, 9223372036854775808.0,
+	    "-9223372036854775808 to 9223372036854775807" },
+	{ "FP16", DT_FP, -65504, 65504, "-65504 to 65504" },
+	{ "FP32", DT_FP, -FLT_MAX, FLT_MAX, "-3.40282347e+38 to 3.40282347e+38" },
+	{ "FP64", DT_FP, -DBL_MAX, DBL_MAX, "-1.7976931348623157e+308 to 1.7976931348623157e+308" },
+	{ "BYTES", DT_BYTES, 0, 0, "strings" },
 };
 
 struct tensor {
@@ -1334,6 +1359,7 @@ struct tensor {
 	int		 ndim;
 	const char	*dtname;
 	enum dt_class	 dt;
+	const struct dtype *dtype;
 	const json_t	**el;		/* flattened elements (borrowed from the document) */
 	size_t		 nel, cap;
 };
@@ -1417,6 +1443,7 @@ tensor_parse(const json_t *v, size_t k, struct tensor *t, char **err)
 		return err_set(err, "inputs[%zu] ('%s'): unknown datatype '%.20s' (BOOL, INT8..INT64, "
 		    "UINT8..UINT64, FP16, FP32, FP64, BYTES)", k, t->name, t->dtname);
 	t->dt = datatypes[i].cls;
+	t->dtype = &datatypes[i];
 	if (params && !json_is_object(params))
 		return err_set(err, "inputs[%zu] ('%s'): \"parameters\" must be an object, got %s", k,
 		    t->name, describe(params, dbuf));
@@ -1447,10 +1474,12 @@ dt_expect(enum dt_class dt)
 	}
 }
 
-/* Set cell (i, j) from element e of a tensor of class dt: 0, -1, 1. */
+/* Set cell (i, j) from element e of a tensor of datatype d: 0, -1 (out of
+ * memory), 1 (a value of the wrong type) or 2 (a number d cannot hold). */
 static int
-v2_cell(struct fb *b, size_t j, size_t i, const json_t *e, enum dt_class dt)
+v2_cell(struct fb *b, size_t j, size_t i, const json_t *e, const struct dtype *d)
 {
+	enum dt_class dt = d->cls;
 	if (json_is_null(e))
 		return 0;
 	if (dt == DT_BYTES) {
@@ -1469,8 +1498,8 @@ v2_cell(struct fb *b, size_t j, size_t i, const json_t *e, enum dt_class dt)
 	double x = json_number_value(e);
 	if ((dt == DT_INT || dt == DT_UINT) && x != floor(x))
 		return 1;
-	if (dt == DT_UINT && x < 0)
-		return 1;
+	if (x < d->lo || x > d->hi)
+		return 2;
 	b->f->cols[j].num[i] = x;
 	return 0;
 }
@@ -1501,9 +1530,13 @@ v2_fill(struct fb *b, struct tensor *ts, size_t nt, int twod, char **err)
 		for (size_t i = 0; i < n; i++)
 			for (size_t j = 0; j < k; j++) {
 				const json_t *e = t->el[i * k + j];
-				int r = v2_cell(b, j, i, e, t->dt);
+				int r = v2_cell(b, j, i, e, t->dtype);
 				if (r < 0)
 					return err_set(err, "out of memory");
+				if (r == 2)
+					return err_set(err, "inputs[0] ('%s') element [%zu, %zu] (column '%s'): "
+					    "%s is out of range for %s (%s)", t->name, i, j, b->s->names[j],
+					    describe(e, dbuf), t->dtname, t->dtype->range);
 				if (r > 0)
 					return err_set(err, "inputs[0] ('%s') element [%zu, %zu] (column '%s'): "
 					    "expected %s (%s), got %s", t->name, i, j, b->s->names[j],
@@ -1516,9 +1549,13 @@ v2_fill(struct fb *b, struct tensor *ts, size_t nt, int twod, char **err)
 		struct tensor *t = &ts[k];
 		size_t j = (size_t)col_find(b->s, t->name);
 		for (size_t i = 0; i < t->nel; i++) {
-			int r = v2_cell(b, j, i, t->el[i], t->dt);
+			int r = v2_cell(b, j, i, t->el[i], t->dtype);
 			if (r < 0)
 				return err_set(err, "out of memory");
+			if (r == 2)
+				return err_set(err, "inputs[%zu] ('%s') element %zu: %s is out of range for %s "
+				    "(%s)", k, t->name, i, describe(t->el[i], dbuf), t->dtname,
+				    t->dtype->range);
 			if (r > 0)
 				return err_set(err, "inputs[%zu] ('%s') element %zu: expected %s (%s), got %s",
 				    k, t->name, i, dt_expect(t->dt), t->dtname, describe(t->el[i], dbuf));
@@ -1872,23 +1909,51 @@ mlflow_code(int status)
 	}
 }
 
+/*
+ * Error messages quote what the client sent — a path, a header, a model
+ * or column name, a value cut to a few dozen bytes — and none of it need
+ * be UTF-8 (libmicrohttpd decodes %ff in a path to the byte 0xff).  JSON
+ * text must be: every byte that does not begin a well-formed sequence
+ * becomes U+FFFD.  Borrows msg; the text goes into tmp (caller frees).
+ */
+static const char *
+utf8_clean(const char *msg, struct sbuf *tmp)
+{
+	size_t n = strlen(msg), i = 0, bad;
+	if (utf8_valid((const unsigned char *)msg, n, &bad))
+		return msg;
+	while (!utf8_valid((const unsigned char *)msg + i, n - i, &bad)) {
+		sbuf_putn(tmp, msg + i, bad);
+		sbuf_puts(tmp, "\xef\xbf\xbd");
+		i += bad + 1;
+	}
+	sbuf_putn(tmp, msg + i, n - i);
+	return tmp->oom ? "out of memory" : tmp->s;
+}
+
 void
 proto_mlflow_error(struct sbuf *b, int status, const char *msg)
 {
 	struct jw w;
+	struct sbuf tmp;
+	sbuf_init(&tmp);
 	jw_init(&w, b, 0);
 	jw_obj(&w);
 	jw_key(&w, "error_code"); jw_str(&w, mlflow_code(status));
-	jw_key(&w, "message"); jw_str(&w, msg);
+	jw_key(&w, "message"); jw_str(&w, utf8_clean(msg, &tmp));
 	jw_obj_end(&w);
+	sbuf_free(&tmp);
 }
 
 void
 proto_v2_error(struct sbuf *b, const char *msg)
 {
 	struct jw w;
+	struct sbuf tmp;
+	sbuf_init(&tmp);
 	jw_init(&w, b, 0);
 	jw_obj(&w);
-	jw_key(&w, "error"); jw_str(&w, msg);
+	jw_key(&w, "error"); jw_str(&w, utf8_clean(msg, &tmp));
 	jw_obj_end(&w);
+	sbuf_free(&tmp);
 }

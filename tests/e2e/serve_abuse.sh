@@ -151,6 +151,64 @@ while two.count(b"HTTP/1.1 200") < 2 or not two.endswith(b"}"):
 s.close()
 out.append(("pipelined", str(two.count(b"HTTP/1.1 200")), "2"))
 out.append(("http/1.0", status(ask(b"GET /v2/health/live HTTP/1.0\r\n\r\n")), "200"))
+import json
+def answer(payload):	# (status, JSON body or None, closed after the answer)
+    s = conn()
+    s.sendall(payload)
+    data, closed = b"", False
+    s.settimeout(3)
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d:
+                closed = True
+                break
+            data += d
+            head, sep, rest = data.partition(b"\r\n\r\n")
+            cl = [l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")]
+            if sep and cl and len(rest) >= int(cl[0].split(b":")[1]):
+                s.settimeout(1)	# the whole answer is in: is the connection closed?
+    except socket.timeout:
+        pass
+    s.close()
+    head, _, rest = data.partition(b"\r\n\r\n")
+    try:
+        body = json.loads(rest.decode("utf-8"))
+    except ValueError:
+        body = None
+    return status(data), body, closed
+def js(name, payload, want, key):	# a JSON error body whose text is valid UTF-8
+    st, body, _ = answer(payload)
+    out.append((name, st, want))
+    ok = isinstance(body, dict) and isinstance(body.get(key), str)
+    out.append((name + " body is JSON", "yes" if ok else "no: %r" % (body,), "yes"))
+    if ok and "\ufffd" not in body[key]:
+        out.append((name + " marks the bad bytes", body[key], "U+FFFD"))
+js("path %ff%fe", b"GET /%ff%fe HTTP/1.1\r\nHost: t\r\n\r\n", "404", "message")
+js("v2 model %ff", b"GET /v2/models/%ff%c0/ready HTTP/1.1\r\nHost: t\r\n\r\n", "404", "error")
+js("method bytes", b"P\xffST /invocations HTTP/1.1\r\nHost: t\r\n\r\n", "405", "message")
+js("query model %ff", post(good).replace(b"/invocations", b"/invocations?model=%ff"), "404", "message")
+js("query method %fe", post(good).replace(b"/invocations", b"/invocations?predict_method=%fe"), "400", "message")
+js("content-type bytes", post(good).replace(b"application/json", b"text/\xff\xfe"), "415", "message")
+# request smuggling: refused with a JSON 400 before the body, connection closed
+body = good
+chunked = b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n"
+head = b"POST /invocations HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+for name, payload in (
+        ("two content-lengths", head + b"Content-Length: %d\r\nContent-Length: %d\r\n\r\n" % (len(body), len(body)) + body),
+        ("two different content-lengths", head + b"Content-Length: 5\r\nContent-Length: %d\r\n\r\n" % len(body) + body),
+        ("content-length and chunked", head + b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked),
+        ("chunked and content-length", head + b"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n" + chunked),
+        ("two transfer-encodings", head + b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked),
+        ("transfer-encoding gzip", head + b"Transfer-Encoding: gzip\r\n\r\n" + body),
+        ("space before colon", head + b"Content-Length : %d\r\n\r\n" % len(body) + body),
+        ("v2 two content-lengths", head.replace(b"/invocations", b"/v2/models/iris/infer") +
+            b"Content-Length: 2\r\nContent-Length: 2\r\n\r\n{}")):
+    st, b, closed = answer(payload)
+    key = "error" if b"/v2/" in payload[:40] else "message"
+    got = "%s %s %s" % (st, "json" if isinstance(b, dict) and key in b else "not-json",
+                        "closed" if closed else "open")
+    out.append(("smuggling: " + name, got, "400 json closed"))
 bad = [f"{n}: got {g}, expected {e}" for n, g, e in out if g != e]
 print("\n".join(bad) if bad else "ok")
 PY

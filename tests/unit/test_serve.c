@@ -14,6 +14,7 @@
 #include "serve_proto.h"
 #include "util.h"
 
+#include <jansson.h>
 #include <math.h>
 
 static const char *const names[] = { "a", "b", "c" };
@@ -461,7 +462,7 @@ static const struct vcase vcases[] = {
 	{ "{\"inputs\": [{\"name\": \"a\", \"shape\": [1], \"datatype\": \"UINT8\", \"data\": "
 	    "[-1]}, {\"name\": \"b\", \"shape\": [1], \"datatype\": \"FP64\", \"data\": [1]}, "
 	    "{\"name\": \"c\", \"shape\": [1], \"datatype\": \"BYTES\", \"data\": [\"x\"]}]}", 400,
-	    "inputs[0] ('a') element 0: expected a non-negative integer (UINT8), got number -1", 0,
+	    "inputs[0] ('a') element 0: number -1 is out of range for UINT8 (0 to 255)", 0,
 	    NULL },
 	{ "{\"inputs\": [{\"name\": \"a\", \"shape\": [1], \"datatype\": \"BOOL\", \"data\": "
 	    "[1]}, {\"name\": \"b\", \"shape\": [1], \"datatype\": \"FP64\", \"data\": [1]}, "
@@ -530,6 +531,158 @@ test_v2_cases(void **state)
 		v2_request_clear(&rq);
 		free(err);
 	}
+}
+
+/*
+ * Every V2 datatype against the values it can and cannot hold: column a
+ * (numeric) carries the datatype under test, or c (categorical) for
+ * BYTES; accepted values become the cell as sent, refused ones name the
+ * input, the element, the value and the datatype.
+ */
+static const struct {
+	const char	*dtype, *value;
+	const char	*expect;	/* the frame, or the error */
+} dtcases[] = {
+	{ "INT8", "127", "127,1,x" },
+	{ "INT8", "-128", "-128,1,x" },
+	{ "INT8", "128", "inputs[0] ('a') element 0: number 128 is out of range for INT8 (-128 to 127)" },
+	{ "INT8", "-129", "inputs[0] ('a') element 0: number -129 is out of range for INT8 (-128 to 127)" },
+	{ "INT8", "500", "inputs[0] ('a') element 0: number 500 is out of range for INT8 (-128 to 127)" },
+	{ "INT8", "1.5", "inputs[0] ('a') element 0: expected an integer (INT8), got number 1.5" },
+	{ "INT16", "32767", "32767,1,x" },
+	{ "INT16", "-32768", "-32768,1,x" },
+	{ "INT16", "32768", "inputs[0] ('a') element 0: number 32768 is out of range for INT16 (-32768 to 32767)" },
+	{ "INT16", "-32769", "inputs[0] ('a') element 0: number -32769 is out of range for INT16 (-32768 to 32767)" },
+	{ "INT32", "2147483647", "2147483647,1,x" },
+	{ "INT32", "-2147483648", "-2147483648,1,x" },
+	{ "INT32", "2147483648", "inputs[0] ('a') element 0: number 2147483648 is out of range for INT32 (-2147483648 to 2147483647)" },
+	{ "INT32", "-2147483649", "inputs[0] ('a') element 0: number -2147483649 is out of range for INT32 (-2147483648 to 2147483647)" },
+	{ "INT32", "1.5", "inputs[0] ('a') element 0: expected an integer (INT32), got number 1.5" },
+	{ "INT32", "2e0", "2,1,x" },
+	{ "INT64", "-9007199254740993", "-9007199254740992,1,x" },
+	{ "INT64", "9223372036854775807", "9.223372036854776e+18,1,x" },
+	{ "INT64", "1e19", "inputs[0] ('a') element 0: number 1e+19 is out of range for INT64 (-9223372036854775808 to 9223372036854775807)" },
+	{ "INT64", "-1e19", "inputs[0] ('a') element 0: number -1e+19 is out of range for INT64 (-9223372036854775808 to 9223372036854775807)" },
+	{ "UINT8", "0", "0,1,x" },
+	{ "UINT8", "255", "255,1,x" },
+	{ "UINT8", "256", "inputs[0] ('a') element 0: number 256 is out of range for UINT8 (0 to 255)" },
+	{ "UINT8", "-1", "inputs[0] ('a') element 0: number -1 is out of range for UINT8 (0 to 255)" },
+	{ "UINT8", "0.5", "inputs[0] ('a') element 0: expected a non-negative integer (UINT8), got number 0.5" },
+	{ "UINT16", "65535", "65535,1,x" },
+	{ "UINT16", "65536", "inputs[0] ('a') element 0: number 65536 is out of range for UINT16 (0 to 65535)" },
+	{ "UINT32", "4294967295", "4294967295,1,x" },
+	{ "UINT32", "4294967296", "inputs[0] ('a') element 0: number 4294967296 is out of range for UINT32 (0 to 4294967295)" },
+	{ "UINT64", "18446744073709551615", "1.8446744073709552e+19,1,x" },
+	{ "UINT64", "1e20", "inputs[0] ('a') element 0: number 1e+20 is out of range for UINT64 (0 to 18446744073709551615)" },
+	{ "UINT64", "-1", "inputs[0] ('a') element 0: number -1 is out of range for UINT64 (0 to 18446744073709551615)" },
+	{ "FP16", "65504", "65504,1,x" },
+	{ "FP16", "-65504", "-65504,1,x" },
+	{ "FP16", "0.1", "0.1,1,x" },
+	{ "FP16", "65505", "inputs[0] ('a') element 0: number 65505 is out of range for FP16 (-65504 to 65504)" },
+	{ "FP16", "-70000", "inputs[0] ('a') element 0: number -70000 is out of range for FP16 (-65504 to 65504)" },
+	{ "FP32", "3.4028234663852886e38", "3.4028234663852886e+38,1,x" },
+	{ "FP32", "-1e38", "-1e+38,1,x" },
+	{ "FP32", "3.5e38", "inputs[0] ('a') element 0: number 3.5e+38 is out of range for FP32 (-3.40282347e+38 to 3.40282347e+38)" },
+	{ "FP32", "-1e39", "inputs[0] ('a') element 0: number -1e+39 is out of range for FP32 (-3.40282347e+38 to 3.40282347e+38)" },
+	{ "FP64", "1.7976931348623157e308", "1.7976931348623157e+308,1,x" },
+	{ "FP64", "1e-300", "1e-300,1,x" },
+	{ "FP64", "\"1\"", "inputs[0] ('a') element 0: expected a number (FP64), got string \"1\"" },
+	{ "BOOL", "true", "1,1,x" },
+	{ "BOOL", "false", "0,1,x" },
+	{ "BOOL", "1", "inputs[0] ('a') element 0: expected true or false (BOOL), got number 1" },
+	{ "BOOL", "\"true\"", "inputs[0] ('a') element 0: expected true or false (BOOL), got string \"true\"" },
+	{ "INT8", "null", "NA,1,x" },
+	{ "BYTES", "\"y\"", "1,1,y" },
+	{ "BYTES", "5", "inputs[2] ('c') element 0: expected a string (BYTES), got number 5" },
+};
+
+static void
+test_v2_datatypes(void **state)
+{
+	(void)state;
+	for (size_t k = 0; k < ARRAY_LEN(dtcases); k++) {
+		int bytes = strcmp(dtcases[k].dtype, "BYTES") == 0;
+		char body[512];
+		struct v2_request rq;
+		char *err = NULL, *got;
+		int status = 0;
+		snprintf(body, sizeof body, "{\"inputs\": [{\"name\": \"a\", \"shape\": [1], "
+		    "\"datatype\": \"%s\", \"data\": [%s]}, {\"name\": \"b\", \"shape\": [1], "
+		    "\"datatype\": \"FP64\", \"data\": [1]}, {\"name\": \"c\", \"shape\": [1], "
+		    "\"datatype\": \"BYTES\", \"data\": [%s]}]}", bytes ? "FP64" : dtcases[k].dtype,
+		    bytes ? "1" : dtcases[k].value, bytes ? dtcases[k].value : "\"x\"");
+		int rc = proto_v2_parse(&schema, &limits, &clf, body, strlen(body), &rq, &status,
+		    &err);
+		got = rc == 0 ? dump(rq.frame) : str_dup(err);
+		if (strcmp(got, dtcases[k].expect) != 0 || (rc != 0 && status != 400))
+			fail_msg("%s %s:\n  expected %s\n  got      %d %s", dtcases[k].dtype,
+			    dtcases[k].value, dtcases[k].expect, rc ? status : 200, got);
+		free(got);
+		free(err);
+		v2_request_clear(&rq);
+	}
+	/* the 2-D form names the element by row and column */
+	static const char two[] = "{\"inputs\": [{\"name\": \"in\", \"shape\": [2, 3], "
+	    "\"datatype\": \"BYTES\", \"data\": [\"1\", \"2\", \"x\", \"3\", \"4\", \"y\"]}]}";
+	static const char twoi[] = "{\"inputs\": [{\"name\": \"in\", \"shape\": [2, 2], "
+	    "\"datatype\": \"INT8\", \"data\": [[1, 2], [3, 300]]}]}";
+	static const char *const nn[] = { "a", "b" };
+	static const enum fkind nk[] = { FK_NUM, FK_NUM };
+	static const struct proto_schema ns = { 2, nn, nk, 0 };
+	struct v2_request rq;
+	char *err = NULL;
+	int status = 0;
+	assert_int_equal(proto_v2_parse(&schema, &limits, &clf, two, strlen(two), &rq, &status,
+	    &err), 0);
+	v2_request_clear(&rq);
+	assert_int_equal(proto_v2_parse(&ns, &limits, &clf, twoi, strlen(twoi), &rq, &status,
+	    &err), -1);
+	assert_int_equal(status, 400);
+	assert_string_equal(err, "inputs[0] ('in') element [1, 1] (column 'b'): number 300 is out "
+	    "of range for INT8 (-128 to 127)");
+	free(err);
+	v2_request_clear(&rq);
+}
+
+/*
+ * Error bodies are JSON even when the message quotes bytes that are not
+ * UTF-8 (a path with %ff, a header, a value cut short): each such byte
+ * becomes U+FFFD, in both protocols' shapes; valid text is unchanged.
+ */
+static void
+test_error_utf8(void **state)
+{
+	static const struct { const char *msg, *expect; } cases[] = {
+		{ "no such endpoint: GET /\xff\xfe", "no such endpoint: GET /\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "cut \xe2\x82", "cut \xef\xbf\xbd\xef\xbf\xbd" },
+		{ "cut \xe2\x82 then ok", "cut \xef\xbf\xbd\xef\xbf\xbd then ok" },
+		{ "overlong \xc0\xaf", "overlong \xef\xbf\xbd\xef\xbf\xbd" },
+		{ "surrogate \xed\xa0\x80!", "surrogate \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd!" },
+		{ "beyond \xf4\x90\x80\x80", "beyond \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\x8d", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\x8d" },
+		{ "quote \" and \\ and \x01", "quote \" and \\ and \x01" },
+		{ "", "" },
+	};
+	(void)state;
+	for (size_t k = 0; k < ARRAY_LEN(cases); k++)
+		for (int v2 = 0; v2 < 2; v2++) {
+			struct sbuf b;
+			json_error_t je;
+			sbuf_init(&b);
+			if (v2)
+				proto_v2_error(&b, cases[k].msg);
+			else
+				proto_mlflow_error(&b, 404, cases[k].msg);
+			json_t *j = json_loadb(b.s, b.len, 0, &je);
+			if (j == NULL)
+				fail_msg("case %zu (%s): not JSON: %s: %s", k, v2 ? "v2" : "mlflow", je.text,
+				    b.s);
+			const char *m = json_string_value(json_object_get(j, v2 ? "error" : "message"));
+			if (m == NULL || strcmp(m, cases[k].expect) != 0)
+				fail_msg("case %zu (%s): message %s", k, v2 ? "v2" : "mlflow", b.s);
+			json_decref(j);
+			sbuf_free(&b);
+		}
 }
 
 /* A model whose recipe drops a training column d: d may be sent (and is
@@ -806,6 +959,8 @@ main(void)
 		cmocka_unit_test(test_mlflow_cases),
 		cmocka_unit_test(test_fast_path),
 		cmocka_unit_test(test_v2_cases),
+		cmocka_unit_test(test_v2_datatypes),
+		cmocka_unit_test(test_error_utf8),
 		cmocka_unit_test(test_optional_columns),
 		cmocka_unit_test(test_writers),
 		cmocka_unit_test(test_label_datatypes),
