@@ -14,7 +14,7 @@
 enum {
 	OPT_MODEL = OPT_LONG + 1, OPT_BUNDLE, OPT_HOST, OPT_PORT, OPT_TOKEN, OPT_THREADS,
 	OPT_MAX_BODY, OPT_MAX_ROWS, OPT_MAX_DEPTH, OPT_TIMEOUT, OPT_MAX_CONNS, OPT_POLL, OPT_IO,
-	OPT_LOG_SAMPLE, OPT_LOG_MAX, OPT_NO_LOG,
+	OPT_LOG_SAMPLE, OPT_LOG_MAX, OPT_NO_LOG, OPT_HEAD_TIMEOUT, OPT_MAX_PER_IP,
 };
 
 static int
@@ -33,6 +33,8 @@ cmd_serve_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "max-connections", required_argument, NULL, OPT_MAX_CONNS },
+		{ "header-timeout", required_argument, NULL, OPT_HEAD_TIMEOUT },
+		{ "max-per-ip", required_argument, NULL, OPT_MAX_PER_IP },
 		{ "poll-ms", required_argument, NULL, OPT_POLL },
 		{ "log-sample", required_argument, NULL, OPT_LOG_SAMPLE },
 		{ "log-max-rate", required_argument, NULL, OPT_LOG_MAX },
@@ -98,6 +100,14 @@ cmd_serve_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			bad_num = cmd_optnum(ctx, optarg, 1, 1000000, &v);
 			o.max_conns = (unsigned)v;
 			break;
+		case OPT_HEAD_TIMEOUT:
+			bad_num = cmd_optnum(ctx, optarg, 1, 86400, &v);
+			o.header_timeout = (int)v;
+			break;
+		case OPT_MAX_PER_IP:
+			bad_num = cmd_optnum(ctx, optarg, 0, 1000000, &v);
+			o.max_per_ip = (int)v;
+			break;
 		case OPT_POLL:
 			bad_num = cmd_optnum(ctx, optarg, 10, 60000, &v);
 			o.poll_ms = (int)v;
@@ -148,8 +158,8 @@ const struct cmd_entry cmd_serve_entry = {
 	.name = "serve",
 	.args = "[--model NAME[@ALIAS|@VERSION]]... [--bundle FILE]... [--host H] [--port P]\n"
 	    "             [--token-file F] [--io threads|epoll] [--threads N] [--max-body SIZE]\n"
-	    "             [--max-rows N] [--max-depth N] [--timeout S] [--max-connections N]\n"
-	    "             [--poll-ms MS] [-q]",
+	    "             [--max-rows N] [--max-depth N] [--timeout S] [--header-timeout S]\n"
+	    "             [--max-connections N] [--max-per-ip N] [--poll-ms MS] [-q]",
 	.summary = "Serve models over HTTP (MLflow scoring and KServe V2 protocols).",
 	.help =
 	    "Loads each model (the project's only model when none is named), listens,\n"
@@ -187,7 +197,15 @@ const struct cmd_entry cmd_serve_entry = {
 	    "  --max-depth N        deepest JSON nesting (default 32): 400\n"
 	    "  --timeout S          a request body must arrive within S seconds (408) and\n"
 	    "                       idle connections close after S seconds (default 10)\n"
-	    "  --max-connections N  concurrent connections (default 1024)\n"
+	    "  --header-timeout S   a request line and headers must arrive within S seconds\n"
+	    "                       of connecting (or of the previous answer), however\n"
+	    "                       steadily they trickle in; else the connection is\n"
+	    "                       closed (default: --timeout)\n"
+	    "  --max-connections N  concurrent connections (default 1024); when all are\n"
+	    "                       taken, a new client takes the slot of one still waiting\n"
+	    "                       to send its request (docs/serving.md)\n"
+	    "  --max-per-ip N       connections one client address may hold (IPv6: per /64;\n"
+	    "                       default a quarter of --max-connections; 0: no cap)\n"
 	    "  --poll-ms MS         how often to look for alias moves (default 200)\n"
 	    "  --log-sample F       keep this fraction of predicted rows (inputs and outputs)\n"
 	    "                       in the project's prediction_log, for 'lathe drift'\n"

@@ -17,6 +17,7 @@
 #include "plugin.h"
 #include "predlog.h"
 #include "registry.h"
+#include "serve_guard.h"
 #include "serve_metrics.h"
 #include "serve_models.h"
 #include "serve_proto.h"
@@ -56,6 +57,7 @@ struct server {
 	time_t			 started;
 	const char		*names[MODELS_MAX];
 	struct predlog		*log;		/* NULL: no prediction log */
+	struct serve_guard	*guard;		/* connection slots (serve_guard.h) */
 };
 
 #define INLINE_BODY 2048
@@ -406,6 +408,7 @@ h_metrics(struct hctx *h, struct reply *r)
 {
 	struct server *sv = h->sv;
 	metrics_render(sv->met, &r->body);
+	serve_guard_render(sv->guard, &r->body);
 	models_render_metrics(sv->ms, &r->body);
 	sbuf_printf(&r->body, "# HELP lathe_server_start_time_seconds When this server started "
 	    "(Unix time).\n# TYPE lathe_server_start_time_seconds gauge\n"
@@ -603,6 +606,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		rq->body = rq->inline_buf;
 		rq->cap = INLINE_BODY;
 		*con_cls = rq;
+		serve_guard_request(c, 1);
 		rq->rt = route_find(url, method, rq, &allow);
 		enum proto p = rq->rt ? rq->rt->proto : strncmp(url, "/v2", 3) == 0 ? P_V2 : P_MLFLOW;
 		char why[160];
@@ -710,7 +714,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	struct server *sv = cls;
 	struct req *rq = *con_cls;
-	(void)c;
+	serve_guard_request(c, 0);
 	if (toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED)
 		metrics_timeout(sv->met);
 	if (rq) {
@@ -724,6 +728,46 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 /* ------------------------------------------------------------------ */
 /* start and stop                                                      */
 
+/*
+ * libmicrohttpd's own messages ("Connection was closed by remote side
+ * with incomplete request", ...) come once per misbehaving connection, so
+ * a flood of bad connections would flood stderr: at most MHD_LOG_BURST
+ * lines per MHD_LOG_WINDOW seconds are shown, and the number left out is
+ * said with the next line shown.
+ */
+#define MHD_LOG_BURST	10
+#define MHD_LOG_WINDOW	60
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static time_t window;
+	static unsigned shown, dropped;
+	char msg[512], ts[32];
+	(void)cls;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	size_t n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	time_t now = time(NULL);
+	pthread_mutex_lock(&mu);
+	if (now - window >= MHD_LOG_WINDOW) {
+		if (dropped)
+			fprintf(stderr, "%s lathe serve: libmicrohttpd: %u more messages in the last "
+			    "%lld s not shown\n", time_now_iso(ts), dropped, (long long)(now - window));
+		window = now;
+		shown = dropped = 0;
+	}
+	if (shown < MHD_LOG_BURST) {
+		shown++;
+		fprintf(stderr, "%s lathe serve: libmicrohttpd: %s\n", time_now_iso(ts), msg);
+	} else {
+		dropped++;
+	}
+	pthread_mutex_unlock(&mu);
+}
+
 void
 serve_opts_init(struct serve_opts *o)
 {
@@ -736,6 +780,7 @@ serve_opts_init(struct serve_opts *o)
 	o->max_depth = SERVE_DEFAULT_MAX_DEPTH;
 	o->timeout = SERVE_DEFAULT_TIMEOUT;
 	o->max_conns = SERVE_DEFAULT_MAX_CONNS;
+	o->max_per_ip = -1;
 	o->poll_ms = SERVE_DEFAULT_POLL_MS;
 	o->log_rate = PREDLOG_DEFAULT_RATE;
 	o->log_max_per_sec = PREDLOG_DEFAULT_MAX_PER_SEC;
@@ -864,26 +909,36 @@ serve_run(const struct serve_opts *o, char **err)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 	masked = 1;
+	unsigned per_ip = o->max_per_ip >= 0 ? (unsigned)o->max_per_ip :
+	    (o->max_conns / SERVE_DEFAULT_PER_IP_DIV ? o->max_conns / SERVE_DEFAULT_PER_IP_DIV : 1);
+	if (serve_guard_new(o->max_conns, o->header_timeout > 0 ? o->header_timeout : o->timeout,
+	    per_ip, &sv.guard, err) != 0)	/* its thread too waits for no signal */
+		goto out;
 	unsigned threads = o->threads > 0 ? (unsigned)o->threads :
 	    (unsigned)(sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1);
 	unsigned flags = MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
 	if (o->io == SERVE_IO_THREADS)
 		d = MHD_start_daemon(flags | MHD_USE_THREAD_PER_CONNECTION |
-		    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, NULL, NULL, on_request, &sv,
+		    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, serve_guard_accept, sv.guard,
+		    on_request, &sv,
+		    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		    MHD_OPTION_LISTEN_SOCKET, fd,
 		    MHD_OPTION_THREAD_STACK_SIZE, SERVE_THREAD_STACK,
 		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->timeout,
-		    MHD_OPTION_CONNECTION_LIMIT, o->max_conns,
+		    MHD_OPTION_CONNECTION_LIMIT, serve_guard_daemon_limit(o->max_conns),
 		    MHD_OPTION_NOTIFY_COMPLETED, on_completed, &sv,
+		    MHD_OPTION_NOTIFY_CONNECTION, serve_guard_notify, sv.guard,
 		    MHD_OPTION_END);
 	else
-		d = MHD_start_daemon(flags | MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO, 0, NULL,
-		    NULL, on_request, &sv,
+		d = MHD_start_daemon(flags | MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO, 0,
+		    serve_guard_accept, sv.guard, on_request, &sv,
+		    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		    MHD_OPTION_LISTEN_SOCKET, fd,
 		    MHD_OPTION_THREAD_POOL_SIZE, threads,
 		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->timeout,
-		    MHD_OPTION_CONNECTION_LIMIT, o->max_conns,
+		    MHD_OPTION_CONNECTION_LIMIT, serve_guard_daemon_limit(o->max_conns),
 		    MHD_OPTION_NOTIFY_COMPLETED, on_completed, &sv,
+		    MHD_OPTION_NOTIFY_CONNECTION, serve_guard_notify, sv.guard,
 		    MHD_OPTION_END);
 	if (d == NULL) {
 		err_set(err, "cannot start the HTTP server on %s", addr);
@@ -910,6 +965,9 @@ serve_run(const struct serve_opts *o, char **err)
 			break;
 		}
 		models_poll(sv.ms);
+		char note[512];
+		if (serve_guard_summary(sv.guard, 60, note, sizeof note))
+			models_log(sv.ms, "warning", NULL, 0, 0, "%s", note);
 	}
 	MHD_stop_daemon(d);
 	d = NULL;
@@ -920,6 +978,7 @@ serve_run(const struct serve_opts *o, char **err)
 out:
 	if (d)
 		MHD_stop_daemon(d);
+	serve_guard_free(sv.guard);	/* after the daemon: its callbacks use it */
 	if (fd >= 0)
 		close(fd);
 	if (masked)

@@ -13,8 +13,9 @@
  * for alias moves (serve_models.c).
  *
  * Safe by default: binds 127.0.0.1; bodies, rows and JSON depth are
- * limited; slow clients time out; every error is a protocol-shaped JSON
- * body with a 4xx/5xx status, never a crash.
+ * limited; slow clients time out, and connections that hold a slot
+ * without sending a request yield it (serve_guard.h); every error is a
+ * protocol-shaped JSON body with a 4xx/5xx status, never a crash.
  */
 #ifndef LATHE_SERVE_H
 #define LATHE_SERVE_H
@@ -28,6 +29,7 @@
 #define SERVE_DEFAULT_MAX_DEPTH	32
 #define SERVE_DEFAULT_TIMEOUT	10			/* seconds */
 #define SERVE_DEFAULT_MAX_CONNS	1024
+#define SERVE_DEFAULT_PER_IP_DIV	4	/* --max-per-ip: a quarter of the slots */
 #define SERVE_DEFAULT_POLL_MS	200
 
 /*
@@ -59,7 +61,9 @@ struct serve_opts {
 	size_t			 max_body, max_rows;
 	int			 max_depth;
 	int			 timeout;
+	int			 header_timeout;	/* request head deadline; 0: timeout */
 	unsigned		 max_conns;
+	int			 max_per_ip;	/* 0: no cap; -1: max_conns / PER_IP_DIV */
 	int			 poll_ms;
 	int			 quiet;
 	double			 log_rate;	/* prediction log sample rate; 0: off */
