@@ -14,6 +14,19 @@
  * bins, with each share floored at 1e-4 so an empty bin counts as rare,
  * not impossible.  The usual reading: below 0.1 stable, below 0.25 a
  * moderate shift, above that drift.
+ *
+ * Small samples.  PSI is biased upward: for n rows drawn from the training
+ * distribution itself, n * PSI is close to chi-square with B - 1 degrees
+ * of freedom over the B bins the training data fills (PSI is the
+ * symmetric Kullback-Leibler divergence, which for small differences is
+ * Pearson's chi-square distance), so PSI averages (B - 1) / n from
+ * sampling noise alone: 0.24 — "moderate" — for 37 rows over 10 deciles.
+ * A column's PSI is therefore reported only from
+ *     n >= chi2_0.95(B - 1) / 0.1
+ * rows on, where an undrifted sample reads "stable" 19 times in 20: 170
+ * rows for 10 bins, 60 for a categorical column of 3 levels (--min-rows
+ * sets another floor).  The training data is taken as the population;
+ * its own sampling noise is not counted.
  */
 #include "drift.h"
 #include "dataset.h"
@@ -29,11 +42,30 @@
 
 #define NBINS		10
 #define SHARE_FLOOR	1e-4
+#define STABLE		0.1	/* below: stable */
+
+size_t
+drift_min_rows(size_t bins)
+{
+	if (bins < 2)
+		return 1;
+	/* Wilson-Hilferty: chi2_p(k) ~ k (1 - 2/(9k) + z_p sqrt(2/(9k)))^3 */
+	double k = (double)(bins - 1), z95 = 1.6448536269514722;
+	double c = 1 - 2 / (9 * k) + z95 * sqrt(2 / (9 * k));
+	return (size_t)ceil(k * c * c * c / STABLE);
+}
+
+const char *
+drift_column_status(const struct drift_column *d)
+{
+	return d->too_few ? "too few rows" : drift_status(d->psi);
+}
 
 const char *
 drift_status(double psi)
 {
-	return isnan(psi) ? "no data" : psi < 0.1 ? "stable" : psi < 0.25 ? "moderate" : "drift";
+	return isnan(psi) ? "no data" : psi < STABLE ? "stable" : psi < 0.25 ? "moderate" :
+	    "drift";
 }
 
 static double
@@ -115,6 +147,8 @@ numeric_column(const struct column *ref, size_t nref, json_t *const *rows, size_
 	for (size_t b = 0; b <= nb; b++)
 		a[b] /= nrows ? (double)nrows : 1;
 	dc->psi = nrows ? psi_of(e, a, nb + 1) : NAN;
+	for (size_t b = 0; b <= nb; b++)
+		dc->bins += e[b] > 0;
 	dc->ref_mean = n ? rsum / (double)n : NAN;
 	dc->cur_mean = lcnt ? lsum / (double)lcnt : NAN;
 	dc->ref_missing = nref ? (double)(nref - n) / (double)nref : NAN;
@@ -163,6 +197,8 @@ string_column(const struct column *ref, size_t nref, json_t *const *rows, size_t
 	for (size_t b = 0; b < k + 2; b++)
 		a[b] /= nrows ? (double)nrows : 1;
 	dc->psi = nrows ? psi_of(e, a, k + 2) : NAN;
+	for (size_t b = 0; b < k + 2; b++)
+		dc->bins += e[b] > 0;
 	dc->ref_mean = dc->cur_mean = NAN;
 	dc->ref_missing = nref ? (double)rmiss / (double)nref : NAN;
 	dc->cur_missing = nrows ? (double)lmiss / (double)nrows : NAN;
@@ -185,9 +221,45 @@ drift_report_free(struct drift_report *r)
 	free(r);
 }
 
+/* What the logged sample stands for: how many rows are logged in all,
+ * and how many its servers predicted and how they sampled them (unknown
+ * for rows logged by servers that kept no counts). */
+static int
+sample_facts(struct project *p, struct drift_report *r, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	r->predicted = -1;
+	r->rate_lo = r->rate_hi = NAN;
+	if (db_prepare(p, "SELECT count(*) FROM prediction_log WHERE model = ?1 AND version = ?2",
+	    &st, err) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, r->model, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, r->version);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		r->logged_total = (size_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(p->db, "SELECT count(*), sum(predicted), min(sample_rate), "
+	    "max(sample_rate), max(max_per_sec) FROM prediction_log_counts WHERE model = ?1 AND "
+	    "version = ?2", -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return 0;	/* a project from before the counts */
+	}
+	sqlite3_bind_text(st, 1, r->model, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, r->version);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0) {
+		r->predicted = sqlite3_column_int64(st, 1);
+		r->rate_lo = sqlite3_column_double(st, 2);
+		r->rate_hi = sqlite3_column_double(st, 3);
+		r->max_per_sec = sqlite3_column_int(st, 4);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
 int
-drift_compute(struct project *p, const char *ref, size_t last, struct drift_report **out,
-    char **err)
+drift_compute(struct project *p, const char *ref, size_t last, long min_rows,
+    struct drift_report **out, char **err)
 {
 	struct model_version mv = { 0 };
 	struct run_info ri = { 0 };
@@ -216,9 +288,16 @@ drift_compute(struct project *p, const char *ref, size_t last, struct drift_repo
 	r->run_id = mv.run_id;
 	r->dataset = str_dup(ri.dataset);
 	r->reference_rows = t->nrows;
+	r->max_psi = NAN;
+	if (r->model == NULL || r->dataset == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	if (sample_facts(p, r, err) != 0)
+		goto out;
 	/* the logged rows, newest first */
-	if (db_prepare(p, "SELECT input FROM prediction_log WHERE model = ?1 AND version = ?2 "
-	    "ORDER BY id DESC LIMIT ?3", &st, err) != 0)
+	if (db_prepare(p, "SELECT input, time FROM prediction_log WHERE model = ?1 AND "
+	    "version = ?2 ORDER BY id DESC LIMIT ?3", &st, err) != 0)
 		goto out;
 	sqlite3_bind_text(st, 1, mv.name, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, mv.version);
@@ -227,6 +306,11 @@ drift_compute(struct project *p, const char *ref, size_t last, struct drift_repo
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		json_error_t je;
 		json_t *o = json_loads((const char *)sqlite3_column_text(st, 0), 0, &je);
+		const char *tm = (const char *)sqlite3_column_text(st, 1);
+		if (tm && nrows == 0)
+			snprintf(r->last, sizeof r->last, "%s", tm);	/* newest first */
+		if (tm)
+			snprintf(r->first, sizeof r->first, "%s", tm);
 		if (!json_is_object(o)) {
 			json_decref(o);
 			continue;
@@ -278,11 +362,18 @@ drift_compute(struct project *p, const char *ref, size_t last, struct drift_repo
 			err_set(err, "out of memory");
 			goto out;
 		}
-		if (!isnan(dc->psi) && (isnan(r->max_psi) || dc->psi > r->max_psi || r->ncols == 1))
+		dc->min_rows = min_rows >= 0 ? (size_t)min_rows : drift_min_rows(dc->bins);
+		if (nrows > 0 && nrows < dc->min_rows) {
+			dc->too_few = 1;
+			dc->psi = NAN;
+		}
+		if (!isnan(dc->psi) && (isnan(r->max_psi) || dc->psi > r->max_psi))
 			r->max_psi = dc->psi;
 	}
 	if (r->ncols == 0 || nrows == 0)
 		r->max_psi = NAN;
+	r->status = nrows == 0 ? "no data" : isnan(r->max_psi) && r->ncols ? "too few rows" :
+	    drift_status(r->max_psi);
 	*out = r;
 	r = NULL;
 	rc = 0;

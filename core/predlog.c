@@ -16,6 +16,7 @@
 
 #define QUEUE_MAX	10000
 #define FLUSH_MS	500
+#define TALLY_MAX	64	/* model versions one server counts (it serves a few) */
 
 struct rec {
 	char		*model;
@@ -24,6 +25,20 @@ struct rec {
 	char		 time[32];
 	char		*input;
 	char		*output;
+};
+
+/*
+ * Rows predicted and logged for one model version, written to
+ * prediction_log_counts with the rows, so that lathe drift can say what
+ * its sample stands for.  Entries are appended under mu and published by
+ * ntally; request threads find theirs without a lock.
+ */
+struct tally {
+	char			*model;
+	int			 version;
+	_Atomic uint64_t	 predicted;
+	uint64_t		 logged;		/* writer thread only */
+	uint64_t		 saved;			/* predicted, as last written */
 };
 
 struct predlog {
@@ -41,6 +56,8 @@ struct predlog {
 	atomic_long	 window;	/* the second being counted */
 	atomic_int	 in_window;	/* rows kept in that second */
 	atomic_ullong	 written, dropped;
+	struct tally	 tally[TALLY_MAX];
+	_Atomic size_t	 ntally;
 };
 
 struct predlog_capture {
@@ -57,12 +74,62 @@ rec_free(struct rec *r)
 	free(r->output);
 }
 
-/* Insert the queued records in one transaction. */
+/* The tally of model@version, or NULL. */
+static struct tally *
+tally_find(struct predlog *pl, const char *model, int version)
+{
+	size_t n = atomic_load_explicit(&pl->ntally, memory_order_acquire);
+	for (size_t i = 0; i < n; i++)
+		if (pl->tally[i].version == version && strcmp(pl->tally[i].model, model) == 0)
+			return &pl->tally[i];
+	return NULL;
+}
+
+/* Write every tally's counts (the server's totals so far, logged counting
+ * add[i] more) in the open transaction.  Where prediction_log_counts is
+ * missing or the server unrecorded, nothing: the counts only explain. */
+static void
+tally_write(struct predlog *pl, const uint64_t *add, size_t nt)
+{
+	sqlite3_stmt *st = NULL;
+	if (pl->server_id == 0 || sqlite3_prepare_v2(pl->db, "INSERT INTO "
+	    "prediction_log_counts(server_id, model, version, predicted, logged, sample_rate, "
+	    "max_per_sec) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(server_id, model, "
+	    "version) DO UPDATE SET predicted = excluded.predicted, logged = excluded.logged",
+	    -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return;
+	}
+	for (size_t i = 0; i < nt; i++) {
+		struct tally *t = &pl->tally[i];
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, pl->server_id);
+		sqlite3_bind_text(st, 2, t->model, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, t->version);
+		sqlite3_bind_int64(st, 4, (int64_t)t->saved);
+		sqlite3_bind_int64(st, 5, (int64_t)(t->logged + add[i]));
+		sqlite3_bind_double(st, 6, pl->rate);
+		sqlite3_bind_int(st, 7, pl->max_per_sec);
+		sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+}
+
+/* Insert the queued records, and the counts, in one transaction. */
 static void
 flush(struct predlog *pl, struct rec *v, size_t n)
 {
 	sqlite3_stmt *st = NULL;
-	if (n == 0)
+	uint64_t add[TALLY_MAX] = { 0 }, before[TALLY_MAX];
+	size_t nt = atomic_load_explicit(&pl->ntally, memory_order_acquire);
+	int counts = 0;
+	for (size_t i = 0; i < nt; i++) {
+		before[i] = pl->tally[i].saved;
+		pl->tally[i].saved = atomic_load_explicit(&pl->tally[i].predicted,
+		    memory_order_relaxed);
+		counts |= pl->tally[i].saved != before[i];
+	}
+	if (n == 0 && !counts)
 		return;
 	if (sqlite3_exec(pl->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(pl->db, "INSERT INTO prediction_log(server_id, model, version, "
@@ -83,16 +150,26 @@ flush(struct predlog *pl, struct rec *v, size_t n)
 		sqlite3_bind_text(st, 7, v[i].output, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto fail;
+		struct tally *t = tally_find(pl, v[i].model, v[i].version);
+		if (t)
+			add[t - pl->tally]++;
 	}
 	sqlite3_finalize(st);
+	st = NULL;
+	tally_write(pl, add, nt);
 	if (sqlite3_exec(pl->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) {
+		for (size_t i = 0; i < nt; i++)
+			pl->tally[i].logged += add[i];
 		atomic_fetch_add(&pl->written, n);
 		return;
 	}
 fail:
-	/* the project is busy or read-only: these rows are lost, not retried */
+	/* the project is busy or read-only: these rows are lost, not retried
+	 * (the counts are: the next flush writes them again) */
 	sqlite3_finalize(st);
 	sqlite3_exec(pl->db, "ROLLBACK", NULL, NULL, NULL);
+	for (size_t i = 0; i < nt; i++)
+		pl->tally[i].saved = before[i];
 	atomic_fetch_add(&pl->dropped, n);
 }
 
@@ -176,6 +253,8 @@ predlog_close(struct predlog *pl)
 	for (size_t i = 0; i < pl->nq; i++)
 		rec_free(&pl->q[i]);
 	free(pl->q);
+	for (size_t i = 0; i < TALLY_MAX; i++)
+		free(pl->tally[i].model);
 	if (pl->db)
 		sqlite3_close(pl->db);
 	pthread_mutex_destroy(&pl->mu);
@@ -336,6 +415,28 @@ predlog_commit(struct predlog *pl, struct predlog_capture *cap, const char *mode
 	}
 	pthread_mutex_unlock(&pl->mu);
 	capture_free(cap);
+}
+
+void
+predlog_count(struct predlog *pl, const char *model, int version, size_t rows)
+{
+	if (pl == NULL)
+		return;
+	struct tally *t = tally_find(pl, model, version);
+	if (t == NULL) {
+		pthread_mutex_lock(&pl->mu);
+		size_t n = atomic_load_explicit(&pl->ntally, memory_order_relaxed);
+		if ((t = tally_find(pl, model, version)) == NULL && n < TALLY_MAX &&
+		    (pl->tally[n].model = str_dup(model)) != NULL) {
+			t = &pl->tally[n];
+			t->version = version;
+			atomic_store_explicit(&pl->ntally, n + 1, memory_order_release);
+		}
+		pthread_mutex_unlock(&pl->mu);
+		if (t == NULL)
+			return;		/* more versions than TALLY_MAX: not counted */
+	}
+	atomic_fetch_add_explicit(&t->predicted, rows, memory_order_relaxed);
 }
 
 uint64_t

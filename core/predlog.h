@@ -7,8 +7,11 @@
  * time, the row's raw inputs as a JSON object and its prediction.  Request
  * threads only decide which rows to keep and copy them into a bounded
  * queue; one writer thread inserts the queue in a transaction twice a
- * second, so logging costs a request a random number per row.  When the
- * queue is full, rows are dropped and counted, never waited for.
+ * second, so logging costs a request a random number per row and an
+ * atomic addition.  When the queue is full, rows are dropped and counted,
+ * never waited for.  With the rows the writer records, per model version,
+ * how many rows the server predicted and logged and how it sampled them
+ * (prediction_log_counts), so a sample can be read for what it is.
  *
  * `lathe drift` (core/drift.c) compares the logged inputs with the data the
  * model was trained on.
@@ -43,6 +46,11 @@ struct predlog_capture *predlog_sample(struct predlog *pl, const struct frame *f
  * Accepts cap NULL. */
 void	predlog_commit(struct predlog *pl, struct predlog_capture *cap, const char *model,
 	    int version, int64_t run_id, const struct prediction *pd);
+
+/* Count rows predicted by model@version (every successful request, sampled
+ * or not): written beside the log in prediction_log_counts.  Accepts pl
+ * NULL.  Borrows model for the call. */
+void	predlog_count(struct predlog *pl, const char *model, int version, size_t rows);
 
 /* Forget a capture without logging it (the request failed).  Accepts NULL. */
 void	predlog_discard(struct predlog_capture *cap);

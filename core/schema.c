@@ -19,8 +19,10 @@
  * inputs only).  An alias names one version of a model; every move is
  * appended to model_alias_history (old_version NULL when the alias is
  * new).  Serving processes record themselves in `servers` (stopped NULL
- * while running) and their loads, reloads and failures in server_events:
- * these are the only rows a server writes.
+ * while running) and their loads, reloads and failures in server_events,
+ * and a sample of what they predict in prediction_log, with how many rows
+ * each predicted and logged in prediction_log_counts: these are the only
+ * rows a server writes.
  *
  * Dataset payloads (dataset_chunks.data) are little-endian typed arrays:
  *   part 0 (values): numeric columns hold doubles (NaN = missing),
@@ -245,6 +247,19 @@ const char *const schema_migrations[] = {
 	 * whose statistics describe recomputes when they held any */
 	"ALTER TABLE dataset_columns ADD COLUMN pos_inf INTEGER;\n"
 	"ALTER TABLE dataset_columns ADD COLUMN neg_inf INTEGER;\n",
+
+	/* 8 -> 9: how many rows each server predicted and logged per model
+	 * version, and how it sampled them, so that lathe drift can say what
+	 * its sample of prediction_log stands for */
+	"CREATE TABLE prediction_log_counts(\n"
+	"  server_id   INTEGER NOT NULL REFERENCES servers(id) ON DELETE CASCADE,\n"
+	"  model       TEXT NOT NULL,\n"
+	"  version     INTEGER NOT NULL,\n"
+	"  predicted   INTEGER NOT NULL,\n"
+	"  logged      INTEGER NOT NULL,\n"
+	"  sample_rate REAL NOT NULL,\n"
+	"  max_per_sec INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (server_id, model, version));\n",
 };
 
 const int schema_nmigrations = (int)ARRAY_LEN(schema_migrations);

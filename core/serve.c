@@ -234,6 +234,7 @@ h_invocations(struct hctx *h, struct reply *r)
 	}
 	double t2 = time_mono();
 	proto_mlflow_write(&r->body, &m->pm, &pd, method);
+	predlog_count(sv->log, m->name, m->version, pd.n);
 	predlog_commit(sv->log, cap, m->name, m->version, m->run_id, &pd);
 	cap = NULL;
 	double t3 = time_mono();
@@ -300,6 +301,7 @@ h_v2_infer(struct hctx *h, struct reply *r)
 	}
 	double t2 = time_mono();
 	proto_v2_write(&r->body, &m->pm, m->name, m->version_str, &rq, &pd);
+	predlog_count(sv->log, m->name, m->version, pd.n);
 	predlog_commit(sv->log, cap, m->name, m->version, m->run_id, &pd);
 	cap = NULL;
 	double t3 = time_mono();
