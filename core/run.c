@@ -139,6 +139,107 @@ first_missing(const struct column *c, size_t n)
 	return -1;
 }
 
+/* Count missing and infinite values of column c in its first n rows. */
+static void
+count_problems(const struct column *c, size_t n, size_t *missing, size_t *inf)
+{
+	*missing = *inf = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (c->kind == COL_NUMERIC) {
+			double x = ((const double *)c->chunks[0].data)[i];
+			*missing += isnan(x) != 0;
+			*inf += isinf(x) != 0;
+		} else {
+			*missing += ((const uint32_t *)c->chunks[0].data)[i] == CODE_NA;
+		}
+	}
+}
+
+/*
+ * The recipe check before a run is recorded fits the recipe on the first
+ * rows (sample, of table t).  A missing or infinite value further down
+ * would only fail the run once it trains, so where a column's statistics
+ * (which cover every row) show more of them than the sample holds, the
+ * first row holding each kind is added and the check made again on the
+ * whole dataset's rows (full, loaded here).  0, or -1 with *err saying
+ * what the recipe leaves, with the dataset's row number.
+ */
+static int
+check_far_rows(struct project *p, const struct dsver *v, const struct table *t,
+    const char *target, const char *rtext, const char *origin, char **err)
+{
+	size_t ns = t->nrows, *rows = NULL, nr = 0;
+	struct table *full = NULL;
+	struct recipe *rec = NULL;
+	struct frame *fr = NULL;
+	unsigned char *want_miss = NULL, *want_inf = NULL;
+	int rc = -1, need = 0;
+
+	if ((want_miss = calloc(t->ncols + 1, 1)) == NULL ||
+	    (want_inf = calloc(t->ncols + 1, 1)) == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	for (size_t j = 0; j < t->ncols; j++) {
+		const struct column *c = &t->cols[j];
+		size_t m, k;
+		if (target && strcmp(c->name, target) == 0)
+			continue;
+		count_problems(c, ns, &m, &k);
+		size_t infs = c->st.pos_inf == SIZE_MAX || c->st.neg_inf == SIZE_MAX ? 0 :
+		    c->st.pos_inf + c->st.neg_inf;
+		want_miss[j] = c->st.missing > m && m == 0;
+		want_inf[j] = c->kind == COL_NUMERIC && infs > k && k == 0;
+		need |= want_miss[j] | want_inf[j];
+	}
+	if (!need) {
+		rc = 0;
+		goto out;
+	}
+	if (dataset_load(p, v, SIZE_MAX, &full, err) != 0)
+		goto out;
+	if ((rows = malloc((ns + 2 * t->ncols) * sizeof *rows)) == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < ns; i++)
+		rows[nr++] = i;
+	for (size_t j = 0; j < full->ncols; j++) {
+		const struct column *c = &full->cols[j];
+		int got_m = !want_miss[j], got_i = !want_inf[j];
+		for (size_t i = ns; i < full->nrows && !(got_m && got_i); i++) {
+			int miss, inf = 0;
+			if (c->kind == COL_NUMERIC) {
+				double x = ((const double *)c->chunks[0].data)[i];
+				miss = isnan(x);
+				inf = isinf(x);
+			} else {
+				miss = ((const uint32_t *)c->chunks[0].data)[i] == CODE_NA;
+			}
+			if ((miss && !got_m) || (inf && !got_i)) {
+				rows[nr++] = i;
+				got_m |= miss;
+				got_i |= inf;
+			}
+		}
+	}
+	if ((fr = frame_from_table(full, rows, nr, target)) == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	if (recipe_parse(rtext, origin, &rec, err) != 0 || recipe_fit(rec, fr, err) != 0)
+		goto out;
+	rc = frame_check_finite(fr, NULL, rows, err);
+out:
+	frame_free(fr);
+	recipe_free(rec);
+	table_free(full);
+	free(rows);
+	free(want_miss);
+	free(want_inf);
+	return rc;
+}
+
 int
 run_create(struct project *p, struct plugin_set *ps, const struct run_request *rq,
     int64_t *run_id, char **err)
@@ -338,6 +439,9 @@ run_create(struct project *p, struct plugin_set *ps, const struct run_request *r
 		/* strings, missing or infinite values the recipe leaves in these
 		 * rows: refused before a run exists (rows are the dataset's) */
 		if (frame_check_finite(fr, NULL, NULL, err) != 0)
+			goto out;
+		if (check_far_rows(p, &v, t, rq->target, rtext,
+		    rq->recipe_origin ? rq->recipe_origin : "recipe", err) != 0)
 			goto out;
 	}
 	if (plugin_hash(pl, err) != 0)

@@ -65,6 +65,28 @@ L train -q --data inf --target t --algo logistic --step 'clip x min 0' --step 'l
     --step 'derive w = x * 2' --step 'standardize w' >/dev/null 2>"$T/e" &&
     ok || fail "clip x min 0, then log1p and derive: $(cat "$T/e")"
 
+# past the first rows run_create fits the recipe on: the column statistics
+# (every row) show the value the sample lacks, and the row holding it is
+# checked too — still refused before a run is recorded, naming that row
+{
+	echo "a,b,t"
+	i=1
+	while [ $i -le 3000 ]; do
+		case $i in 2600) a= ;; 2900) a=inf ;; *) a=$((i % 13)).5 ;; esac
+		echo "$a,$((i % 5)),$((i % 2))"
+		i=$((i + 1))
+	done
+} >"$T/far.csv"
+L import -q "$T/far.csv" >/dev/null || fail "import far.csv"
+runs0=$(sqlite3 "$P" 'SELECT count(*) FROM runs')
+err=$(L train --data far --target t --algo logistic --step 'standardize a' 2>&1 >/dev/null)
+check "far missing and infinite: refused" "lathe: column 'a' has 1 missing and 1 infinite values after the recipe (first in row 2600); add 'impute median a infinite'" "$err"
+err=$(L train --data far --target t --algo logistic --step 'impute median a' 2>&1 >/dev/null)
+check "far infinite: refused" "lathe: column 'a' has 1 infinite value after the recipe (first in row 2900); add 'clip a' or 'impute median a infinite'" "$err"
+check "far: no run recorded" "$runs0" "$(sqlite3 "$P" 'SELECT count(*) FROM runs')"
+L train -q --data far --target t --algo logistic --step 'impute median a infinite' >/dev/null &&
+    ok || fail "far: impute median a infinite trains"
+
 # ---- predict: same rows, same causes
 printf 'x,y,z\n1e400,1,2\n-inf,2,3\n5,3,4\n' >"$T/p1.csv"
 out=$(L predict "$CLIP" "$T/p1.csv" 2>&1) || fail "predict with infinities clipped: $out"
