@@ -154,6 +154,15 @@ preview(struct seditor *s, struct app *a)
 	    "%zu columns from %zu inputs", v.name, v.version, t->nrows < v.nrows ? "the first " :
 	    "all ", t->nrows, s->target[0] ? ", without target '" : "", s->target,
 	    s->target[0] ? "'" : "", f->ncols, recipe_ninputs(r));
+	{
+		/* what training would refuse, as `lathe recipe preview` flags it */
+		char *problem = NULL;
+		if (frame_check_finite(f, NULL, NULL, &problem) != 0) {
+			app_msg(a, MSG_ERROR, "a run would stop: %s", problem ? problem : "?");
+			free(problem);
+			goto out;
+		}
+	}
 	app_msg(a, MSG_GOOD, "%s", s->phead);
 	goto out;
 fail:

@@ -47,6 +47,19 @@ expect_screen "sex=male"
 screen | grep -E '^bill_length_mm +numeric +0 ' > /dev/null && ok ||
     fail "bill_length_mm imputed: $(screen | grep -E '^bill_length_mm')"
 
+# 2b. a recipe that leaves missing values: the preview says where a run
+# would stop, as `lathe recipe preview` does (impute commented out)
+keys Up Up Up Up Home
+text "# "
+wait_for "4 steps, parses"
+keys C-p
+wait_for "a run would stop: column '"
+expect_screen "missing value"
+keys Home Delete Delete
+wait_for "5 steps, parses"
+keys C-p
+wait_for "preview on penguins@1: fitted on all 344 rows, without target 'species'"
+
 # 3. save as feat@1
 keys C-s
 wait_for "save recipe as:"
