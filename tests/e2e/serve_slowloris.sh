@@ -11,7 +11,8 @@
 #   1. 1024 connections from one address (the report that started this):
 #      the per-address cap refuses all but a quarter of the 50 slots;
 #   2. 1024 connections from 16 addresses: their connections fill every
-#      slot, and each new prompt client takes the slot of one of them;
+#      slot, and each new prompt client takes the slot of one of them
+#      (with a thread per connection, then with --io epoll);
 #   3. the head deadline: a head dribbled out for longer than
 #      --header-timeout is cut off however active it is, a head that is
 #      slow but complete in time is answered, and a kept-alive connection
@@ -129,6 +130,13 @@ prompt sixteen_addresses
 [ "$(closed evicted)" -gt 0 ] && ok || fail "sixteen_addresses: no connection closed to make room"
 expect_status after_attack 200 POST /invocations -H "$JSON" -d "$ROW"
 stop_server flood
+
+start_server flood_epoll -p "$P" serve --model iris --port 0 --max-connections 50 --timeout 5 \
+    --io epoll --threads 2 || { fail "server did not start"; finish; }
+attack "$ADDRS" 64 $SECS
+prompt sixteen_addresses_epoll
+[ "$(closed evicted)" -gt 0 ] && ok || fail "sixteen_addresses_epoll: no connection closed to make room"
+stop_server flood_epoll
 
 # 3: the head deadline, without any pressure on the slots
 start_server deadline -p "$P" serve --model iris --port 0 --timeout 5 --header-timeout 2 ||
