@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define EXAMPLE_ROWS 5
 
@@ -670,5 +671,13 @@ out:
 int
 registry_open_readonly(const char *path, struct project **out, char **err)
 {
+	/* a project of an older schema that we may write is brought up to
+	 * date first (what any other command would do); one we may not write
+	 * is refused by project_open_readonly, saying so */
+	if (access(path, W_OK) == 0) {
+		struct project *q = NULL;
+		if (project_open(path, &q, NULL) == 0)
+			project_close(q);
+	}
 	return project_open_readonly(path, out, err);
 }

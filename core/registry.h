@@ -112,8 +112,9 @@ int	registry_history(struct project *p, const char *name, registry_history_fn fn
 
 /*
  * Open a project for reading only (serving): nothing in the file is ever
- * written through this handle, and no migration runs, so a project of an
- * older schema version is refused with a message saying how to upgrade.
+ * written through this handle.  A project of an older schema version is
+ * first migrated through a writable handle when the caller may write it;
+ * otherwise it is refused with a message saying how to upgrade.
  * Caller closes with project_close().
  */
 int	registry_open_readonly(const char *path, struct project **out, char **err);

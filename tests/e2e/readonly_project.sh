@@ -94,6 +94,37 @@ wait "$srv" 2>/dev/null
 srv=""
 
 check "file untouched" "$sum_before" "$(sha256sum "$P" | cut -d' ' -f1)"
+
+# an older schema (6, before this issue's migrations): served after the
+# migration when the owner serves it; refused, saying why, when it cannot
+# be written
+O="$tmp/out/old.lathe"
+cp "$P" "$O"
+chmod 644 "$O"
+now=$(sqlite3 "$O" 'PRAGMA user_version')
+sqlite3 "$O" "ALTER TABLE runs DROP COLUMN pid_start; ALTER TABLE runs DROP COLUMN owner_pid;
+    ALTER TABLE runs DROP COLUMN owner_start; ALTER TABLE dataset_columns DROP COLUMN pos_inf;
+    ALTER TABLE dataset_columns DROP COLUMN neg_inf; DROP TABLE IF EXISTS prediction_log_counts;
+    PRAGMA user_version = 6" || bad "making a schema-6 copy"
+cp "$O" "$tmp/out/old-ro.lathe"
+"$LATHE" -p "$O" serve --model iris@prod --port 0 > "$tmp/out/old.out" 2> "$tmp/out/old.err" &
+srv=$!
+i=0
+while ! grep -q "listening on" "$tmp/out/old.out" 2>/dev/null && [ $i -lt 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+url=$(sed -n 's/^listening on //p' "$tmp/out/old.out" | head -1)
+[ -n "$url" ] || bad "serve of an older schema did not start: $(cat "$tmp/out/old.err")"
+check "older schema served" '{"predictions": [0]} 200' \
+    "$(curl -s -w ' %{http_code}' -H 'Content-Type: application/json' -d "$body" "$url/invocations")"
+kill "$srv"
+wait "$srv" 2>/dev/null
+srv=""
+check "older schema migrated" "$now" "$(sqlite3 "$O" 'PRAGMA user_version')"
+chmod 444 "$tmp/out/old-ro.lathe"
+err=$(as "$LATHE" -p "$tmp/out/old-ro.lathe" serve --model iris@prod --port 0 2>&1 > /dev/null)
+check "older read-only schema refused" 1 $?
+contains "older read-only says why" "project schema version 6 must be upgraded to version $now, which needs write access" "$err"
 [ -e "$P-wal" ] && bad "a -wal file was created"
 [ -e "$P-shm" ] && bad "a -shm file was created"
 echo "readonly_project: $pass passed, $fail failed"
