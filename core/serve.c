@@ -872,6 +872,16 @@ serve_run(const struct serve_opts *o, char **err)
 	char addr[160], warm[32];
 	int fd = -1, v6 = 0, rc = -1, masked = 0;
 
+	/* Block the stop signals before anything can start a thread: every
+	 * thread inherits the mask of its creator, and a SIGTERM is delivered
+	 * to any thread that does not block it — with the default action
+	 * (exit 143) if that is a BLAS worker started while loading a model.
+	 * This thread alone takes them, in sigtimedwait below. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	masked = 1;
 	/* one-time initialisations that are not thread-safe on first use */
 	json_object_seed(0);
 	fmt_double(warm, 0.5);
@@ -904,13 +914,6 @@ serve_run(const struct serve_opts *o, char **err)
 	if (listen_on(o->host, o->port, &fd, &v6, addr, err) != 0)
 		goto out;
 
-	/* workers inherit a mask without the stop signals; this thread waits
-	 * for them */
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &set, &old);
-	masked = 1;
 	unsigned per_ip = o->max_per_ip >= 0 ? (unsigned)o->max_per_ip :
 	    (o->max_conns / SERVE_DEFAULT_PER_IP_DIV ? o->max_conns / SERVE_DEFAULT_PER_IP_DIV : 1);
 	if (serve_guard_new(o->max_conns, o->header_timeout > 0 ? o->header_timeout : o->timeout,

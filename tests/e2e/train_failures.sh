@@ -170,7 +170,8 @@ contains "busy names holder" "project is locked by pid $holder (python3" "$(cat 
 wait "$trainer"
 check "trainer exit" 0 $?
 wait "$holder"
-check "model recorded after the lock" finished "$(q "SELECT status FROM runs WHERE id = $id")"
+check "model recorded after the lock" finished \
+    "$(q "SELECT status || ifnull(': ' || error, '') FROM runs WHERE id = $id")"
 check "model bytes kept" 1 "$(q "SELECT count(*) FROM run_artifacts WHERE run_id = $id AND name = 'model'")"
 contains "says who holds the lock" "run $id: waiting for the project lock held by pid $holder (python3" \
     "$(cat "$tmp/bg.err")"
