@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,11 +65,58 @@ same_artifact(struct project *p, int64_t a, int64_t b, const char *name, struct 
 	return same;
 }
 
+/*
+ * What, in the two runs' recorded environments, can change the last bits
+ * of a result: the BLAS kernel (OpenBLAS picks AVX2, AVX-512 or FMA code by
+ * CPU; docs/reproducibility.md), the OpenBLAS and LAPACK builds, lathe
+ * itself.  Appends "BLAS kernel Haswell then, SkylakeX now" clauses to
+ * out; returns how many differ.  *core receives the original's kernel name
+ * (malloc'd, or NULL).
+ */
 static int
-same_metrics(struct project *p, int64_t a, int64_t b, struct sbuf *diffs, char **err)
+env_differences(const char *ea, const char *eb, struct sbuf *out, char **core)
+{
+	static const struct { const char *key, *label; } keys[] = {
+		{ "blas_core", "BLAS kernel" },
+		{ "blas", "OpenBLAS build" },
+		{ "lapack", "LAPACK" },
+		{ "lathe", "lathe" },
+	};
+	json_error_t je;
+	json_t *a = ea ? json_loads(ea, 0, &je) : NULL, *b = eb ? json_loads(eb, 0, &je) : NULL;
+	int n = 0;
+
+	*core = NULL;
+	for (size_t i = 0; a && b && i < ARRAY_LEN(keys); i++) {
+		const char *x = json_string_value(json_object_get(a, keys[i].key));
+		const char *y = json_string_value(json_object_get(b, keys[i].key));
+		if (x == NULL || y == NULL || strcmp(x, y) == 0)
+			continue;
+		/* the build string names the kernel too: one clause for it */
+		if (i == 1 && n > 0) {
+			const char *cx = json_string_value(json_object_get(a, "blas_core"));
+			const char *cy = json_string_value(json_object_get(b, "blas_core"));
+			if (cx && cy && strstr(x, cx) && strstr(y, cy) &&
+			    strlen(x) - strlen(cx) == strlen(y) - strlen(cy))
+				continue;
+		}
+		sbuf_printf(out, "%s%s %s then, %s now", n ? ", " : "", keys[i].label, x, y);
+		if (i == 0)
+			*core = str_dup(x);
+		n++;
+	}
+	json_decref(a);
+	json_decref(b);
+	return n;
+}
+
+static int
+same_metrics(struct project *p, int64_t a, int64_t b, struct sbuf *diffs, double *max_rel,
+    char **err)
 {
 	sqlite3_stmt *st = NULL;
 	int same = 1, s;
+	*max_rel = 0;
 	if (db_prepare(p, "SELECT n, s, (SELECT value FROM run_metrics WHERE run_id = ?1 AND "
 	    "name = n AND split = s), (SELECT value FROM run_metrics WHERE run_id = ?2 AND "
 	    "name = n AND split = s) FROM (SELECT name AS n, split AS s FROM run_metrics "
@@ -80,6 +128,13 @@ same_metrics(struct project *p, int64_t a, int64_t b, struct sbuf *diffs, char *
 		int nx = sqlite3_column_type(st, 2) == SQLITE_NULL;
 		int ny = sqlite3_column_type(st, 3) == SQLITE_NULL;
 		double x = sqlite3_column_double(st, 2), y = sqlite3_column_double(st, 3);
+		if (nx != ny)
+			*max_rel = INFINITY;
+		else if (!nx && x != y) {
+			double scale = fabs(x) > fabs(y) ? fabs(x) : fabs(y);
+			double rel = fabs(x - y) / scale;
+			*max_rel = rel > *max_rel ? rel : *max_rel;
+		}
 		if (nx != ny || memcmp(&x, &y, sizeof x) != 0) {
 			char bx[32], by[32];
 			sbuf_printf(diffs, "%s%s %s: %s vs %s", diffs->len ? "; " : "",
@@ -116,7 +171,8 @@ run_verify(struct project *p, int64_t orig, int64_t rerun, int *identical, char 
 		sbuf_printf(&d, "run %lld is %s and run %lld is %s", (long long)orig,
 		    run_status_name(a.status), (long long)rerun, run_status_name(b.status));
 	} else {
-		int m = same_metrics(p, orig, rerun, &d, err);
+		double max_rel;
+		int m = same_metrics(p, orig, rerun, &d, &max_rel, err);
 		if (m < 0)
 			goto out;
 		int mo = same_artifact(p, orig, rerun, "model", &d);
@@ -127,6 +183,25 @@ run_verify(struct project *p, int64_t orig, int64_t rerun, int *identical, char 
 			    d.len ? "; " : "", a.plugin_hash ? a.plugin_hash : "?",
 			    b.plugin_hash ? b.plugin_hash : "?");
 		*identical = m && mo && re && ph;
+		if (!*identical) {
+			/* bit-exact holds only in the same environment: say when it
+			 * is not, and how close the results still are */
+			struct sbuf e;
+			char *core = NULL;
+			sbuf_init(&e);
+			if (env_differences(a.env, b.env, &e, &core) > 0) {
+				sbuf_printf(&d, "; the environment differs (%s), and bit-for-bit "
+				    "reproduction needs the same one", e.s);
+				if (core)
+					sbuf_printf(&d, " (OPENBLAS_CORETYPE=%s selects the recorded "
+					    "kernel where the CPU has it)", core);
+				if (isfinite(max_rel))
+					sbuf_printf(&d, "; the largest relative difference of a metric "
+					    "is %.2g", max_rel);
+			}
+			free(core);
+			sbuf_free(&e);
+		}
 	}
 	if (d.oom) {
 		err_set(err, "out of memory");

@@ -24,7 +24,11 @@ int	run_request_from_record(const struct run_info *ri, struct run_request *rq, c
  * Compare run `rerun` with run `orig`.  *identical is 1 when both finished
  * and metrics, model bytes, fitted recipe and plugin hash agree; otherwise
  * 0 and *diffs (malloc'd, caller frees) lists the differences
- * ("accuracy test: 0.9 vs 0.93; model differs (160 vs 168 bytes)").
+ * ("accuracy test: 0.9 vs 0.93; model differs (160 vs 168 bytes)") and,
+ * when the recorded environments differ in what changes results (BLAS
+ * kernel or build, LAPACK, lathe), says so with the largest relative
+ * difference of a metric: bit-exact reproduction is only promised in the
+ * same environment (docs/reproducibility.md).
  * 0, or -1 with *err when the records cannot be read.
  */
 int	run_verify(struct project *p, int64_t orig, int64_t rerun, int *identical, char **diffs,

@@ -132,6 +132,22 @@ for r in 2 5 6; do
 	contains "rerun $r identical" "reproduces run $r exactly" "$(cat "$tmp/err")"
 done
 
+# a run recorded under another BLAS kernel (made up here: the record's
+# kernel renamed, one metric moved by 1e-12 relative, as another kernel's
+# rounding would): --verify still fails, but says the environment differs,
+# how to select the kernel, and how close the results are
+sqlite3 "$P" "UPDATE runs SET env = json_set(env, '$.blas_core', 'Fakelake') WHERE id = 2;
+    UPDATE run_metrics SET value = value * (1 + 1e-12) WHERE run_id = 2 AND name = 'log_loss'
+    AND split = 'test'"
+L rerun 2 --verify > /dev/null 2> "$tmp/err"
+check "other kernel: not identical" 1 $?
+contains "other kernel: says so" "the environment differs (BLAS kernel Fakelake then, " "$(cat "$tmp/err")"
+contains "other kernel: how to select it" "OPENBLAS_CORETYPE=Fakelake selects the recorded kernel" "$(cat "$tmp/err")"
+contains "other kernel: how close" "the largest relative difference of a metric is 1e-12" "$(cat "$tmp/err")"
+out=$(L rerun 2 --verify --json 2>/dev/null)
+contains "other kernel: json" '"identical": false' "$out"
+contains "other kernel: json differences" "BLAS kernel Fakelake then" "$out"
+
 # cross-validation: one run per fold, each with its own recipe
 ids=$(L train --data iris --target target --algo logistic --cv 5 --step 'standardize *' 2>/dev/null)
 check "five fold runs" 5 "$(printf '%s\n' "$ids" | wc -l | tr -d ' ')"
