@@ -221,5 +221,5 @@ fi
 
 echo "train_failures: $pass passed, $fail failed${skipped:+, skipped: $skipped}"
 [ "$fail" -eq 0 ] || exit 1
-[ -z "$skipped" ] || exit 77
+[ -z "$skipped" ] || { echo "SKIP: $skipped"; exit 77; }
 exit 0
