@@ -22,8 +22,16 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 export LATHE="$top/$build/lathe"
 export LATHE_BUILD="$top/$build"
 export LATHE_PLUGIN_PATH="$top/$build/plugins"
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# Sanitizer reports go to files, not to stderr: a training child or a
+# server whose stderr a test sends to /dev/null (or that exits 0 after
+# recording its run) would otherwise leak or misbehave unseen.  After each
+# program, any report in $sanlog fails it.  (Builds without sanitizers
+# ignore these variables.)
+sanlog="$top/$build/tests/sanitizer"
+rm -rf "$sanlog"
+mkdir -p "$sanlog"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}:log_path=$sanlog/asan"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}:log_path=$sanlog/ubsan"
 # the packages `make deps` installs: no excuse to skip for want of these
 deps=$(sh "$top/scripts/install-deps.sh" --list)
 if [ -z "$deps" ]; then
@@ -37,6 +45,19 @@ n=0 fail=0 skip=0 failed="" skipped=""
 judge() {
 	kind=$1 name=$2 log=$3 rc=$4
 	n=$((n + 1))
+	reports=$(find "$sanlog" -maxdepth 1 -type f | sort)
+	if [ -n "$reports" ]; then
+		# any process of this test, children included, reported
+		mkdir -p "$sanlog/$name"
+		for r in $reports; do
+			{ echo "== sanitizer report ${r#"$sanlog"/}"; cat "$r"; } >> "$log"
+			mv "$r" "$sanlog/$name/"
+		done
+		printf 'FAIL %-4s %s: sanitizer report (log: %s)\n' "$kind" "$name" "${log#"$top"/}"
+		grep -m 5 -e 'ERROR:' -e 'runtime error' -e 'SUMMARY' "$log"
+		fail=$((fail + 1)) failed="$failed $name"
+		return
+	fi
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
 		printf 'FAIL %-4s %s (log: %s)\n' "$kind" "$name" "${log#"$top"/}"
 		tail -n 30 "$log"

@@ -10,6 +10,8 @@
 #     names an install-deps package (gnuplot-nox)
 #   - the real tui_common.sh on a PATH without tmux, and the real
 #     test_tui_plot on a PATH without gnuplot: FAIL, each naming the package
+#   - a script that passes but whose child (built with ASan, its stderr
+#     thrown away) leaks: FAIL, with the sanitizer report in its log
 # and checks the per-test lines, the counts and the exit status.
 set -u
 top=$(pwd)
@@ -36,7 +38,7 @@ printf '#!/bin/sh\nexit 0\n' > "$R/fake/lathe"
 chmod +x "$R/fake/lathe"
 # PATH without tmux or gnuplot, with what the runner and the scripts use
 mkdir "$T/bin"
-for c in sh sed grep timeout tail sort tr mkdir basename dirname cat head env; do
+for c in sh sed grep timeout tail sort tr mkdir basename dirname cat head env find mv rm; do
 	ln -s "$(command -v "$c")" "$T/bin/$c"
 done
 
@@ -67,6 +69,12 @@ e2e no_tmux '. "$(dirname "$0")/lib/require.sh"; require lathe-no-such-command t
 e2e no_sklearn '. "$(dirname "$0")/lib/require.sh"; require lathe-no-such-command python3-sklearn'
 e2e has_sh '. "$(dirname "$0")/lib/require.sh"; require sh; exit 0'
 e2e tui_no_tmux "PATH=$T/bin; . \"\$(dirname \"\$0\")/lib/tui_common.sh\"; echo unreachable; exit 0"
+# a child that leaks, built with AddressSanitizer; the script hides its
+# stderr and exit status, as a test that starts a training child may
+printf '#include <stdlib.h>\nint main(void) { volatile char *p = malloc(24); p = 0; return 0; }\n' \
+    > "$T/leak.c"
+cc -fsanitize=address -g -o "$R/fake/leaky" "$T/leak.c" || fail "building the leaky child"
+e2e leaky_child "\"\$(dirname \"\$0\")/../../fake/leaky\" 2>/dev/null; exit 0"
 nunit=4 nplot=0
 if [ -x "$build/tests/test_tui_plot" ]; then
 	cp "$build/tests/test_tui_plot" "$R/fake/tests/"
@@ -98,13 +106,18 @@ has_line "tui_common without tmux" \
     "FAIL e2e  tui_no_tmux.sh: skipped for want of tmux, which scripts/install-deps.sh installs (make deps) (log: fake/tests/e2e-tui_no_tmux.log)" "$T/out"
 check "tui_common's skip line" "SKIP: tmux is not installed (dependency: tmux)" \
     "$(cat "$R/fake/tests/e2e-tui_no_tmux.log")"
-has_line "counts" "fake: $((nunit + 8)) test programs, $((nplot + 5)) failed, 4 skipped" "$T/out"
-has_line "failed list" "failed: test_crash test_dep_skipped$([ "$nplot" -eq 0 ] || echo " test_tui_plot") fails.sh no_tmux.sh tui_no_tmux.sh" "$T/out"
+has_line "leak in a hidden child" "FAIL e2e  leaky_child.sh: sanitizer report (log: fake/tests/e2e-leaky_child.log)" "$T/out"
+grep -q "ERROR: LeakSanitizer: detected memory leaks" "$R/fake/tests/e2e-leaky_child.log" && ok ||
+    fail "the leak report is not in the script's log"
+check "the report is kept under the test's name" 1 "$(ls "$R/fake/tests/sanitizer/leaky_child.sh" | wc -l)"
+has_line "counts" "fake: $((nunit + 9)) test programs, $((nplot + 6)) failed, 4 skipped" "$T/out"
+has_line "failed list" "failed: test_crash test_dep_skipped$([ "$nplot" -eq 0 ] || echo " test_tui_plot") fails.sh leaky_child.sh no_tmux.sh tui_no_tmux.sh" "$T/out"
 has_line "skipped list" "skipped: test_cases_skipped needs_root.sh no_sklearn.sh quiet_skip.sh" "$T/out"
 
 # skips alone do not fail the run, but are still counted and listed
 rm -f "$R/fake/tests/test_crash" "$R/fake/tests/test_dep_skipped" "$R/fake/tests/test_tui_plot" \
-    "$R/tests/e2e/fails.sh" "$R/tests/e2e/no_tmux.sh" "$R/tests/e2e/tui_no_tmux.sh"
+    "$R/tests/e2e/fails.sh" "$R/tests/e2e/no_tmux.sh" "$R/tests/e2e/tui_no_tmux.sh" \
+    "$R/tests/e2e/leaky_child.sh"
 (cd "$R" && LC_ALL=C PATH="$T/bin" sh scripts/run-tests.sh fake) > "$T/out" 2>&1
 check "exit status with skips only" 0 $?
 has_line "counts, skips only" "fake: 7 test programs, 0 failed, 4 skipped" "$T/out"
