@@ -240,240 +240,285 @@ out:
 	return rc;
 }
 
-int
-run_create(struct project *p, struct plugin_set *ps, const struct run_request *rq,
-    int64_t *run_id, char **err)
-{
-	struct dsver v = { 0 };
-	struct table *t = NULL, *tt = NULL;
-	struct param_values pv = { 0 };
-	struct recipe *rec = NULL;
-	struct frame *fr = NULL;
-	struct plugin *pl = NULL;
-	struct sbuf b;
-	sqlite3_stmt *st = NULL;
-	char *params = NULL, *env = NULL, *split = NULL, tbuf[64], ts[32];
-	unsigned task = 0;
-	int rc = -1, tcol = -1;
+/*
+ * run_create as phases on one state object (STYLE rule 18): each checks
+ * one part of the request against the project — algorithm and
+ * parameters, target column, task, target values, split, recipe — and the
+ * last records the run.  Nothing is written until every check passed.
+ */
+struct create_state {
+	struct project		*p;
+	const struct run_request *rq;
+	struct dsver		 v;
+	struct table		*t;		/* the first rows of every column */
+	struct table		*tt;		/* the whole target column */
+	int			 tcol;		/* in t, or -1 */
+	struct plugin		*pl;
+	const struct lathe_plugin *d;
+	struct param_values	 pv;
+	unsigned		 task;
+	int			 supervised;
+	size_t			 nclasses;
+	double			 test_size;
+	size_t			 n, ntest;
+	const char		*rtext;		/* the recipe text recorded */
+};
 
-	*run_id = 0;
-	sbuf_init(&b);
-	if (dataset_resolve(p, rq->dataset, &v, err) != 0)
-		goto out;
+static void
+create_state_free(struct create_state *c)
+{
+	params_free(&c->pv);
+	table_free(c->t);
+	table_free(c->tt);
+	dsver_clear(&c->v);
+}
+
+/* The algorithm and every parameter (defaults, recorded JSON, --set). */
+static int
+create_algorithm(struct create_state *c, struct plugin_set *ps, char **err)
+{
+	const struct run_request *rq = c->rq;
 	const struct plugin *cpl = plugin_find(ps, rq->algo);
 	if (cpl == NULL) {
+		struct sbuf b;
+		sbuf_init(&b);
 		err_set(err, "unknown algorithm '%s' (available: %s)", rq->algo, algo_list(ps, &b));
-		goto out;
+		sbuf_free(&b);
+		return -1;
 	}
-	pl = (struct plugin *)cpl;
-	const struct lathe_plugin *d = pl->desc;
-	if (params_init(&pv, d) != 0) {
-		err_set(err, "out of memory");
-		goto out;
-	}
-	if (rq->params_json && params_from_json(&pv, rq->params_json, err) != 0)
-		goto out;
+	c->pl = (struct plugin *)cpl;
+	c->d = c->pl->desc;
+	if (params_init(&c->pv, c->d) != 0)
+		return err_set(err, "out of memory");
+	if (rq->params_json && params_from_json(&c->pv, rq->params_json, err) != 0)
+		return -1;
 	for (size_t i = 0; i < rq->nsets; i++)
-		if (params_set(&pv, rq->sets[i], err) != 0)
-			goto out;
+		if (params_set(&c->pv, rq->sets[i], err) != 0)
+			return -1;
+	return 0;
+}
 
-	/* the first rows of every column (for the recipe check) and, below,
-	 * the whole target column (checked row by row) */
-	if (dataset_load(p, &v, 2000, &t, err) != 0)
-		goto out;
-	if (rq->target) {
-		tcol = find_column(t, rq->target);
-		if (tcol < 0) {
-			const char *near = NULL;
-			struct sbuf cols;
-			sbuf_init(&cols);
-			for (size_t j = 0; j < t->ncols; j++) {
-				if (strcasecmp(t->cols[j].name, rq->target) == 0)
-					near = t->cols[j].name;
-				if (j < 40)
-					sbuf_printf(&cols, "%s%s", j ? ", " : "", t->cols[j].name);
-			}
-			if (near)
-				err_set(err, "no column '%s' in %s@%d (did you mean '%s'?)", rq->target,
-				    v.name, v.version, near);
-			else
-				err_set(err, "no column '%s' in %s@%d (columns: %s)", rq->target, v.name,
-				    v.version, cols.s ? cols.s : "");
-			sbuf_free(&cols);
-			goto out;
-		}
+/* The first rows of every column (for the recipe check), and the target
+ * column among them, with the nearest name when it is not there. */
+static int
+create_columns(struct create_state *c, char **err)
+{
+	const char *target = c->rq->target;
+	if (dataset_load(c->p, &c->v, 2000, &c->t, err) != 0)
+		return -1;
+	c->tcol = -1;
+	if (target == NULL)
+		return 0;
+	c->tcol = find_column(c->t, target);
+	if (c->tcol >= 0)
+		return 0;
+	const char *near = NULL;
+	struct sbuf cols;
+	sbuf_init(&cols);
+	for (size_t j = 0; j < c->t->ncols; j++) {
+		if (strcasecmp(c->t->cols[j].name, target) == 0)
+			near = c->t->cols[j].name;
+		if (j < 40)
+			sbuf_printf(&cols, "%s%s", j ? ", " : "", c->t->cols[j].name);
 	}
+	if (near)
+		err_set(err, "no column '%s' in %s@%d (did you mean '%s'?)", target, c->v.name,
+		    c->v.version, near);
+	else
+		err_set(err, "no column '%s' in %s@%d (columns: %s)", target, c->v.name,
+		    c->v.version, cols.s ? cols.s : "");
+	sbuf_free(&cols);
+	return -1;
+}
 
-	/* the task */
-	if (tcol >= 0 && !(d->tasks & (LATHE_TASK_REGRESSION | LATHE_TASK_CLASSIFICATION))) {
-		err_set(err, "algorithm '%s' does %s, which takes no --target", d->name,
+/* The task: --task, else inferred from the target and the algorithm. */
+static int
+create_task(struct create_state *c, char **err)
+{
+	const struct lathe_plugin *d = c->d;
+	char tbuf[64];
+
+	if (c->tcol >= 0 && !(d->tasks & (LATHE_TASK_REGRESSION | LATHE_TASK_CLASSIFICATION)))
+		return err_set(err, "algorithm '%s' does %s, which takes no --target", d->name,
 		    tasks_text(d->tasks, tbuf, sizeof tbuf));
-		goto out;
-	}
-	if (rq->task) {
-		if (task_parse(rq->task, &task) != 0) {
-			err_set(err, "unknown task '%s' (expected regression, classification, "
-			    "clustering or projection)", rq->task);
-			goto out;
-		}
-	} else if (tcol >= 0) {
-		const struct column *c = &t->cols[tcol];
-		if (c->kind != COL_NUMERIC || (c->st.likely_label &&
+	if (c->rq->task) {
+		if (task_parse(c->rq->task, &c->task) != 0)
+			return err_set(err, "unknown task '%s' (expected regression, classification, "
+			    "clustering or projection)", c->rq->task);
+	} else if (c->tcol >= 0) {
+		const struct column *col = &c->t->cols[c->tcol];
+		if (col->kind != COL_NUMERIC || (col->st.likely_label &&
 		    (d->tasks & LATHE_TASK_CLASSIFICATION)))
-			task = LATHE_TASK_CLASSIFICATION;
+			c->task = LATHE_TASK_CLASSIFICATION;
 		else
-			task = LATHE_TASK_REGRESSION;
+			c->task = LATHE_TASK_REGRESSION;
 	} else if (d->tasks & LATHE_TASK_CLUSTERING) {
-		task = LATHE_TASK_CLUSTERING;
+		c->task = LATHE_TASK_CLUSTERING;
 	} else if (d->tasks & LATHE_TASK_PROJECTION) {
-		task = LATHE_TASK_PROJECTION;
+		c->task = LATHE_TASK_PROJECTION;
 	} else {
-		err_set(err, "--target is required: %s does %s", d->name,
+		return err_set(err, "--target is required: %s does %s", d->name,
 		    tasks_text(d->tasks, tbuf, sizeof tbuf));
-		goto out;
 	}
-	if (!(d->tasks & task)) {
-		err_set(err, "algorithm '%s' does %s, not %s", d->name,
-		    tasks_text(d->tasks, tbuf, sizeof tbuf), task_name(task));
-		goto out;
-	}
-	int supervised = task == LATHE_TASK_REGRESSION || task == LATHE_TASK_CLASSIFICATION;
-	if (supervised && tcol < 0) {
-		err_set(err, "--target is required for %s", task_name(task));
-		goto out;
-	}
-	if (!supervised && tcol >= 0) {
-		err_set(err, "%s takes no --target (it learns from every feature column)",
-		    task_name(task));
-		goto out;
-	}
+	if (!(d->tasks & c->task))
+		return err_set(err, "algorithm '%s' does %s, not %s", d->name,
+		    tasks_text(d->tasks, tbuf, sizeof tbuf), task_name(c->task));
+	c->supervised = c->task == LATHE_TASK_REGRESSION || c->task == LATHE_TASK_CLASSIFICATION;
+	if (c->supervised && c->tcol < 0)
+		return err_set(err, "--target is required for %s", task_name(c->task));
+	if (!c->supervised && c->tcol >= 0)
+		return err_set(err, "%s takes no --target (it learns from every feature column)",
+		    task_name(c->task));
+	return 0;
+}
 
-	/* the target */
-	size_t nclasses = 0;
-	if (tcol >= 0) {
-		if (dataset_load_column(p, &v, (size_t)tcol, &tt, err) != 0)
-			goto out;
-		const struct column *c = &tt->cols[0];
-		if (c->st.count == 0) {
-			err_set(err, "target '%s' has no values (every row is missing)", c->name);
-			goto out;
-		}
-		long miss = first_missing(c, tt->nrows);
-		if (miss >= 0) {
-			err_set(err, "target '%s' has %zu missing value%s (first in row %ld); drop "
-			    "those rows or choose another target", c->name, c->st.missing,
-			    c->st.missing == 1 ? "" : "s", miss + 1);
-			goto out;
-		}
-		if (c->st.distinct < 2) {
-			err_set(err, "target '%s' is constant (every row is %s): nothing to learn",
-			    c->name, c->st.ntop ? c->st.top[0].label : "the same");
-			goto out;
-		}
-		if (task == LATHE_TASK_REGRESSION && c->kind != COL_NUMERIC) {
-			err_set(err, "target '%s' is %s: regression needs a numeric target", c->name,
-			    col_kind_name(c->kind));
-			goto out;
-		}
-		if (task == LATHE_TASK_CLASSIFICATION && c->kind == COL_TEXT) {
-			err_set(err, "target '%s' is free text (%zu distinct values), not a class label",
-			    c->name, c->st.distinct);
-			goto out;
-		}
-		if (task == LATHE_TASK_CLASSIFICATION)
-			nclasses = c->st.distinct;
-		if (task == LATHE_TASK_CLASSIFICATION && nclasses > 1000) {
-			err_set(err, "target '%s' has %zu distinct values: too many classes (at most "
-			    "1000); is this a regression target?", c->name, nclasses);
-			goto out;
-		}
-	}
+/* The target's values, every row: present, not constant, of a kind the
+ * task can learn. */
+static int
+create_target(struct create_state *c, char **err)
+{
+	if (c->tcol < 0)
+		return 0;
+	if (dataset_load_column(c->p, &c->v, (size_t)c->tcol, &c->tt, err) != 0)
+		return -1;
+	const struct column *col = &c->tt->cols[0];
+	if (col->st.count == 0)
+		return err_set(err, "target '%s' has no values (every row is missing)", col->name);
+	long miss = first_missing(col, c->tt->nrows);
+	if (miss >= 0)
+		return err_set(err, "target '%s' has %zu missing value%s (first in row %ld); drop "
+		    "those rows or choose another target", col->name, col->st.missing,
+		    col->st.missing == 1 ? "" : "s", miss + 1);
+	if (col->st.distinct < 2)
+		return err_set(err, "target '%s' is constant (every row is %s): nothing to learn",
+		    col->name, col->st.ntop ? col->st.top[0].label : "the same");
+	if (c->task == LATHE_TASK_REGRESSION && col->kind != COL_NUMERIC)
+		return err_set(err, "target '%s' is %s: regression needs a numeric target",
+		    col->name, col_kind_name(col->kind));
+	if (c->task == LATHE_TASK_CLASSIFICATION && col->kind == COL_TEXT)
+		return err_set(err, "target '%s' is free text (%zu distinct values), not a class "
+		    "label", col->name, col->st.distinct);
+	if (c->task == LATHE_TASK_CLASSIFICATION)
+		c->nclasses = col->st.distinct;
+	if (c->task == LATHE_TASK_CLASSIFICATION && c->nclasses > 1000)
+		return err_set(err, "target '%s' has %zu distinct values: too many classes (at "
+		    "most 1000); is this a regression target?", col->name, c->nclasses);
+	return 0;
+}
 
-	/* the split */
-	double test_size = rq->test_size >= 0 ? rq->test_size : supervised ?
+/* The split: enough rows on both sides, and every class can be tested. */
+static int
+create_split(struct create_state *c, char **err)
+{
+	const struct run_request *rq = c->rq;
+	double test_size = rq->test_size >= 0 ? rq->test_size : c->supervised ?
 	    RUN_DEFAULT_TEST_SIZE : 0;
-	if (!(test_size >= 0 && test_size < 1)) {
-		err_set(err, "--test-size %g is outside [0, 1)", test_size);
-		goto out;
-	}
-	size_t n = v.nrows;
+	if (!(test_size >= 0 && test_size < 1))
+		return err_set(err, "--test-size %g is outside [0, 1)", test_size);
+	size_t n = c->v.nrows;
 	size_t ntest = test_size > 0 ? (size_t)ceil(test_size * (double)n - 1e-9) : 0;
 	if (test_size > 0 && ntest == 0)
 		ntest = 1;
-	if (n < 2 || ntest >= n) {
-		err_set(err, "too few rows for the split: %s@%d has %zu row%s, and a test size of "
-		    "%g leaves %zu for training", v.name, v.version, n, n == 1 ? "" : "s",
-		    test_size, n > ntest ? n - ntest : 0);
-		goto out;
-	}
+	if (n < 2 || ntest >= n)
+		return err_set(err, "too few rows for the split: %s@%d has %zu row%s, and a test "
+		    "size of %g leaves %zu for training", c->v.name, c->v.version, n,
+		    n == 1 ? "" : "s", test_size, n > ntest ? n - ntest : 0);
+	c->test_size = test_size;
+	c->n = n;
+	c->ntest = ntest;
 	if (rq->cv_folds > 1) {
-		if ((size_t)rq->cv_folds > n) {
-			err_set(err, "cannot make %d folds of %zu rows", rq->cv_folds, n);
-			goto out;
-		}
+		if ((size_t)rq->cv_folds > n)
+			return err_set(err, "cannot make %d folds of %zu rows", rq->cv_folds, n);
 		ntest = n / (size_t)rq->cv_folds;	/* the smallest fold */
 	}
-	if (task == LATHE_TASK_CLASSIFICATION && ntest > 0 && ntest < nclasses) {
-		err_set(err, "the test split would have %zu rows but target '%s' has %zu classes; "
-		    "use a larger --test-size or more data", ntest, rq->target, nclasses);
-		goto out;
-	}
+	if (c->task == LATHE_TASK_CLASSIFICATION && ntest > 0 && ntest < c->nclasses)
+		return err_set(err, "the test split would have %zu rows but target '%s' has %zu "
+		    "classes; use a larger --test-size or more data", ntest, rq->target,
+		    c->nclasses);
+	return 0;
+}
 
-	/* the recipe, fitted on a sample to catch mistakes before training */
-	const char *rtext = rq->recipe_text ? rq->recipe_text : recipe_default_text;
-	if (recipe_parse(rtext, rq->recipe_origin ? rq->recipe_origin : "recipe", &rec, err) != 0)
-		goto out;
-	{
-		/* the first rows are enough to check names and kinds */
-		fr = frame_from_table(t, NULL, 0, rq->target);
-		if (fr == NULL) {
-			err_set(err, "out of memory");
-			goto out;
-		}
-		if (recipe_fit(rec, fr, err) != 0)
-			goto out;
-		if (fr->ncols == 0) {
-			err_set(err, "the recipe leaves no feature columns");
-			goto out;
-		}
-		/* strings, missing or infinite values the recipe leaves in these
-		 * rows: refused before a run exists (rows are the dataset's) */
-		if (frame_check_finite(fr, NULL, NULL, err) != 0)
-			goto out;
-		if (check_far_rows(p, &v, t, rq->target, rtext,
-		    rq->recipe_origin ? rq->recipe_origin : "recipe", err) != 0)
-			goto out;
-	}
-	if (plugin_hash(pl, err) != 0)
-		goto out;
+/* The recipe, fitted on the first rows (and the far rows that hold what
+ * they lack) to catch every mistake before a run exists. */
+static int
+create_recipe(struct create_state *c, char **err)
+{
+	const struct run_request *rq = c->rq;
+	const char *origin = rq->recipe_origin ? rq->recipe_origin : "recipe";
+	struct recipe *rec = NULL;
+	struct frame *fr = NULL;
+	int rc = -1;
 
-	/* record */
-	{
-		struct sbuf pb;
-		struct jw w;
-		sbuf_init(&pb);
-		jw_init(&w, &pb, 0);
-		params_json(&pv, &w);
-		params = sbuf_detach(&pb);
-		sbuf_init(&pb);
-		jw_init(&w, &pb, 0);
-		jw_obj(&w);
-		if (rq->cv_folds > 1) {
-			jw_key(&w, "method"); jw_str(&w, "kfold");
-			jw_key(&w, "folds"); jw_int(&w, rq->cv_folds);
-			jw_key(&w, "fold"); jw_int(&w, rq->cv_fold);
-		} else {
-			jw_key(&w, "method"); jw_str(&w, "holdout");
-			jw_key(&w, "test_size"); jw_num(&w, test_size);
-		}
-		jw_key(&w, "stratified"); jw_bool(&w, task == LATHE_TASK_CLASSIFICATION);
-		if (rq->cv_folds <= 1) {
-			jw_key(&w, "n_train"); jw_int(&w, (int64_t)(n - ntest));
-			jw_key(&w, "n_test"); jw_int(&w, (int64_t)ntest);
-		}
-		jw_obj_end(&w);
-		split = sbuf_detach(&pb);
+	c->rtext = rq->recipe_text ? rq->recipe_text : recipe_default_text;
+	if (recipe_parse(c->rtext, origin, &rec, err) != 0)
+		goto out;
+	if ((fr = frame_from_table(c->t, NULL, 0, rq->target)) == NULL) {
+		err_set(err, "out of memory");
+		goto out;
 	}
+	if (recipe_fit(rec, fr, err) != 0)
+		goto out;
+	if (fr->ncols == 0) {
+		err_set(err, "the recipe leaves no feature columns");
+		goto out;
+	}
+	/* strings, missing or infinite values the recipe leaves in these
+	 * rows: refused before a run exists (rows are the dataset's) */
+	if (frame_check_finite(fr, NULL, NULL, err) != 0 ||
+	    check_far_rows(c->p, &c->v, c->t, rq->target, c->rtext, origin, err) != 0)
+		goto out;
+	rc = 0;
+out:
+	frame_free(fr);
+	recipe_free(rec);
+	return rc;
+}
+
+/* The split record, as JSON (caller frees); NULL when out of memory. */
+static char *
+create_split_json(const struct create_state *c)
+{
+	struct sbuf b;
+	struct jw w;
+	sbuf_init(&b);
+	jw_init(&w, &b, 0);
+	jw_obj(&w);
+	if (c->rq->cv_folds > 1) {
+		jw_key(&w, "method"); jw_str(&w, "kfold");
+		jw_key(&w, "folds"); jw_int(&w, c->rq->cv_folds);
+		jw_key(&w, "fold"); jw_int(&w, c->rq->cv_fold);
+	} else {
+		jw_key(&w, "method"); jw_str(&w, "holdout");
+		jw_key(&w, "test_size"); jw_num(&w, c->test_size);
+	}
+	jw_key(&w, "stratified"); jw_bool(&w, c->task == LATHE_TASK_CLASSIFICATION);
+	if (c->rq->cv_folds <= 1) {
+		jw_key(&w, "n_train"); jw_int(&w, (int64_t)(c->n - c->ntest));
+		jw_key(&w, "n_test"); jw_int(&w, (int64_t)c->ntest);
+	}
+	jw_obj_end(&w);
+	return sbuf_detach(&b);
+}
+
+/* The record: the run as queued, its experiment and typed parameters, in
+ * one transaction, with the identity of this (launching) process. */
+static int
+create_record(struct create_state *c, int64_t *run_id, char **err)
+{
+	struct project *p = c->p;
+	const struct run_request *rq = c->rq;
+	const struct lathe_plugin *d = c->d;
+	sqlite3_stmt *st = NULL;
+	char *params = NULL, *env = NULL, *split = NULL, ts[32];
+	int rc = -1;
+
+	struct sbuf pb;
+	struct jw w;
+	sbuf_init(&pb);
+	jw_init(&w, &pb, 0);
+	params_json(&c->pv, &w);
+	params = sbuf_detach(&pb);
+	split = create_split_json(c);
 	int threads = rq->threads > 0 ? rq->threads : linalg_get_threads();
 	env = env_json(threads);
 	if (params == NULL || split == NULL || env == NULL) {
@@ -531,17 +576,17 @@ run_create(struct project *p, struct plugin_set *ps, const struct run_request *r
 		sqlite3_bind_int64(st, 1, exp_id);
 	if (rq->parent_run)
 		sqlite3_bind_int64(st, 2, rq->parent_run);
-	sqlite3_bind_int64(st, 3, v.id);
-	sqlite3_bind_text(st, 4, v.hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, c->v.id);
+	sqlite3_bind_text(st, 4, c->v.hash, -1, SQLITE_STATIC);
 	if (rq->target)
 		sqlite3_bind_text(st, 5, rq->target, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, task_name(task), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, task_name(c->task), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, d->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, d->version, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, pl->sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 10, pl->path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, c->pl->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, c->pl->path, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 11, params, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 12, rtext, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 12, c->rtext, -1, SQLITE_STATIC);
 	if (rq->recipe_name) {
 		sqlite3_bind_text(st, 13, rq->recipe_name, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 14, rq->recipe_version);
@@ -562,17 +607,17 @@ run_create(struct project *p, struct plugin_set *ps, const struct run_request *r
 	if (db_prepare(p, "INSERT INTO run_params(run_id, name, value) VALUES (?1, ?2, ?3)",
 	    &st, err) != 0)
 		goto rollback;
-	for (size_t i = 0; i < pv.n; i++) {
+	for (size_t i = 0; i < c->pv.n; i++) {
 		const struct lathe_param_spec *sp = plugin_param(d, i);
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, *run_id);
 		sqlite3_bind_text(st, 2, sp->name, -1, SQLITE_STATIC);
 		if (sp->type == LATHE_PARAM_CHOICE)
-			sqlite3_bind_text(st, 3, pv.str[i], -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 3, c->pv.str[i], -1, SQLITE_STATIC);
 		else if (sp->type == LATHE_PARAM_REAL)
-			sqlite3_bind_double(st, 3, pv.num[i]);
+			sqlite3_bind_double(st, 3, c->pv.num[i]);
 		else
-			sqlite3_bind_int64(st, 3, (int64_t)pv.num[i]);
+			sqlite3_bind_int64(st, 3, (int64_t)c->pv.num[i]);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			db_fail(p, err);
 			goto rollback;
@@ -580,8 +625,10 @@ run_create(struct project *p, struct plugin_set *ps, const struct run_request *r
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if (project_commit(p, err) != 0)
+	if (project_commit(p, err) != 0) {
+		*run_id = 0;
 		goto out;
+	}
 	rc = 0;
 	goto out;
 rollback:
@@ -591,16 +638,33 @@ rollback:
 	*run_id = 0;
 out:
 	sqlite3_finalize(st);
-	frame_free(fr);
-	recipe_free(rec);
-	params_free(&pv);
-	table_free(t);
-	table_free(tt);
-	dsver_clear(&v);
 	free(params);
 	free(env);
 	free(split);
-	sbuf_free(&b);
+	return rc;
+}
+
+int
+run_create(struct project *p, struct plugin_set *ps, const struct run_request *rq,
+    int64_t *run_id, char **err)
+{
+	struct create_state c;
+	int rc = -1;
+
+	*run_id = 0;
+	memset(&c, 0, sizeof c);
+	c.p = p;
+	c.rq = rq;
+	c.tcol = -1;
+	if (dataset_resolve(p, rq->dataset, &c.v, err) != 0 ||
+	    create_algorithm(&c, ps, err) != 0 || create_columns(&c, err) != 0 ||
+	    create_task(&c, err) != 0 || create_target(&c, err) != 0 ||
+	    create_split(&c, err) != 0 || create_recipe(&c, err) != 0 ||
+	    plugin_hash(c.pl, err) != 0)
+		goto out;
+	rc = create_record(&c, run_id, err);
+out:
+	create_state_free(&c);
 	return rc;
 }
 

@@ -881,39 +881,399 @@ mark_running(struct project *p, struct exec *ex, int64_t id, const struct run_in
 	return 0;
 }
 
+/*
+ * A run's execution as phases on one state object, as SQLite's pager
+ * commit is (STYLE rule 18): each phase reads what the earlier ones left
+ * in the state and adds its own; exec_state_free releases everything,
+ * whichever phase failed.
+ */
+struct exec_state {
+	int64_t			 id;
+	struct project		*p;
+	struct run_info		 ri;
+	struct exec		 ex;		/* host services' context */
+	const char		*status;	/* recorded on failure */
+	double			 t0, t_load, t_recipe, t_fit0, t_fit, t_eval;
+	/* data */
+	struct dsver		 v;
+	struct table		*t;
+	unsigned		 task;
+	size_t			 n;
+	int			*labels, k;	/* classification: class of each row */
+	char			*classes;	/* ... and the labels, JSON */
+	double			*y;		/* regression target */
+	/* split */
+	size_t			*tr, *te, ntr, nte;
+	int			*ltr, *lte;
+	double			*ytr, *yte;
+	/* features */
+	struct recipe		*rec;
+	struct frame		*ftr, *fte;
+	double			*Xtr, *Xte;
+	size_t			 dcols;
+	char			*recipe_json, *features;
+	/* algorithm */
+	struct plugin_set	*ps;
+	const struct lathe_plugin *d;
+	struct param_values	 pv;
+	struct lathe_model	*model;
+	/* evaluation */
+	char			*summary, *confusion;
+	char			**class_text;
+	struct metric_list	 ml;
+	struct sbuf		 pred;
+	void			*payload;
+	size_t			 payload_len;
+	char			 timings[256];
+};
+
+static void
+exec_state_free(struct exec_state *s)
+{
+	if (s->model && s->d)
+		s->d->destroy(s->model);
+	if (s->class_text)
+		for (int c = 0; c < s->k; c++)
+			free(s->class_text[c]);
+	free(s->class_text);
+	sbuf_free(&s->pred);
+	free(s->payload);
+	free(s->summary);
+	free(s->confusion);
+	free(s->classes);
+	free(s->features);
+	free(s->recipe_json);
+	free(s->Xtr);
+	free(s->Xte);
+	free(s->y);
+	free(s->ytr);
+	free(s->yte);
+	free(s->labels);
+	free(s->ltr);
+	free(s->lte);
+	free(s->tr);
+	free(s->te);
+	params_free(&s->pv);
+	recipe_free(s->rec);
+	frame_free(s->ftr);
+	frame_free(s->fte);
+	table_free(s->t);
+	dsver_clear(&s->v);
+	run_info_clear(&s->ri);
+	for (size_t i = 0; i < s->ex.nnames; i++)
+		free(s->ex.names[i]);
+	free(s->ex.pts);
+	sbuf_free(&s->ex.log);
+	plugin_set_free(s->ps);
+	project_close(s->p);
+}
+
+/* The data: the recorded dataset version, the task, the target. */
+static int
+exec_data(struct exec_state *s, char **err)
+{
+	const struct run_info *ri = &s->ri;
+	if (dataset_resolve(s->p, ri->dataset, &s->v, err) != 0)
+		return -1;
+	if (s->v.id != ri->dataset_version_id || strcmp(s->v.hash, ri->dataset_hash) != 0)
+		return err_set(err, "dataset %s does not match the recorded version", ri->dataset);
+	if (dataset_load(s->p, &s->v, SIZE_MAX, &s->t, err) != 0)
+		return -1;
+	if (task_parse(ri->task, &s->task) != 0)
+		return err_set(err, "unknown task '%s' in the run record", ri->task);
+	s->n = s->t->nrows;
+	int tcol = -1;
+	if (ri->target)
+		for (size_t j = 0; j < s->t->ncols; j++)
+			if (strcmp(s->t->cols[j].name, ri->target) == 0)
+				tcol = (int)j;
+	if (ri->target && tcol < 0)
+		return err_set(err, "target '%s' is not in %s", ri->target, ri->dataset);
+	if (s->task == LATHE_TASK_CLASSIFICATION)
+		return encode_classes(&s->t->cols[tcol], s->n, &s->labels, &s->k, &s->classes, err);
+	if (s->task == LATHE_TASK_REGRESSION) {
+		if ((s->y = malloc((s->n ? s->n : 1) * sizeof *s->y)) == NULL)
+			return err_set(err, "out of memory");
+		column_gather_num(&s->t->cols[tcol], s->y);
+	}
+	return 0;
+}
+
+/* The split: the recorded holdout or fold, and each side's targets. */
+static int
+exec_split(struct exec_state *s, char **err)
+{
+	const char *method;
+	double test_size;
+	int folds, fold;
+	size_t n = s->n;
+
+	if (split_record_parse(s->ri.split, &method, &test_size, &folds, &fold, err) != 0)
+		return -1;
+	if (strcmp(method, "kfold") == 0) {
+		/* each fold's run trains on the other folds: its own recipe, its own model */
+		int *fa = NULL;
+		if (split_kfold(n, s->labels, s->k, folds, s->ri.seed, &fa, err) != 0)
+			return -1;
+		s->tr = malloc((n ? n : 1) * sizeof *s->tr);
+		s->te = malloc((n ? n : 1) * sizeof *s->te);
+		if (s->tr == NULL || s->te == NULL) {
+			free(fa);
+			return err_set(err, "out of memory");
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (fa[i] == fold)
+				s->te[s->nte++] = i;
+			else
+				s->tr[s->ntr++] = i;
+		}
+		free(fa);
+	} else if (split_holdout(n, s->labels, s->k, test_size, s->ri.seed, &s->tr, &s->ntr,
+	    &s->te, &s->nte, err) != 0) {
+		return -1;
+	}
+	if (s->labels) {
+		s->ltr = malloc((s->ntr ? s->ntr : 1) * sizeof *s->ltr);
+		s->lte = malloc((s->nte ? s->nte : 1) * sizeof *s->lte);
+		if (s->ltr == NULL || s->lte == NULL)
+			return err_set(err, "out of memory");
+		for (size_t i = 0; i < s->ntr; i++)
+			s->ltr[i] = s->labels[s->tr[i]];
+		for (size_t i = 0; i < s->nte; i++)
+			s->lte[i] = s->labels[s->te[i]];
+	}
+	if (s->y) {
+		s->ytr = malloc((s->ntr ? s->ntr : 1) * sizeof *s->ytr);
+		s->yte = malloc((s->nte ? s->nte : 1) * sizeof *s->yte);
+		if (s->ytr == NULL || s->yte == NULL)
+			return err_set(err, "out of memory");
+		for (size_t i = 0; i < s->ntr; i++)
+			s->ytr[i] = s->y[s->tr[i]];
+		for (size_t i = 0; i < s->nte; i++)
+			s->yte[i] = s->y[s->te[i]];
+	}
+	return 0;
+}
+
+/* The features: the recipe fitted on the training rows only, applied to
+ * the test rows, checked, and made into the design matrices. */
+static int
+exec_features(struct exec_state *s, char **err)
+{
+	struct table *t = s->t;
+	s->ftr = frame_from_table(t, s->tr, s->ntr, s->ri.target);
+	s->fte = frame_from_table(t, s->te, s->nte, s->ri.target);
+	if (s->ftr == NULL || s->fte == NULL)
+		return err_set(err, "out of memory");
+	/* the frames hold copies of the values; the table's dictionaries stay
+	 * (the frames borrow them), its value chunks can go */
+	for (size_t j = 0; j < t->ncols; j++) {
+		for (size_t q = 0; q < t->cols[j].nchunks; q++)
+			free(t->cols[j].chunks[q].data);
+		t->cols[j].nchunks = 0;
+	}
+	if (recipe_parse(s->ri.recipe, "recipe", &s->rec, err) != 0 ||
+	    recipe_fit(s->rec, s->ftr, err) != 0 || recipe_apply(s->rec, s->fte, err) != 0)
+		return -1;
+	if (frame_check_finite(s->ftr, "in the training rows", s->tr, err) != 0 ||
+	    frame_check_finite(s->fte, "in the test rows", s->te, err) != 0)
+		return -1;
+	s->dcols = s->ftr->ncols;
+	if (frame_to_matrix(s->ftr, &s->Xtr, err) != 0 || frame_to_matrix(s->fte, &s->Xte, err) != 0)
+		return -1;
+	s->recipe_json = recipe_save(s->rec);
+	struct sbuf b;
+	struct jw w;
+	sbuf_init(&b);
+	jw_init(&w, &b, 0);
+	jw_arr(&w);
+	for (size_t j = 0; j < s->dcols; j++)
+		jw_str(&w, s->ftr->cols[j].name);
+	jw_arr_end(&w);
+	s->features = sbuf_detach(&b);
+	if (s->recipe_json == NULL || s->features == NULL)
+		return err_set(err, "out of memory");
+	return 0;
+}
+
+/* The algorithm: the recorded plugin (its file unchanged), the recorded
+ * parameters, the fit.  A cancel sets status "cancelled". */
+static int
+exec_algorithm(struct exec_state *s, char **err)
+{
+	const struct run_info *ri = &s->ri;
+	char *perr = NULL;
+	int rc = -1;
+
+	if (plugin_set_load(&s->ps, err) != 0)
+		return -1;
+	struct plugin *pl = (struct plugin *)plugin_find(s->ps, ri->algo);
+	if (pl == NULL)
+		return err_set(err, "algorithm '%s' is no longer installed (see 'lathe plugins')",
+		    ri->algo);
+	if (plugin_hash(pl, err) != 0)
+		return -1;
+	if (strcmp(pl->sha256, ri->plugin_hash) != 0)
+		return err_set(err, "plugin '%s' changed since the run was recorded (%s was %.12s, "
+		    "now %.12s)", ri->algo, pl->path, ri->plugin_hash, pl->sha256);
+	const struct lathe_plugin *d = pl->desc;
+	s->d = d;
+	if (params_init(&s->pv, d) != 0)
+		return err_set(err, "out of memory");
+	if (params_from_json(&s->pv, ri->params, err) != 0)
+		return -1;
+	if (ri->threads > 0)
+		linalg_set_threads(ri->threads);
+	rng_init(&s->ex.rng, ri->seed);
+	rng_jump(&s->ex.rng);	/* a stream of its own, apart from the split's */
+	struct lathe_host host = {
+		LATHE_PLUGIN_ABI_MAJOR, LATHE_PLUGIN_ABI_MINOR, &s->ex,
+		host_progress, host_curve, host_cancelled, host_log, host_random,
+	};
+	const char **strbuf = calloc(s->pv.n ? s->pv.n : 1, sizeof *strbuf);
+	const char **fnames = calloc(s->dcols ? s->dcols : 1, sizeof *fnames);
+	if (strbuf == NULL || fnames == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	for (size_t j = 0; j < s->dcols; j++)
+		fnames[j] = s->ftr->cols[j].name;
+	struct lathe_params lp;
+	params_view(&s->pv, &lp, strbuf);
+	struct lathe_data data = {
+		.n = s->ntr, .d = s->dcols, .X = s->Xtr, .y = s->ytr, .labels = s->ltr,
+		.n_classes = s->k, .feature_names = fnames, .n_val = s->nte, .X_val = s->Xte,
+		.y_val = s->yte, .labels_val = s->lte,
+	};
+	s->t_fit0 = time_mono();
+	int prc = d->create(&lp, s->task, &host, &s->model, &perr);
+	if (prc == 0 && !cancel_flag)
+		prc = d->fit(s->model, &data, &host, &perr);
+	if (cancel_flag || prc == LATHE_ECANCELLED) {
+		s->status = "cancelled";
+		cancel_reason(err);
+		goto out;
+	}
+	if (prc != 0) {
+		err_set(err, "%s failed: %s", d->name, perr ? perr : "no reason given");
+		goto out;
+	}
+	s->t_fit = time_mono();
+	pipe_line(&s->ex, "P 1 1 nan\n");
+	rc = 0;
+out:
+	free(strbuf);
+	free(fnames);
+	free(perr);
+	return rc;
+}
+
+/* The evaluation: metrics of both splits, the confusion matrix, the
+ * predictions artifact, the model's summary and its saved bytes. */
+static int
+exec_evaluation(struct exec_state *s, char **err)
+{
+	const struct lathe_plugin *d = s->d;
+	char *perr = NULL;
+
+	if (d->summary && d->summary(s->model, &s->summary, &perr) != 0) {
+		free(perr);
+		perr = NULL;
+		s->summary = NULL;
+	}
+	struct evaluation evtr = { "train", s->ntr, s->Xtr, s->dcols, s->ytr, s->ltr };
+	struct evaluation evte = { "test", s->nte, s->Xte, s->dcols, s->yte, s->lte };
+	/* class labels as `lathe predict` prints them */
+	if (s->task == LATHE_TASK_CLASSIFICATION) {
+		json_error_t je;
+		json_t *ca = json_loads(s->classes, 0, &je);
+		s->class_text = calloc((size_t)s->k, sizeof *s->class_text);
+		int lost = ca == NULL || s->class_text == NULL;
+		for (int c = 0; !lost && c < s->k; c++) {
+			json_t *e = json_array_get(ca, (size_t)c);
+			char buf[32];
+			s->class_text[c] = str_dup(json_is_string(e) ? json_string_value(e) :
+			    fmt_double(buf, json_number_value(e)));
+			if (s->class_text[c] == NULL)
+				lost = 1;	/* never a NULL label in the predictions */
+		}
+		json_decref(ca);
+		if (lost)
+			return err_set(err, "out of memory");
+	}
+	int held_out = s->nte > 0;	/* the test split's, else the training split's */
+	if (evaluate(d, s->model, s->task, &evtr, s->k, s->summary, &s->ml,
+	    held_out ? NULL : &s->confusion, s->ri.seed, held_out ? NULL : &s->pred, s->tr,
+	    s->class_text, err) != 0 ||
+	    evaluate(d, s->model, s->task, &evte, s->k, s->summary, &s->ml,
+	    held_out ? &s->confusion : NULL, s->ri.seed, held_out ? &s->pred : NULL, s->te,
+	    s->class_text, err) != 0)
+		return -1;
+	if (d->save(s->model, &s->payload, &s->payload_len, &perr) != 0) {
+		err_set(err, "%s could not save its model: %s", d->name, perr ? perr : "?");
+		free(perr);
+		return -1;
+	}
+	if (s->ex.oom)
+		return err_set(err, "out of memory recording curves");
+	s->t_eval = time_mono();
+	snprintf(s->timings, sizeof s->timings, "{\"load\": %.6f, \"recipe\": %.6f, \"fit\": %.6f, "
+	    "\"evaluate\": %.6f}", s->t_load - s->t0, s->t_recipe - s->t_load,
+	    s->t_fit - s->t_fit0, s->t_eval - s->t_fit);
+	return 0;
+}
+
+/* The record: everything in one transaction, waiting for the lock as long
+ * as it takes (child_on_wait); on a full disk, once more after giving the
+ * log's space back. */
+static int
+exec_record(struct exec_state *s, char **err)
+{
+	char *serr = NULL;
+	int full = 0;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		free(serr);
+		serr = NULL;
+		if (store_results(s->p, s->id, &s->ex, &s->ml, s->payload, s->payload_len,
+		    s->d->model_format, s->recipe_json, s->summary, s->confusion, s->classes,
+		    s->features, time_mono() - s->t0, s->timings,
+		    s->pred.len ? s->pred.s : NULL, &serr) == 0)
+			break;
+		full = project_disk_full(s->p);
+		if (!full)
+			break;
+		project_reclaim_space(s->p);
+	}
+	wait_over(&s->ex);
+	if (serr == NULL)
+		return 0;
+	if (full) {
+		err_set(err, "disk full: the fitted model (%zu bytes) and its results could not be "
+		    "recorded (%s)", s->payload_len, serr);
+	} else if (cancel_flag) {
+		s->status = "cancelled";
+		cancel_reason(err);
+	} else {
+		err_set(err, "%s", serr);
+	}
+	free(serr);
+	return -1;
+}
+
 int
 run_execute(const char *path, int64_t id, int fd)
 {
-	struct project *p = NULL;
-	struct run_info ri = { 0 };
-	struct dsver v = { 0 };
-	struct table *t = NULL;
-	struct frame *ftr = NULL, *fte = NULL;
-	struct recipe *rec = NULL;
-	struct plugin_set *ps = NULL;
-	struct param_values pv = { 0 };
-	struct lathe_model *model = NULL;
-	const struct lathe_plugin *used = NULL;
-	struct exec ex;
-	struct metric_list ml;
-	struct sbuf pred;
-	char **class_text = NULL;
-	size_t *tr = NULL, *te = NULL, ntr = 0, nte = 0;
-	int *labels = NULL, *ltr = NULL, *lte = NULL, k = 0;
-	double *y = NULL, *ytr = NULL, *yte = NULL, *Xtr = NULL, *Xte = NULL;
-	char *err = NULL, *classes = NULL, *recipe_json = NULL, *summary = NULL;
-	char *confusion = NULL, *features = NULL, *perr = NULL;
-	void *payload = NULL;
-	size_t payload_len = 0;
-	const char *status = "failed";
+	struct exec_state s;
+	char *err = NULL, ref[32];
 	int rc = -1;
-	double t0 = time_mono();
 
-	memset(&ex, 0, sizeof ex);
-	memset(&ml, 0, sizeof ml);
-	sbuf_init(&pred);
-	ex.fd = fd;
-	sbuf_init(&ex.log);
+	memset(&s, 0, sizeof s);
+	s.id = id;
+	s.status = "failed";
+	s.t0 = time_mono();
+	s.ex.fd = fd;
+	sbuf_init(&s.ex.log);
+	sbuf_init(&s.pred);
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
@@ -926,347 +1286,45 @@ run_execute(const char *path, int64_t id, int fd)
 	prctl(PR_SET_PDEATHSIG, PARENT_DEATH_SIGNAL);	/* parent gone: cancel */
 	signal(SIGPIPE, SIG_IGN);
 
-	if (project_open(path, &p, &err) != 0) {
+	if (project_open(path, &s.p, &err) != 0) {
 		fprintf(stderr, "lathe: %s\n", err ? err : "cannot open project");
 		free(err);
+		exec_state_free(&s);
 		return -1;
 	}
-	project_set_lock_wait(p, -1, child_on_wait, child_cancelled, &ex);
-	char ref[32];
+	project_set_lock_wait(s.p, -1, child_on_wait, child_cancelled, &s.ex);
 	snprintf(ref, sizeof ref, "%lld", (long long)id);
-	if (run_load(p, ref, &ri, &err) != 0)
+	if (run_load(s.p, ref, &s.ri, &err) != 0)
 		goto fail_noupdate;
-	if (mark_running(p, &ex, id, &ri, &err) != 0) {
-		if (project_disk_full(p))
+	if (mark_running(s.p, &s.ex, id, &s.ri, &err) != 0) {
+		if (project_disk_full(s.p))
 			rc = RUN_EXIT_DISK_FULL;
 		goto fail_noupdate;
 	}
-
-	/* the data */
-	if (dataset_resolve(p, ri.dataset, &v, &err) != 0)
+	if (exec_data(&s, &err) != 0 || exec_split(&s, &err) != 0)
 		goto fail;
-	if (v.id != ri.dataset_version_id || strcmp(v.hash, ri.dataset_hash) != 0) {
-		err_set(&err, "dataset %s does not match the recorded version", ri.dataset);
+	s.t_load = time_mono();
+	if (exec_features(&s, &err) != 0)
 		goto fail;
-	}
-	if (dataset_load(p, &v, SIZE_MAX, &t, &err) != 0)
+	s.t_recipe = time_mono();
+	if (exec_algorithm(&s, &err) != 0 || exec_evaluation(&s, &err) != 0 ||
+	    exec_record(&s, &err) != 0)
 		goto fail;
-	unsigned task;
-	if (task_parse(ri.task, &task) != 0) {
-		err_set(&err, "unknown task '%s' in the run record", ri.task);
-		goto fail;
-	}
-	size_t n = t->nrows;
-	int tcol = -1;
-	if (ri.target)
-		for (size_t j = 0; j < t->ncols; j++)
-			if (strcmp(t->cols[j].name, ri.target) == 0)
-				tcol = (int)j;
-	if (ri.target && tcol < 0) {
-		err_set(&err, "target '%s' is not in %s", ri.target, ri.dataset);
-		goto fail;
-	}
-	if (task == LATHE_TASK_CLASSIFICATION) {
-		if (encode_classes(&t->cols[tcol], n, &labels, &k, &classes, &err) != 0)
-			goto fail;
-	} else if (task == LATHE_TASK_REGRESSION) {
-		if ((y = malloc(n * sizeof *y)) == NULL) {
-			err_set(&err, "out of memory");
-			goto fail;
-		}
-		column_gather_num(&t->cols[tcol], y);
-	}
-
-	/* the split */
-	json_error_t je;
-	const char *method;
-	double test_size;
-	int folds, fold, kfold;
-	if (split_record_parse(ri.split, &method, &test_size, &folds, &fold, &err) != 0)
-		goto fail;
-	kfold = strcmp(method, "kfold") == 0;
-	if (kfold) {
-		/* each fold's run trains on the other folds: its own recipe, its own model */
-		int *fa = NULL;
-		if (split_kfold(n, labels, k, folds, ri.seed, &fa, &err) != 0)
-			goto fail;
-		tr = malloc(n * sizeof *tr);
-		te = malloc(n * sizeof *te);
-		if (tr == NULL || te == NULL) {
-			free(fa);
-			err_set(&err, "out of memory");
-			goto fail;
-		}
-		for (size_t i = 0; i < n; i++) {
-			if (fa[i] == fold)
-				te[nte++] = i;
-			else
-				tr[ntr++] = i;
-		}
-		free(fa);
-	} else if (split_holdout(n, labels, k, test_size, ri.seed, &tr, &ntr, &te, &nte, &err) != 0)
-		goto fail;
-	if (labels) {
-		ltr = malloc((ntr ? ntr : 1) * sizeof *ltr);
-		lte = malloc((nte ? nte : 1) * sizeof *lte);
-		if (ltr == NULL || lte == NULL) {
-			err_set(&err, "out of memory");
-			goto fail;
-		}
-		for (size_t i = 0; i < ntr; i++)
-			ltr[i] = labels[tr[i]];
-		for (size_t i = 0; i < nte; i++)
-			lte[i] = labels[te[i]];
-	}
-	if (y) {
-		ytr = malloc((ntr ? ntr : 1) * sizeof *ytr);
-		yte = malloc((nte ? nte : 1) * sizeof *yte);
-		if (ytr == NULL || yte == NULL) {
-			err_set(&err, "out of memory");
-			goto fail;
-		}
-		for (size_t i = 0; i < ntr; i++)
-			ytr[i] = y[tr[i]];
-		for (size_t i = 0; i < nte; i++)
-			yte[i] = y[te[i]];
-	}
-
-	double t_load = time_mono();
-	/* the features: recipe fitted on the training rows only */
-	ftr = frame_from_table(t, tr, ntr, ri.target);
-	fte = frame_from_table(t, te, nte, ri.target);
-	if (ftr == NULL || fte == NULL) {
-		err_set(&err, "out of memory");
-		goto fail;
-	}
-	/* the frames hold copies of the values; the table's dictionaries stay
-	 * (the frames borrow them), its value chunks can go */
-	for (size_t j = 0; j < t->ncols; j++) {
-		for (size_t q = 0; q < t->cols[j].nchunks; q++)
-			free(t->cols[j].chunks[q].data);
-		t->cols[j].nchunks = 0;
-	}
-	if (recipe_parse(ri.recipe, "recipe", &rec, &err) != 0 || recipe_fit(rec, ftr, &err) != 0 ||
-	    recipe_apply(rec, fte, &err) != 0)
-		goto fail;
-	if (frame_check_finite(ftr, "in the training rows", tr, &err) != 0 ||
-	    frame_check_finite(fte, "in the test rows", te, &err) != 0)
-		goto fail;
-	size_t dcols = ftr->ncols;
-	if (frame_to_matrix(ftr, &Xtr, &err) != 0 || frame_to_matrix(fte, &Xte, &err) != 0)
-		goto fail;
-	double t_recipe = time_mono();
-	recipe_json = recipe_save(rec);
-	{
-		struct sbuf b;
-		struct jw w;
-		sbuf_init(&b);
-		jw_init(&w, &b, 0);
-		jw_arr(&w);
-		for (size_t j = 0; j < dcols; j++)
-			jw_str(&w, ftr->cols[j].name);
-		jw_arr_end(&w);
-		features = sbuf_detach(&b);
-	}
-	if (recipe_json == NULL || features == NULL) {
-		err_set(&err, "out of memory");
-		goto fail;
-	}
-
-	/* the algorithm */
-	if (plugin_set_load(&ps, &err) != 0)
-		goto fail;
-	struct plugin *pl = (struct plugin *)plugin_find(ps, ri.algo);
-	if (pl == NULL) {
-		err_set(&err, "algorithm '%s' is no longer installed (see 'lathe plugins')", ri.algo);
-		goto fail;
-	}
-	if (plugin_hash(pl, &err) != 0)
-		goto fail;
-	if (strcmp(pl->sha256, ri.plugin_hash) != 0) {
-		err_set(&err, "plugin '%s' changed since the run was recorded (%s was %.12s, now "
-		    "%.12s)", ri.algo, pl->path, ri.plugin_hash, pl->sha256);
-		goto fail;
-	}
-	const struct lathe_plugin *d = pl->desc;
-	used = d;
-	if (params_init(&pv, d) != 0) {
-		err_set(&err, "out of memory");
-		goto fail;
-	}
-	if (params_from_json(&pv, ri.params, &err) != 0)
-		goto fail;
-	if (ri.threads > 0)
-		linalg_set_threads(ri.threads);
-	rng_init(&ex.rng, ri.seed);
-	rng_jump(&ex.rng);	/* a stream of its own, apart from the split's */
-	struct lathe_host host = {
-		LATHE_PLUGIN_ABI_MAJOR, LATHE_PLUGIN_ABI_MINOR, &ex,
-		host_progress, host_curve, host_cancelled, host_log, host_random,
-	};
-	const char **strbuf = calloc(pv.n ? pv.n : 1, sizeof *strbuf);
-	const char **fnames = calloc(dcols ? dcols : 1, sizeof *fnames);
-	if (strbuf == NULL || fnames == NULL) {
-		free(strbuf);
-		free(fnames);
-		err_set(&err, "out of memory");
-		goto fail;
-	}
-	for (size_t j = 0; j < dcols; j++)
-		fnames[j] = ftr->cols[j].name;
-	struct lathe_params lp;
-	params_view(&pv, &lp, strbuf);
-	struct lathe_data data = {
-		.n = ntr, .d = dcols, .X = Xtr, .y = ytr, .labels = ltr, .n_classes = k,
-		.feature_names = fnames, .n_val = nte, .X_val = Xte, .y_val = yte, .labels_val = lte,
-	};
-	double t_fit0 = time_mono();
-	int prc = d->create(&lp, task, &host, &model, &perr);
-	if (prc == 0 && !cancel_flag)
-		prc = d->fit(model, &data, &host, &perr);
-	free(strbuf);
-	free(fnames);
-	if (cancel_flag || prc == LATHE_ECANCELLED) {
-		status = "cancelled";
-		cancel_reason(&err);
-		goto fail;
-	}
-	if (prc != 0) {
-		err_set(&err, "%s failed: %s", d->name, perr ? perr : "no reason given");
-		goto fail;
-	}
-	double t_fit = time_mono();
-	{
-		char line[64];
-		snprintf(line, sizeof line, "P %d %d nan\n", 1, 1);
-		pipe_line(&ex, line);
-	}
-
-	/* evaluation and the artifacts */
-	if (d->summary && d->summary(model, &summary, &perr) != 0) {
-		free(perr);
-		perr = NULL;
-		summary = NULL;
-	}
-	struct evaluation evtr = { "train", ntr, Xtr, dcols, ytr, ltr };
-	struct evaluation evte = { "test", nte, Xte, dcols, yte, lte };
-	/* class labels as `lathe predict` prints them */
-	if (task == LATHE_TASK_CLASSIFICATION) {
-		json_t *ca = json_loads(classes, 0, &je);
-		class_text = calloc((size_t)k, sizeof *class_text);
-		int lost = ca == NULL || class_text == NULL;
-		for (int c = 0; !lost && c < k; c++) {
-			json_t *e = json_array_get(ca, (size_t)c);
-			char buf[32];
-			class_text[c] = str_dup(json_is_string(e) ? json_string_value(e) :
-			    fmt_double(buf, json_number_value(e)));
-			if (class_text[c] == NULL)
-				lost = 1;	/* never a NULL label in the predictions */
-		}
-		json_decref(ca);
-		if (lost) {
-			err_set(&err, "out of memory");
-			goto fail;
-		}
-	}
-	if (evaluate(d, model, task, &evtr, k, summary, &ml, nte ? NULL : &confusion, ri.seed,
-	    nte ? NULL : &pred, tr, class_text, &err) != 0 ||
-	    evaluate(d, model, task, &evte, k, summary, &ml, nte ? &confusion : NULL, ri.seed,
-	    nte ? &pred : NULL, te, class_text, &err) != 0)
-		goto fail;
-	if (d->save(model, &payload, &payload_len, &perr) != 0) {
-		err_set(&err, "%s could not save its model: %s", d->name, perr ? perr : "?");
-		goto fail;
-	}
-	if (ex.oom) {
-		err_set(&err, "out of memory recording curves");
-		goto fail;
-	}
-	double t_eval = time_mono();
-	char timings[256];
-	snprintf(timings, sizeof timings, "{\"load\": %.6f, \"recipe\": %.6f, \"fit\": %.6f, "
-	    "\"evaluate\": %.6f}", t_load - t0, t_recipe - t_load, t_fit - t_fit0, t_eval - t_fit);
-	/* the result: waits for the lock as long as it takes (child_on_wait);
-	 * on a full disk, once more after giving the log's space back */
-	{
-		char *serr = NULL;
-		int full = 0;
-		for (int attempt = 0; attempt < 2; attempt++) {
-			free(serr);
-			serr = NULL;
-			if (store_results(p, id, &ex, &ml, payload, payload_len, d->model_format,
-			    recipe_json, summary, confusion, classes, features, time_mono() - t0,
-			    timings, pred.len ? pred.s : NULL, &serr) == 0)
-				break;
-			full = project_disk_full(p);
-			if (!full)
-				break;
-			project_reclaim_space(p);
-		}
-		wait_over(&ex);
-		if (serr) {
-			if (full)
-				err_set(&err, "disk full: the fitted model (%zu bytes) and its results could "
-				    "not be recorded (%s)", payload_len, serr);
-			else if (cancel_flag)
-				cancel_reason(&err), status = "cancelled";
-			else
-				err_set(&err, "%s", serr);
-			free(serr);
-			goto fail;
-		}
-	}
 	rc = 0;
 	goto out;
 fail:
-	if (record_failure(p, id, status, err ? err : "failed", ex.log.s) != 0 &&
-	    project_disk_full(p))
+	if (record_failure(s.p, id, s.status, err ? err : "failed", s.ex.log.s) != 0 &&
+	    project_disk_full(s.p))
 		rc = RUN_EXIT_DISK_FULL;	/* the parent records it */
-	wait_over(&ex);
+	wait_over(&s.ex);
 fail_noupdate:
 	if (err) {
 		char line[1100];
 		snprintf(line, sizeof line, "L 1 %.1000s\n", err);
-		pipe_line(&ex, line);
+		pipe_line(&s.ex, line);
 	}
 out:
-	if (model && used)
-		used->destroy(model);
-	if (class_text)
-		for (int c = 0; c < k; c++)
-			free(class_text[c]);
-	free(class_text);
-	sbuf_free(&pred);
 	free(err);
-	free(perr);
-	free(payload);
-	free(summary);
-	free(confusion);
-	free(classes);
-	free(features);
-	free(recipe_json);
-	free(Xtr);
-	free(Xte);
-	free(y);
-	free(ytr);
-	free(yte);
-	free(labels);
-	free(ltr);
-	free(lte);
-	free(tr);
-	free(te);
-	params_free(&pv);
-	recipe_free(rec);
-	frame_free(ftr);
-	frame_free(fte);
-	table_free(t);
-	dsver_clear(&v);
-	run_info_clear(&ri);
-	for (size_t i = 0; i < ex.nnames; i++)
-		free(ex.names[i]);
-	free(ex.pts);
-	sbuf_free(&ex.log);
-	plugin_set_free(ps);
-	project_close(p);
+	exec_state_free(&s);
 	return rc;
 }
