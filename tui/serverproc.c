@@ -206,6 +206,10 @@ serverproc_check(struct serverproc *sp)
 	char buf[8192];
 	if (sp->state != SP_STARTING)
 		return sp->state;
+	/* whether it still runs, before reading: a process seen ended has
+	 * written all it ever will, so its last words are in what is read
+	 * next (read first, it could say them and end in between) */
+	int alive = serverproc_alive(sp->pid);
 	ssize_t n = pread(sp->fd, buf, sizeof buf - 1, 0);
 	buf[n > 0 ? n : 0] = '\0';
 	const char *l = strstr(buf, "listening on ");
@@ -217,7 +221,7 @@ serverproc_check(struct serverproc *sp)
 		memcpy(sp->url, l, k);
 		sp->url[k] = '\0';
 		sp->state = SP_LISTENING;
-	} else if (!serverproc_alive(sp->pid)) {
+	} else if (!alive) {
 		last_message(buf, sp->msg, sizeof sp->msg);
 		if (sp->msg[0] == '\0')
 			snprintf(sp->msg, sizeof sp->msg, "the server (pid %ld) ended before it "
