@@ -15,6 +15,17 @@ ok() { pass=$((pass + 1)); }
 bad() { echo "FAIL $*"; fail=$((fail + 1)); }
 check() { if [ "$2" = "$3" ]; then ok; else bad "$1: expected '$2', got '$3'"; fi; }
 contains() { case "$3" in *"$2"*) ok ;; *) bad "$1: expected to contain '$2', got '$3'" ;; esac; }
+# fit_begun FILE: wait until a test plugin's fit has begun (TP_FIT_MARK=FILE,
+# tests/plugins/testplug.h), at most 60 s; a cancel or a kill sent before
+# would find the run elsewhere (starting, loading data) than the case means
+fit_begun() {
+	_n=0
+	while [ ! -e "$1" ] && [ $_n -lt 600 ]; do
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	[ -e "$1" ] && ok || bad "the fit did not begin within 60 s"
+}
 
 # 1. install, then build plugins from outside the tree against that header
 make -s -C "$top" install BUILD="$build" DESTDIR="$tmp/root" PREFIX=/usr \
@@ -72,25 +83,31 @@ id=$("$LATHE" -p "$P" train --data diabetes --target target --algo meanreg 2>/de
 check "train after a crash" "3" "$id"
 
 # 5. a plugin that ignores cancel: killed after the grace, recorded cancelled
-LATHE_CANCEL_GRACE=1 "$LATHE" -p "$P" train --data diabetes --target target --algo hang \
-    > /dev/null 2> "$tmp/err" &
+TP_FIT_MARK="$tmp/fit5" LATHE_CANCEL_GRACE=1 "$LATHE" -p "$P" train --data diabetes \
+    --target target --algo hang > /dev/null 2> "$tmp/err" &
 pid=$!
-sleep 1
+fit_begun "$tmp/fit5"
+child=$(pgrep -P $pid -f "__run 4 --progress-fd")
+[ -n "$child" ] && ok || bad "no training child __run 4"
 kill -INT $pid
 start=$(date +%s)
 wait $pid
 check "hang exit status" 1 $?
 took=$(( $(date +%s) - start ))
-[ "$took" -le 4 ] && ok || bad "hang took ${took}s to end after cancel"
+# the 1 s grace is proven by the recorded reason below; this bound only
+# tells "killed after the grace" from "never killed" (a loaded machine
+# may take a few seconds more, a hang takes for ever)
+[ "$took" -le 30 ] && ok || bad "hang took ${took}s to end after cancel"
 check "hang recorded" "cancelled" "$(sqlite3 "$P" 'SELECT status FROM runs WHERE id = 4')"
 contains "hang reason" "did not stop within 1 s and was killed" \
     "$(sqlite3 "$P" 'SELECT error FROM runs WHERE id = 4')"
-pgrep -f "__run 4" > /dev/null && bad "hang child still alive" || ok
+kill -0 "${child:-0}" 2> /dev/null && bad "hang child still alive" || ok
 
 # 6. Ctrl-C on a polite plugin: cancelled at once
-"$LATHE" -p "$P" train --data diabetes --target target --algo slow > /dev/null 2>&1 &
+TP_FIT_MARK="$tmp/fit6" "$LATHE" -p "$P" train --data diabetes --target target --algo slow \
+    > /dev/null 2>&1 &
 pid=$!
-sleep 1
+fit_begun "$tmp/fit6"
 kill -INT $pid
 wait $pid
 check "slow exit status" 1 $?
@@ -106,12 +123,14 @@ contains "progress ETA" "ETA" "$(cat "$tmp/tty")"
 P_RUNS=$(sqlite3 "$P" 'SELECT max(id) FROM runs')
 
 # 7. the training process killed from outside: failed, with the signal
-"$LATHE" -p "$P" train --data diabetes --target target --algo slow > /dev/null 2>&1 &
+TP_FIT_MARK="$tmp/fit7" "$LATHE" -p "$P" train --data diabetes --target target --algo slow \
+    > /dev/null 2>&1 &
 pid=$!
-sleep 1
+fit_begun "$tmp/fit7"
 kid=$((P_RUNS + 1))
-child=$(pgrep -f "__run $kid")
-[ -n "$child" ] && kill -9 $child
+# the training child of this very train (not another test's "__run N")
+child=$(pgrep -P $pid -f "__run $kid --progress-fd")
+[ -n "$child" ] && kill -9 $child || bad "no training child __run $kid to kill"
 wait $pid
 check "killed exit status" 1 $?
 check "killed recorded" "failed" "$(sqlite3 "$P" "SELECT status FROM runs WHERE id = $kid")"

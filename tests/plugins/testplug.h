@@ -10,6 +10,10 @@
  * any element type that begins like lathe_param_spec), TP_NPARAMS and, from
  * ABI 1.1 on, TP_SIZEOF_PARAM (its element size).  With TP_LOG_PARAMS, fit
  * logs the values create() received: "<name> params: v1 v2 ...".
+ *
+ * A test that must act once the fit has begun (cancel it, kill it) sets
+ * TP_FIT_MARK to a path: fit creates that file first, and the test waits
+ * for it instead of sleeping a guessed time.
  */
 #include <lathe_plugin.h>
 #include <stdlib.h>
@@ -51,6 +55,10 @@ tp_fit(struct lathe_model *m, const struct lathe_data *data, const struct lathe_
 	for (size_t i = 0; i < data->n; i++)
 		s += data->y ? data->y[i] : 0;
 	m->mean = data->n ? s / (double)data->n : 0;
+	const char *mark = getenv("TP_FIT_MARK");
+	FILE *mf = mark && *mark ? fopen(mark, "w") : NULL;
+	if (mf != NULL)
+		fclose(mf);
 	TP_FIT_BODY
 #ifdef TP_LOG_PARAMS
 	char line[600];
