@@ -142,7 +142,11 @@ for line in \
 $(grep -F "$(echo "$line" | cut -d'{' -f1)" "$T/metrics.body" | head -5)"
 done
 
-# hot reload under load: no request fails, the new version answers within 1 s
+# hot reload under load: no request fails, the new version answers (the
+# server looks at the alias five times a second; how soon it answers is
+# reported, not asserted: a loaded machine may take longer, and only a
+# reload that never comes fails).  Requests are seen flowing before the
+# move and after the reload, however slow the machine.
 ROW="{\"inputs\": [$R1]}"
 i=0
 while [ $i -lt 4 ]; do
@@ -156,24 +160,33 @@ while [ $i -lt 4 ]; do
 	LPIDS="${LPIDS:-} $!"
 	i=$((i + 1))
 done
-sleep 0.3
+# loaded N: wait until the load generators have answers for N requests (60 s at most)
+loaded() {
+	j=0
+	while [ "$(cat "$T"/load.* | wc -l)" -lt "$1" ] && [ $j -lt 600 ]; do
+		sleep 0.1
+		j=$((j + 1))
+	done
+}
+loaded 20
 L model alias iris@2 production >/dev/null
 t0=$(date +%s%N)
 seen=""
-while [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 1000 ]; do
-	if curl -s "$URL/v2/models/iris" | grep -q '"versions": \["2"\]'; then
+while [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 30000 ]; do
+	if curl -s -m 10 "$URL/v2/models/iris" | grep -q '"versions": \["2"\]'; then
 		seen=$(( ($(date +%s%N) - t0) / 1000000 ))
 		break
 	fi
 	sleep 0.02
 done
-[ -n "$seen" ] && ok || fail "the alias move was not picked up within 1 s"
-sleep 0.3
+[ -n "$seen" ] && ok || fail "the alias move was not picked up within 30 s"
+echo "the alias move was picked up after ${seen:-?} ms"
+loaded $(($(cat "$T"/load.* | wc -l) + 20))
 touch "$T/stop"
 wait $LPIDS
 total=$(cat "$T"/load.* | wc -l)
 bad=$(cat "$T"/load.* | grep -vc '^200$')
-[ "$total" -gt 20 ] && ok || fail "load generator made only $total requests"
+[ "$total" -ge 40 ] && ok || fail "load generator made only $total requests"
 check "requests failed during the reload (of $total)" 0 "$bad"
 grep -q "reloaded iris@production: version 1 -> 2 (run $IRIS2)" "$T/api.err" && ok ||
     fail "no reload line: $(cat "$T/api.err")"
@@ -186,7 +199,13 @@ IRIS3=$(L train -q --data iris --target target --algo logistic --set C=3)
 L model register "$IRIS3" --name iris >/dev/null
 sqlite3 "$P" "UPDATE run_artifacts SET data = x'00' WHERE run_id = $IRIS3 AND name = 'model'"
 L model alias iris@3 production >/dev/null
-sleep 0.5
+# the server's attempt at version 3, logged (at most 30 s: only a poll
+# that never comes takes that long; a fixed pause was a guess)
+i=0
+until grep -q "cannot load iris@production version 3" "$T/api.err" || [ $i -ge 300 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 expect still_v2 200 "$(echo "$META" | sed 's/"versions": \["1"\]/"versions": ["2"]/')" \
     GET /v2/models/iris
 expect still_scores 200 '{"predictions": [0]}' POST /invocations -H "$JSON" -d "$ROW"
