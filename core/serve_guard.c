@@ -14,7 +14,12 @@
  *     the mutex never touches another connection's descriptor;
  *   - g->active counts the records not closing, and each address's
  *     count its records not closing; an address record lives while any
- *     connection record (closing or not) points at it.
+ *     connection record (closing or not) points at it;
+ *   - g->nrec counts every record, closing or not: exactly the
+ *     connections libmicrohttpd holds (it counts one from its accept to
+ *     its reaping, and NOTIFY_STARTED / NOTIFY_CLOSED come inside that),
+ *     and the accept policy keeps it below g->cap, under libmicrohttpd's
+ *     own limit (see serve_guard_accept).
  *
  * The state word of a record is written by the connection's own thread
  * without the mutex (relaxed atomics: a stale read only delays a decision
@@ -48,12 +53,20 @@ struct addr {
 	unsigned		 refs;		/* its records (closing ones too) */
 };
 
+/* The state word of a connection: (since_ms << 2) | ST_SERVED | ST_BUSY.
+ * Busy: in a request (its head is complete); otherwise waiting for a
+ * request head since since_ms — its first (fresh: not ST_SERVED) or, kept
+ * alive after an answer, its next. */
+#define ST_BUSY		1u
+#define ST_SERVED	2u
+#define ST_SINCE(st)	((st) >> 2)
+
 struct conn {
 	struct conn		*prev, *next;
 	struct addr		*addr;		/* NULL: not an IP connection */
 	int			 fd;
 	int			 closing;
-	_Atomic uint64_t	 st;		/* (since_ms << 1) | busy */
+	_Atomic uint64_t	 st;		/* see ST_* */
 };
 
 struct serve_guard {
@@ -65,6 +78,9 @@ struct serve_guard {
 	struct addr		**table;	/* nbucket chains */
 	size_t			 nbucket;	/* a power of two */
 	unsigned		 active;
+	unsigned		 nrec;		/* records, closing ones too */
+	unsigned		 cap;		/* nrec stays at most this */
+	unsigned		 reserve;	/* of cap, kept for new addresses */
 	unsigned		 max_conns, max_per_ip;
 	uint64_t		 head_ms;
 	_Atomic uint64_t	 closed[CR_N];
@@ -170,7 +186,7 @@ sweeper(void *arg)
 		uint64_t now = now_ms();
 		for (struct conn *c = g->head; c; c = c->next) {
 			uint64_t st = atomic_load_explicit(&c->st, memory_order_relaxed);
-			if (!c->closing && !(st & 1) && now - (st >> 1) >= g->head_ms)
+			if (!c->closing && !(st & ST_BUSY) && now - ST_SINCE(st) >= g->head_ms)
 				conn_close(g, c, CR_HEADER_TIMEOUT);
 		}
 	}
@@ -196,6 +212,11 @@ serve_guard_new(unsigned max_conns, int head_timeout, unsigned max_per_ip,
 		return err_set(err, "out of memory");
 	g->max_conns = max_conns;
 	g->max_per_ip = max_per_ip;
+	/* libmicrohttpd resets a new connection itself, before asking the
+	 * guard, once it holds its limit: stay one below it */
+	unsigned limit = serve_guard_daemon_limit(max_conns);
+	g->cap = limit - 1;
+	g->reserve = g->cap > max_conns ? (g->cap - max_conns) / 2 : 0;
 	g->head_ms = (uint64_t)head_timeout * 1000u;
 	g->reported_ms = now_ms();
 	for (g->nbucket = 64; g->nbucket < serve_guard_daemon_limit(max_conns) &&
@@ -244,16 +265,35 @@ serve_guard_free(struct serve_guard *g)
 	free(g);
 }
 
+/* How many connections of address a wait for their first request head
+ * (under g->mu): the mark of a slow client.  A connection answered and
+ * kept alive, or in a request, is a client's ordinary traffic — and
+ * counting it would make a client that opens a connection per request,
+ * whose last ones the server has not yet reaped, look crowded. */
+static unsigned
+fresh_waiting(const struct serve_guard *g, const struct addr *a)
+{
+	unsigned n = 0;
+	if (a == NULL)
+		return 0;
+	for (const struct conn *c = g->head; c; c = c->next)
+		if (c->addr == a && !c->closing &&
+		    !(atomic_load_explicit(&c->st, memory_order_relaxed) & (ST_BUSY | ST_SERVED)))
+			n++;
+	return n;
+}
+
 /*
- * Which connection yields its slot to a newcomer from an address holding
- * `mine` connections: among the connections waiting for a request head,
- * those of the address holding the most, and of those the one waiting
- * longest.  A connection younger than SERVE_GUARD_MIN_WAIT_MS (it may be
- * sending its head right now) is taken only when its address would still
- * hold more than the newcomer's.  So a client from a new address gets a
- * slot whenever any address holds two waiting connections, and clients
- * of one crowded address take slots only from each other or from the
- * long waiters.  NULL: nobody may be closed.  Under g->mu.
+ * Which connection yields its slot to a newcomer from an address with
+ * `mine` connections waiting for a first request head: among the
+ * connections waiting for a request head, those of the address holding
+ * the most, and of those the one waiting longest.  A connection younger
+ * than SERVE_GUARD_MIN_WAIT_MS (it may be sending its head right now) is
+ * taken only when its address would still hold more than the newcomer's.
+ * So a client from a new address gets a slot whenever any address holds
+ * two waiting connections, and clients of one crowded address take slots
+ * only from each other or from the long waiters.  NULL: nobody may be
+ * closed.  Under g->mu.
  */
 static struct conn *
 pick_victim(struct serve_guard *g, unsigned mine)
@@ -264,10 +304,10 @@ pick_victim(struct serve_guard *g, unsigned mine)
 	uint64_t best_since = 0;
 	for (struct conn *c = g->head; c; c = c->next) {
 		uint64_t st = atomic_load_explicit(&c->st, memory_order_relaxed);
-		if (c->closing || (st & 1))
+		if (c->closing || (st & ST_BUSY))
 			continue;
 		unsigned n = c->addr ? c->addr->count : 1;
-		uint64_t since = st >> 1;
+		uint64_t since = ST_SINCE(st);
 		if (now - since < SERVE_GUARD_MIN_WAIT_MS && n <= mine + 1)
 			continue;
 		if (best == NULL || n > best_n || (n == best_n && since < best_since)) {
@@ -290,9 +330,24 @@ serve_guard_accept(void *cls, const struct sockaddr *sa, socklen_t len)
 
 	pthread_mutex_lock(&g->mu);
 	struct addr *a = kl ? addr_find(g, key, kl) : NULL;
-	unsigned mine = a ? a->count : 0;
-	if (g->max_per_ip && mine >= g->max_per_ip) {
+	if (g->max_per_ip && a && a->count >= g->max_per_ip) {
 		atomic_fetch_add_explicit(&g->closed[CR_PER_IP], 1, memory_order_relaxed);
+		ok = MHD_NO;
+		goto out;
+	}
+	/*
+	 * Room in libmicrohttpd: a connection closed to make room holds its
+	 * place there until libmicrohttpd reaps it, and when evictions come
+	 * faster than the reaping (a loaded machine) those places run out;
+	 * libmicrohttpd would then reset every newcomer, prompt or not, before
+	 * the guard is asked.  So the guard refuses first, and keeps the last
+	 * g->reserve places for newcomers whose address has no connection
+	 * waiting for a first request head.
+	 */
+	int tight = g->nrec + 1 > g->cap - g->reserve;
+	unsigned mine = (tight || g->active >= g->max_conns) ? fresh_waiting(g, a) : 0;
+	if (g->nrec + 1 > g->cap || (tight && mine > 0)) {
+		atomic_fetch_add_explicit(&g->closed[CR_REFUSED], 1, memory_order_relaxed);
 		ok = MHD_NO;
 	} else if (g->active >= g->max_conns) {
 		struct conn *victim = pick_victim(g, mine);
@@ -303,6 +358,7 @@ serve_guard_accept(void *cls, const struct sockaddr *sa, socklen_t len)
 			ok = MHD_NO;
 		}
 	}
+out:
 	pthread_mutex_unlock(&g->mu);
 	return ok;
 }
@@ -324,7 +380,7 @@ serve_guard_notify(void *cls, struct MHD_Connection *mc, void **socket_context,
 		if (fi == NULL || (c = calloc(1, sizeof *c)) == NULL)
 			return;		/* unguarded: libmicrohttpd's limits still apply */
 		c->fd = fi->connect_fd;
-		atomic_init(&c->st, now_ms() << 1);
+		atomic_init(&c->st, now_ms() << 2);
 		pthread_mutex_lock(&g->mu);
 		if (kl && (c->addr = addr_find(g, key, kl)) == NULL &&
 		    (c->addr = calloc(1, sizeof *c->addr)) != NULL) {
@@ -345,6 +401,7 @@ serve_guard_notify(void *cls, struct MHD_Connection *mc, void **socket_context,
 			g->head = c;
 		g->tail = c;
 		g->active++;
+		g->nrec++;
 		pthread_mutex_unlock(&g->mu);
 		*socket_context = c;
 		return;
@@ -365,6 +422,7 @@ serve_guard_notify(void *cls, struct MHD_Connection *mc, void **socket_context,
 		if (c->addr)
 			c->addr->count--;
 	}
+	g->nrec--;
 	addr_unref(g, c->addr);
 	pthread_mutex_unlock(&g->mu);
 	free(c);
@@ -378,7 +436,8 @@ serve_guard_request(struct MHD_Connection *mc, int busy)
 	    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	struct conn *c = ci ? ci->socket_context : NULL;
 	if (c)
-		atomic_store_explicit(&c->st, busy ? 1 : now_ms() << 1, memory_order_relaxed);
+		atomic_store_explicit(&c->st, busy ? ST_SERVED | ST_BUSY :
+		    now_ms() << 2 | ST_SERVED, memory_order_relaxed);
 }
 
 void
@@ -393,8 +452,9 @@ serve_guard_render(struct serve_guard *g, struct sbuf *b)
 	sbuf_puts(b, "# HELP lathe_http_connections_closed_total Connections the server closed "
 	    "or refused to keep its slots for prompt clients: header_timeout (no complete "
 	    "request head within --header-timeout), evicted (waited longest for a request head "
-	    "when a new client needed the slot), refused (every slot busy with a request), "
-	    "per_ip (the address already held --max-per-ip).\n"
+	    "when a new client needed the slot), refused (no slot could be freed, or too many "
+	    "closed connections not yet released), per_ip (the address already held "
+	    "--max-per-ip).\n"
 	    "# TYPE lathe_http_connections_closed_total counter\n");
 	for (int r = 0; r < CR_N; r++)
 		sbuf_printf(b, "lathe_http_connections_closed_total{reason=\"%s\"} %llu\n",
@@ -419,8 +479,8 @@ serve_guard_summary(struct serve_guard *g, unsigned every_s, char *buf, size_t n
 	if (!any)
 		return 0;
 	snprintf(buf, n, "in the last %llu s, %llu connections were closed at the header "
-	    "deadline, %llu closed to make room for new clients, %llu refused with every slot "
-	    "busy and %llu refused over --max-per-ip (slow or idle clients, or an attack; see "
+	    "deadline, %llu closed to make room for new clients, %llu refused with no slot to "
+	    "free and %llu refused over --max-per-ip (slow or idle clients, or an attack; see "
 	    "lathe_http_connections_closed_total)", (unsigned long long)secs,
 	    (unsigned long long)d[CR_HEADER_TIMEOUT], (unsigned long long)d[CR_EVICTED],
 	    (unsigned long long)d[CR_REFUSED], (unsigned long long)d[CR_PER_IP]);

@@ -10,7 +10,7 @@
  * line every few seconds holds its slot for ever, and --max-connections
  * such clients shut everybody else out.  The guard keeps a registry of
  * the open connections, each marked "waiting for a request head since T"
- * or "in a request", and enforces three rules:
+ * or "in a request", and enforces four rules:
  *
  *   1. the head deadline: a connection that has waited --header-timeout
  *      seconds for a complete request head (counted from its accept, or
@@ -24,9 +24,21 @@
  *      only when none may be taken is the new one refused.  A client in
  *      the middle of a request is never closed to make room, and one that
  *      connected less than SERVE_GUARD_MIN_WAIT_MS ago only if its address
- *      holds more connections than the newcomer's.  So a client from an
- *      address with no connection open gets a slot whenever some address
- *      holds two waiting ones, however fast the others reconnect.
+ *      holds more connections than the newcomer's address holds waiting
+ *      for their first request head (connections already answered or in
+ *      a request are ordinary traffic, not the mark of a slow client).  So
+ *      a client from an address with no connection waiting for a first
+ *      head gets a slot whenever some address holds two waiting ones,
+ *      however fast the others reconnect;
+ *   4. room for the closed: a connection closed to make room keeps its
+ *      place in libmicrohttpd until libmicrohttpd reaps it, and past its
+ *      limit (serve_guard_daemon_limit) libmicrohttpd resets every new
+ *      connection itself, prompt or not, before the guard is asked — as
+ *      happens when evictions come faster than the reaping on a loaded
+ *      machine.  So the guard refuses newcomers one place short of that
+ *      limit, and keeps the last half of the room above --max-connections
+ *      for newcomers from addresses with no connection waiting for a
+ *      first head.
  *
  * What this does not solve: more addresses than slots, each holding one
  * waiting connection and reconnecting at once when closed, leave nothing
@@ -40,9 +52,10 @@
  * the end of the stream and closes it through its usual path.  Sizes: one
  * small record per open connection and one per client address; rule 1
  * is a sweep every SERVE_GUARD_SWEEP_MS on a thread of its own; rule 2 a
- * hash lookup per accepted connection; rule 3 a walk of the registry per
- * connection accepted while every slot is taken.  Per request the cost
- * is two relaxed atomic stores and a clock read.
+ * hash lookup per accepted connection; rules 3 and 4 two walks of the
+ * registry per connection accepted while every slot is taken or the
+ * room is short.  Per request the cost is two relaxed atomic stores and
+ * a clock read.
  */
 #ifndef LATHE_SERVE_GUARD_H
 #define LATHE_SERVE_GUARD_H
