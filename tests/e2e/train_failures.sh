@@ -149,24 +149,44 @@ done
 
 # --- 2. the lock held past the wait when the model is ready -------------
 # LATHE_LOCK_WAIT=1: other commands give up after 1 s; the trainer's result
-# must outwait a 4 s lock anyway
+# must outwait the lock anyway.  Each step waits for the one before (the
+# lock taken; the fit let go on only then; the trainer seen waiting)
+# instead of pausing a guessed time, which a loaded machine could outlast.
+# waitfile FILE [TEXT]: until FILE exists (and holds TEXT), 60 s at most
+waitfile() {
+	i=0
+	until [ -e "$1" ] && { [ $# -lt 2 ] || grep -qF "$2" "$1"; } || [ $i -ge 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
 export LATHE_LOCK_WAIT=1
-launch 1000 --algo sleepy
+export TP_FIT_GATE="$tmp/gate"
+launch 100 --algo sleepy
+unset TP_FIT_GATE
 trainer=$bg
 await "SELECT status FROM runs WHERE id = $id" running || bad "lock run never started"
-python3 - "$P" <<'EOF' &
-import sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=5)
+python3 - "$P" "$tmp/locked" "$tmp/release" <<'EOF' &
+import os, sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
 c.execute("BEGIN IMMEDIATE")
-time.sleep(4)
+open(sys.argv[2], "w").close()
+end = time.time() + 60
+while not os.path.exists(sys.argv[3]) and time.time() < end:
+    time.sleep(0.05)
 c.execute("COMMIT")
 EOF
 holder=$!
-sleep 0.5
+waitfile "$tmp/locked"
 # another writer gives up after the 1 s wait, naming the holder
 echo 'drop age' > "$tmp/r.txt"
 L recipe add busyrecipe "$tmp/r.txt" > /dev/null 2> "$tmp/busy.err"
 contains "busy names holder" "project is locked by pid $holder (python3" "$(cat "$tmp/busy.err")"
+# the fit goes on and ends; its result waits for the lock and says so
+: > "$tmp/gate"
+waitfile "$tmp/bg.err" "waiting for the project lock held by pid $holder"
+sleep 1.5	# a minimum, not a guess: the lock stays held well past LATHE_LOCK_WAIT
+: > "$tmp/release"
 wait "$trainer"
 check "trainer exit" 0 $?
 wait "$holder"
@@ -200,11 +220,17 @@ else
 	rm -f "$mnt/fill"
 	check "no run recorded on a full disk" 0 "$(q "SELECT count(*) FROM runs")"
 	# (b) the disk fills while it trains: failed, "disk full", never stuck
+	# (the fit waits for the disk to be full: a loaded machine cannot let
+	# it finish first)
 	for free in 0; do
-		launch 1500 --algo sleepy -q
+		rm -f "$tmp/gate"
+		export TP_FIT_GATE="$tmp/gate"
+		launch 100 --algo sleepy -q
+		unset TP_FIT_GATE
 		trainer=$bg
 		await "SELECT status FROM runs WHERE id = $id" running || bad "run $id never started"
 		fill $free
+		: > "$tmp/gate"
 		wait "$trainer"
 		check "train fails when the disk fills ($free KB)" 1 $?
 		rm -f "$mnt/fill"

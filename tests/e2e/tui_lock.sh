@@ -18,24 +18,42 @@ L import -q "$TOP/datasets/diabetes.csv" > /dev/null
 LATHE_TEST_SLEEP_MS=50 L train --data diabetes --target target --algo sleepy -q > /dev/null \
     || fail "first run"
 
-# 1. a re-run whose result waits for another writer
-tui_start "env LATHE_TEST_SLEEP_MS=2500 '$LATHE' -p '$P'"
+# 1. a re-run whose result waits for another writer.  The fit holds its
+# result (TP_FIT_GATE, tests/plugins/testplug.h) until the writer has the
+# lock, and the writer holds it until the workbench has shown the wait: no
+# step depends on how fast the machine is.
+# waitfile FILE: until FILE exists, 60 s at most
+waitfile() {
+	_i=0
+	while [ ! -e "$1" ] && [ $_i -lt 600 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	[ -e "$1" ] && ok || fail "$1 never appeared"
+}
+tui_start "env LATHE_TEST_SLEEP_MS=500 TP_FIT_GATE='$T/gate' '$LATHE' -p '$P'"
 wait_for "diabetes@1"
 keys 3
 wait_for "sleepy"
 keys g Enter
 wait_for "run 1  finished"
 keys v
-wait_for "/250 loss"
-python3 - "$P" > "$T/holder.out" 2>&1 <<'EOF' &
-import sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
+wait_for "50/50 loss"
+python3 - "$P" "$T/locked" "$T/release" > "$T/holder.out" 2>&1 <<'EOF' &
+import os, sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
 c.execute("BEGIN IMMEDIATE")
-time.sleep(7)
+open(sys.argv[2], "w").close()
+end = time.time() + 60
+while not os.path.exists(sys.argv[3]) and time.time() < end:
+    time.sleep(0.05)
 c.execute("COMMIT")
 EOF
 holder=$!
-wait_for "locked by pid $holder (python3" 20
+waitfile "$T/locked"
+: > "$T/gate"
+wait_for "locked by pid $holder (python3" 30
+: > "$T/release"
 wait_for "run 2 reproduces run 1 exactly" 30
 wait "$holder" || fail "the lock holder failed: $(cat "$T/holder.out")"
 [ "$(L runs --json | grep -c '"status": "finished"')" = 1 ] && ok || fail "runs: $(L runs)"

@@ -13,7 +13,10 @@
  *
  * A test that must act once the fit has begun (cancel it, kill it) sets
  * TP_FIT_MARK to a path: fit creates that file first, and the test waits
- * for it instead of sleeping a guessed time.
+ * for it instead of sleeping a guessed time.  One that must act before
+ * the fit's result is recorded (take the project's lock, fill the disk)
+ * sets TP_FIT_GATE to a path: after its body, fit waits (at most 60 s)
+ * until that file exists.
  */
 #include <lathe_plugin.h>
 #include <stdlib.h>
@@ -60,6 +63,9 @@ tp_fit(struct lathe_model *m, const struct lathe_data *data, const struct lathe_
 	if (mf != NULL)
 		fclose(mf);
 	TP_FIT_BODY
+	const char *gate = getenv("TP_FIT_GATE");
+	for (int i = 0; gate && *gate && access(gate, F_OK) != 0 && i < 6000; i++)
+		usleep(10000);
 #ifdef TP_LOG_PARAMS
 	char line[600];
 	snprintf(line, sizeof line, "%s params:%s", TP_NAME, m->params);
