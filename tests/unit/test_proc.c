@@ -64,13 +64,17 @@ test_exited_and_zombie(void **state)
 		pause();
 		_exit(0);
 	}
-	/* its stamp, then it dies unreaped (a zombie), then it is reaped */
-	for (int i = 0; i < 100 && proc_stamp(pid, st) != 0; i++)
+	/* its stamp, then it dies unreaped (a zombie), then it is reaped
+	 * (each wait bounded at 30 s: only a hang takes that long, while a
+	 * loaded machine may take more than a second to deliver a SIGKILL) */
+	double t0 = time_mono();
+	while (proc_stamp(pid, st) != 0 && time_mono() - t0 < 30)
 		usleep(1000);
 	assert_int_equal(proc_stamp(pid, st), 0);
 	assert_int_equal(proc_check(pid, st), PROC_ALIVE);
 	kill(pid, SIGKILL);
-	for (int i = 0; i < 1000 && proc_check(pid, st) == PROC_ALIVE; i++)
+	t0 = time_mono();
+	while (proc_check(pid, st) == PROC_ALIVE && time_mono() - t0 < 30)
 		usleep(1000);
 	assert_int_equal(proc_check(pid, st), PROC_GONE);	/* zombie */
 	assert_int_equal(proc_check(pid, NULL), PROC_GONE);
