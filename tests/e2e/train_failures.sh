@@ -57,10 +57,10 @@ launch() {
 	id=$(q "SELECT max(id) FROM runs")
 }
 
-# wait (up to ~20 s) until SQL query $1 prints $2
+# wait (up to ~60 s: a hang, not a loaded machine) until SQL query $1 prints $2
 await() {
 	i=0
-	while [ "$(q "$1")" != "$2" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+	while [ "$(q "$1")" != "$2" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 	[ "$(q "$1")" = "$2" ]
 }
 

@@ -135,7 +135,7 @@ wait_for "✗ test size must be a fraction in [0, 1), got '0x1p-2'"
 keys C-u Enter r
 wait_for "6 runs"
 n=0
-while [ "$(L runs --json | grep -o '"status": "finished"' | wc -l)" -lt 6 ] && [ $n -lt 200 ]; do
+while [ "$(L runs --json | grep -o '"status": "finished"' | wc -l)" -lt 6 ] && [ $n -lt 600 ]; do
 	sleep 0.1
 	n=$((n + 1))
 done
