@@ -197,7 +197,10 @@ grep -qxF 'lathe_model_reloads_total{model="iris"} 1' "$T/metrics2.body" && ok |
 # a version that fails to load: the old one keeps serving, the failure shows
 IRIS3=$(L train -q --data iris --target target --algo logistic --set C=3)
 L model register "$IRIS3" --name iris >/dev/null
-sqlite3 "$P" "UPDATE run_artifacts SET data = x'00' WHERE run_id = $IRIS3 AND name = 'model'"
+# (the running server writes to the project too: wait for its lock)
+sqlite3 -cmd ".timeout 30000" "$P" \
+    "UPDATE run_artifacts SET data = x'00' WHERE run_id = $IRIS3 AND name = 'model'" ||
+    fail "could not damage version 3's model bytes"
 L model alias iris@3 production >/dev/null
 # the server's attempt at version 3, logged (at most 30 s: only a poll
 # that never comes takes that long; a fixed pause was a guess)
