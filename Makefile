@@ -24,30 +24,45 @@ CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 OPT       ?= -O2
 WARN      := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+# Includes are spelt from these roots: "store/project.h" (core/),
+# "kit/blobio.h" and "lathe_plugin.h" (plugins/), "linalg/mat.h" and
+# "tui/app.h" (the top); a file's own folder needs no prefix.
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) -fPIC \
              -DLATHE_VERSION='"$(VERSION)"' -DLATHE_PREFIX='"$(PREFIX)"' \
-             -Iplugins -Icore -Ilinalg -Itui $(PKG_CFLAGS) $(CFLAGS)
+             -I. -Icore -Iplugins $(PKG_CFLAGS) $(CFLAGS)
 ifeq ($(SAN),1)
 CFLAGS_ALL += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDSAN      := -fsanitize=address,undefined
 endif
 LDFLAGS_ALL = $(LDSAN) $(LDFLAGS)
 
-CORE_SRC   := $(filter-out core/main.c,$(wildcard core/*.c))
+# The folder lists (docs/architecture.md has the map of what each owns
+# and may use; scripts/check-layers.sh holds the code to it).
+CORE_DIRS  := base store ingest features train registry serve cli
+PLUGIN_DIRS := $(filter-out kit,$(patsubst plugins/%/,%,$(wildcard plugins/*/)))
+
+CORE_SRC   := $(foreach d,$(CORE_DIRS),$(wildcard core/$(d)/*.c))
 LINALG_SRC := $(wildcard linalg/*.c)
 TUI_SRC    := $(wildcard tui/*.c)
-PLUGIN_SRC := $(wildcard plugins/*.c)
+KIT_SRC    := $(wildcard plugins/kit/*.c)
+# algorithm-private modules: every file of a plugin's folder but the one
+# named after it (which holds the entry point)
+PRIV_SRC   := $(filter-out $(foreach d,$(PLUGIN_DIRS),plugins/$(d)/$(d).c),\
+                $(foreach d,$(PLUGIN_DIRS),$(wildcard plugins/$(d)/*.c)))
 TEST_SRC   := $(wildcard tests/unit/test_*.c)
 
-LIB_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRC) $(LINALG_SRC) $(TUI_SRC))
+LIB_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRC) $(TUI_SRC))
 LINALG_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(LINALG_SRC))
-MAIN_OBJ   := $(BUILD)/core/main.o
-PLUGINS    := $(patsubst plugins/%.c,$(BUILD)/plugins/%.so,$(PLUGIN_SRC))
+KIT_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(KIT_SRC))
+PRIV_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(PRIV_SRC))
+MAIN_OBJ   := $(BUILD)/main.o
+PLUGINS    := $(patsubst %,$(BUILD)/plugins/%.so,$(PLUGIN_DIRS))
 TESTS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
 .PHONY: all deps run test check check-unit check-e2e asan install uninstall clean bench
 # keep object files of pattern chains (plugins, tests): no rebuild next time
 .SECONDARY:
+.SECONDEXPANSION:
 
 all: $(BUILD)/lathe $(PLUGINS) $(TESTS)
 
@@ -62,6 +77,7 @@ $(BUILD)/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
+# the engine and the workbench
 $(BUILD)/liblathe.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -70,15 +86,28 @@ $(BUILD)/liblinalg.a: $(LINALG_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/lathe: $(MAIN_OBJ) $(BUILD)/liblathe.a
+$(BUILD)/libkit.a: $(KIT_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# what the unit tests call in plugins besides the kit
+$(BUILD)/libplugpriv.a: $(PRIV_OBJ)
+	@rm -f $@
+	ar rcs $@ $(if $^,$^,)
+
+$(BUILD)/lathe: $(MAIN_OBJ) $(BUILD)/liblathe.a $(BUILD)/liblinalg.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
-# Built-in algorithms are ordinary plugins: one .so each, linked with the
-# linear-algebra layer statically so that they need nothing from the host.
-$(BUILD)/plugins/%.so: $(BUILD)/plugins/%.o $(BUILD)/liblinalg.a plugins/plugin.map
+# Built-in algorithms are ordinary plugins: one .so each from the files of
+# its folder, linked with the kit and the linear-algebra layer statically so
+# that they need nothing from the host.
+plugin_obj = $(patsubst %.c,$(BUILD)/%.o,$(wildcard plugins/$(1)/*.c))
+$(BUILD)/plugins/%.so: $$(call plugin_obj,$$*) \
+    $(BUILD)/libkit.a $(BUILD)/liblinalg.a plugins/plugin.map
 	$(CC) -shared -Wl,--version-script=plugins/plugin.map $(LDFLAGS_ALL) -o $@ $(filter-out %.map,$^) $(PKG_LIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/liblathe.a
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/liblathe.a $(BUILD)/libplugpriv.a \
+    $(BUILD)/libkit.a $(BUILD)/liblinalg.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
 

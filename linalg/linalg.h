@@ -1,4 +1,10 @@
 /*
+ * linalg/ — the folder's main header.  Owns numerics only: matrices over
+ * CBLAS/LAPACKE, L-BFGS, SGD/Adam, the RNG, distances, parallel loops, big
+ * buffers.  May use: nothing of ours (no plugin, no core/ header);
+ * OpenBLAS, LAPACKE.  The map of who may use whom is in
+ * docs/architecture.md.
+ *
  * linalg.h — status codes and BLAS environment of the linear-algebra layer.
  *
  * Every fallible function in linalg/ returns an int status: LINALG_OK (0) on

@@ -17,17 +17,18 @@
  * and exit() from anywhere (atexit).
  */
 #include "app.h"
-#include "cmd.h"
 #include "cmdline.h"
 #include "complete.h"
-#include "dataset.h"
 #include "plot.h"
-#include "run_verify.h"
-#include "util.h"
+#include "tui.h"
+#include "base/util.h"
+#include "store/dataset.h"
+#include "train/run_verify.h"
 
 #define TUI_LOCK_WAIT 5.0
 
 #include <errno.h>
+#include <limits.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <math.h>
@@ -488,6 +489,16 @@ struct tui_cmd {
 	int		(*fn)(struct app *a, int argc, char **argv);
 };
 
+/* Is name one of the CLI's public commands (tui_main's list)? */
+static int
+cli_has(const struct app *a, const char *name)
+{
+	for (size_t i = 0; a->cli_cmds && a->cli_cmds[i]; i++)
+		if (strcmp(a->cli_cmds[i], name) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 tcmd_quit(struct app *a, int argc, char **argv)
 {
@@ -633,7 +644,7 @@ app_command(struct app *a, const char *line)
 		    t->fn(a, argc, argv) == 0)
 			goto out;
 	}
-	if (cmd_find(v) && v[0] != '_') {
+	if (cli_has(a, v)) {
 		char label[300];
 		snprintf(label, sizeof label, ":%s", line);
 		if (jobs_cli(&a->jobs, JOB_COMMAND, a->path, argv, label, &j, &err) != 0)
@@ -1035,12 +1046,12 @@ complete_command(struct app *a)
 				nh++;
 				sbuf_printf(&h, "%s ", extra[i]);
 			}
-		for (size_t i = 0; cmd_table[i]; i++) {
-			const char *c = cmd_table[i]->name;
+		for (size_t i = 0; a->cli_cmds && a->cli_cmds[i]; i++) {
+			const char *c = a->cli_cmds[i];
 			int dup = 0;
 			for (size_t k = 0; k < ARRAY_LEN(extra); k++)
 				dup |= strcmp(extra[k], c) == 0;
-			if (!dup && c[0] != '_' && strncmp(c, le->buf, n) == 0) {
+			if (!dup && strncmp(c, le->buf, n) == 0) {
 				hit = c;
 				nh++;
 				sbuf_printf(&h, "%s ", c);
@@ -1564,7 +1575,7 @@ loop(struct app *a)
 }
 
 int
-tui_main(const char *path)
+tui_main(const char *path, const char *const *commands)
 {
 	struct app app, *a = &app;
 	struct stat sb;
@@ -1572,6 +1583,7 @@ tui_main(const char *path)
 	int rc = EXIT_USER;
 
 	memset(a, 0, sizeof *a);
+	a->cli_cmds = commands;
 	a->t0 = time_mono();
 	jobs_init(&a->jobs);
 	setlocale(LC_ALL, "");

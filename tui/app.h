@@ -28,9 +28,9 @@
 #include "jobs.h"
 #include "keys.h"
 #include "listnav.h"
-#include "plugin.h"
-#include "project.h"
 #include "text.h"
+#include "store/project.h"
+#include "train/plugin.h"
 
 #define APP_STACK		16
 #define AN			((int)A_NORMAL)	/* the plain attribute, as an int */
@@ -109,6 +109,7 @@ enum {
 
 struct app {
 	struct project		*p;
+	const char *const	*cli_cmds;	/* the CLI's public command names (tui_main) */
 	char			*path;
 	struct plugin_set	*ps;
 	struct screen		*stack[APP_STACK];
@@ -166,11 +167,6 @@ struct app {
 };
 
 /* ---- the frame (app.c) ----------------------------------------------- */
-
-/* Run the workbench on the project at path (create: make it first).
- * Returns the process exit status; the terminal is restored on every
- * path.  Prints a one-line error on stderr when it cannot start. */
-int	tui_main(const char *path);
 
 struct screen *app_top(const struct app *a);
 /* Push s (the frame owns it from now on).  NULL s: nothing. */

@@ -2,7 +2,7 @@
  * cmdline.c — see cmdline.h.
  */
 #include "cmdline.h"
-#include "util.h"
+#include "base/util.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,7 +2,7 @@
  * complete.c — see complete.h.
  */
 #include "complete.h"
-#include "util.h"
+#include "base/util.h"
 
 #include <dirent.h>
 #include <stdlib.h>

@@ -2,8 +2,8 @@
  * deploy.c — see deploy.h.
  */
 #include "deploy.h"
-#include "registry.h"
 #include "serverproc.h"
+#include "registry/registry.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
 #include "editor.h"
 #include "keys.h"
 #include "text.h"
-#include "util.h"
+#include "base/util.h"
 
 #include <curses.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  */
 #include "form.h"
 #include "keys.h"
-#include "util.h"
+#include "base/util.h"
 
 #include <curses.h>
 #include <stdlib.h>

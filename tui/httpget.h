@@ -15,7 +15,7 @@
 #define LATHE_TUI_HTTPGET_H
 
 #include <stddef.h>
-#include "util.h"
+#include "base/util.h"
 
 #define HTTPGET_MAX_BODY	((size_t)4 << 20)
 

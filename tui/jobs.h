@@ -23,9 +23,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "project.h"
-#include "run.h"
-#include "util.h"
+#include "base/util.h"
+#include "store/project.h"
+#include "train/run.h"
 
 enum job_kind {
 	JOB_TRAIN,

@@ -6,7 +6,7 @@
  * workbench reads it.
  */
 #include "modellist.h"
-#include "util.h"
+#include "base/util.h"
 
 #include <jansson.h>
 #include <stdlib.h>

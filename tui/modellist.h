@@ -21,8 +21,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "project.h"
-#include "registry.h"
+#include "registry/registry.h"
+#include "store/project.h"
 
 struct mversion {
 	char	*name;

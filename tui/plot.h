@@ -18,7 +18,7 @@
 #define LATHE_TUI_PLOT_H
 
 #include <stddef.h>
-#include "util.h"
+#include "base/util.h"
 
 #define PLOT_TIMEOUT_MS	5000
 

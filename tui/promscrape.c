@@ -8,7 +8,7 @@
  * (the workbench runs under the user's), including +Inf and NaN.
  */
 #include "promscrape.h"
-#include "util.h"
+#include "base/util.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "table.h"
+#include "store/table.h"
 
 /* Order rows[0..n) (NULL: 0..n-1) by v[row]; write the ordered rows to
  * out[0..n).  0, or -1 (OOM). */

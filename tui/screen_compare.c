@@ -9,9 +9,9 @@
  */
 #include "app.h"
 #include "doc.h"
-#include "metrics.h"
 #include "plot.h"
-#include "runs_query.h"
+#include "train/metrics.h"
+#include "train/runs_query.h"
 
 #include <jansson.h>
 #include <math.h>

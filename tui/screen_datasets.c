@@ -9,8 +9,8 @@
  * never freezes the screen and the stored result is exactly the CLI's.
  */
 #include "app.h"
-#include "dataset.h"
 #include "tabview.h"
+#include "store/dataset.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -10,12 +10,11 @@
  * if one is chosen — what `lathe recipe preview` does.
  */
 #include "app.h"
-#include "cmd.h"
-#include "dataset.h"
 #include "editor.h"
-#include "frame.h"
-#include "recipe.h"
-#include "recipe_store.h"
+#include "features/frame.h"
+#include "features/recipe.h"
+#include "features/recipe_store.h"
+#include "store/dataset.h"
 
 #include <errno.h>
 #include <math.h>
@@ -434,7 +433,7 @@ external_editor(struct seditor *s, struct app *a)
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 	app_resume(a);
-	char *back = cmd_read_text_file(path, &err);
+	char *back = read_text_file(path, &err);
 	unlink(path);
 	if (back == NULL) {
 		app_err(a, err);

@@ -17,13 +17,13 @@
  * rows whose current-column cell contains it (case-insensitive).
  */
 #include "app.h"
-#include "dataset.h"
-#include "dataset_window.h"
-#include "expr.h"
-#include "frame.h"
 #include "plot.h"
 #include "plotdata.h"
 #include "rowsort.h"
+#include "features/expr.h"
+#include "features/frame.h"
+#include "store/dataset.h"
+#include "store/dataset_window.h"
 
 #include <math.h>
 #include <stdlib.h>

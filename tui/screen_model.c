@@ -15,8 +15,8 @@
 #include "deploy.h"
 #include "doc.h"
 #include "modellist.h"
-#include "registry.h"
 #include "serverproc.h"
+#include "registry/registry.h"
 
 #include <jansson.h>
 #include <stdlib.h>

@@ -14,10 +14,10 @@
  * against the target column of the run's dataset version.
  */
 #include "app.h"
-#include "dataset.h"
 #include "plot.h"
 #include "plotdata.h"
-#include "runs_query.h"
+#include "store/dataset.h"
+#include "train/runs_query.h"
 
 #include <ctype.h>
 #include <errno.h>

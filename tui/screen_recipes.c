@@ -5,9 +5,9 @@
  * and training with a recipe (t).
  */
 #include "app.h"
-#include "recipe.h"
-#include "recipe_store.h"
 #include "tabview.h"
+#include "features/recipe.h"
+#include "features/recipe_store.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -14,11 +14,11 @@
  * are compared bit for bit when it ends).
  */
 #include "app.h"
-#include "dataset.h"
 #include "doc.h"
-#include "metrics.h"
 #include "plot.h"
-#include "runs_query.h"
+#include "store/dataset.h"
+#include "train/metrics.h"
+#include "train/runs_query.h"
 
 #include <jansson.h>
 #include <math.h>

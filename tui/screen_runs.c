@@ -18,10 +18,10 @@
  * changes (the frame watches it).
  */
 #include "app.h"
-#include "metrics.h"
 #include "plot.h"
-#include "runs_query.h"
 #include "tabview.h"
+#include "train/metrics.h"
+#include "train/runs_query.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -15,11 +15,11 @@
  * numeric target a regressor, no target a clustering algorithm.
  */
 #include "app.h"
-#include "cmd.h"
-#include "dataset.h"
 #include "form.h"
-#include "params.h"
-#include "recipe_store.h"
+#include "base/numarg.h"
+#include "features/recipe_store.h"
+#include "store/dataset.h"
+#include "train/params.h"
 
 #include <errno.h>
 #include <math.h>
@@ -63,7 +63,7 @@ check_fraction(void *ctx, const struct field *f, const char *text, char **err)
 	(void)f;
 	if (*text == '\0')
 		return 0;	/* the task's default */
-	if (cmd_parse_real(text, 0, 0, 1, 1, &x) != 0)
+	if (numarg_real(text, 0, 0, 1, 1, &x) != 0)
 		return err_set(err, "test size must be a fraction in [0, 1), got '%s'", text);
 	return 0;
 }
@@ -76,7 +76,7 @@ check_folds(void *ctx, const struct field *f, const char *text, char **err)
 	(void)f;
 	if (*text == '\0')
 		return 0;	/* a holdout split */
-	if (cmd_parse_int(text, 2, 100, &k) != 0)
+	if (numarg_int(text, 2, 100, &k) != 0)
 		return err_set(err, "cv folds must be a number of folds, 2..100, got '%s'", text);
 	return 0;
 }
@@ -87,7 +87,7 @@ check_seed(void *ctx, const struct field *f, const char *text, char **err)
 	long long v;
 	(void)ctx;
 	(void)f;
-	if (cmd_parse_int(text, 0, INT64_MAX, &v) != 0)
+	if (numarg_int(text, 0, INT64_MAX, &v) != 0)
 		return err_set(err, "seed must be an integer from 0 to %lld, got '%s'",
 		    (long long)INT64_MAX, text);
 	return 0;
@@ -401,14 +401,14 @@ launch(struct strain *s, struct app *a)
 	}
 	rq.sets = sets;
 	const char *ts = form_value(&s->fm, "test_size");
-	if (ts && *ts && cmd_parse_real(ts, 0, 0, 1, 1, &rq.test_size) != 0) {
+	if (ts && *ts && numarg_real(ts, 0, 0, 1, 1, &rq.test_size) != 0) {
 		err_set(&err, "test size must be a fraction in [0, 1), got '%s'", ts);
 		goto fail;
 	}
 	const char *seed = form_value(&s->fm, "seed");
 	if (seed && *seed) {
 		long long sv;
-		if (cmd_parse_int(seed, 0, INT64_MAX, &sv) != 0) {
+		if (numarg_int(seed, 0, INT64_MAX, &sv) != 0) {
 			err_set(&err, "seed must be an integer from 0 to %lld, got '%s'",
 			    (long long)INT64_MAX, seed);
 			goto fail;
@@ -432,7 +432,7 @@ launch(struct strain *s, struct app *a)
 	}
 	const char *cv = form_value(&s->fm, "cv");
 	long long folds = 0;
-	if (cv && *cv && cmd_parse_int(cv, 2, 100, &folds) != 0) {
+	if (cv && *cv && numarg_int(cv, 2, 100, &folds) != 0) {
 		err_set(&err, "cv folds must be a number of folds, 2..100, got '%s'", cv);
 		goto fail;
 	}

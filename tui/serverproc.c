@@ -7,7 +7,7 @@
  * so no zombie is left either way.
  */
 #include "serverproc.h"
-#include "util.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

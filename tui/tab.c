@@ -3,7 +3,7 @@
  */
 #include "tab.h"
 #include "text.h"
-#include "util.h"
+#include "base/util.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -27,7 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util.h"
+#include "base/util.h"
 
 enum {
 	TC_NUM	= 1u << 0,	/* numeric column: sorted and compared by value */

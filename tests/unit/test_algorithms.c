@@ -40,11 +40,11 @@
 
 #include <jansson.h>
 
-#include "../../plugins/kmeans.c"
+#include "../../plugins/kmeans/kmeans.c"
 
-#include "blobio.h"
-#include "linalg.h"
-#include "rng.h"
+#include "kit/blobio.h"
+#include "linalg/linalg.h"
+#include "linalg/rng.h"
 
 #define FIXTURE "tests/fixtures/algorithms.json"
 

@@ -12,7 +12,7 @@
 
 #include <string.h>
 
-#include "bigbuf.h"
+#include "linalg/bigbuf.h"
 
 static void
 test_sizes(void **state)

@@ -1,5 +1,5 @@
 /*
- * test_blobio.c — the model payload frame (linalg/blobio.h): round trips,
+ * test_blobio.c — the model payload frame (plugins/kit/blobio.h): round trips,
  * the CRC-32 check value, and refusal of short, newer, foreign and
  * corrupted payloads without reading out of bounds.
  */
@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "blobio.h"
-#include "linalg.h"
+#include "kit/blobio.h"
+#include "linalg/linalg.h"
 
 static const char MAGIC[4] = { 'T', 'E', 'S', 'T' };
 

@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cdist.h"
-#include "rng.h"
+#include "linalg/cdist.h"
+#include "linalg/rng.h"
 
 /* The documented computation for one row: scores in order of features,
  * a multiply then an add, centres scanned in order, first wins. */

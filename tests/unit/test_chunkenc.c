@@ -4,9 +4,9 @@
  * stays raw, and damaged bytes are refused rather than misread.
  */
 #include "testutil.h"
-#include "chunkenc.h"
-#include "numparse.h"
-#include "table.h"
+#include "base/numparse.h"
+#include "store/chunkenc.h"
+#include "store/table.h"
 
 #include <math.h>
 

@@ -4,7 +4,8 @@
  * their messages, and the option name cmd_getopt remembers for them.
  */
 #include "testutil.h"
-#include "cmd.h"
+#include "base/numarg.h"
+#include "cli/cmd.h"
 
 #include <fcntl.h>
 #include <math.h>
@@ -62,7 +63,7 @@ test_parse_int(void **state)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const struct int_case *c = &cases[i];
 		long long v = -12345;
-		int rc = cmd_parse_int(c->arg, c->min, c->max, &v);
+		int rc = numarg_int(c->arg, c->min, c->max, &v);
 		if (rc != (c->ok ? 0 : -1))
 			fail_msg("'%s' in [%lld, %lld]: rc %d", c->arg, c->min, c->max, rc);
 		if (c->ok && v != c->want)
@@ -117,7 +118,7 @@ test_parse_real(void **state)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const struct real_case *c = &cases[i];
 		double v = -12345;
-		int rc = cmd_parse_real(c->arg, c->min, c->min_open, c->max, c->max_open, &v);
+		int rc = numarg_real(c->arg, c->min, c->min_open, c->max, c->max_open, &v);
 		if (rc != (c->ok ? 0 : -1))
 			fail_msg("'%s': rc %d", c->arg, rc);
 		if (c->ok && v != c->want)
@@ -153,7 +154,7 @@ test_parse_size(void **state)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const struct int_case *c = &cases[i];
 		long long v = -12345;
-		int rc = cmd_parse_size(c->arg, c->min, c->max, &v);
+		int rc = numarg_size(c->arg, c->min, c->max, &v);
 		if (rc != (c->ok ? 0 : -1))
 			fail_msg("'%s': rc %d", c->arg, rc);
 		if (c->ok && v != c->want)

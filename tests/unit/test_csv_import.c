@@ -5,9 +5,9 @@
  * its file:line:column.
  */
 #include "testutil.h"
-#include "csv_import.h"
-#include "table.h"
-#include "util.h"
+#include "base/util.h"
+#include "ingest/csv_import.h"
+#include "store/table.h"
 
 #include <math.h>
 

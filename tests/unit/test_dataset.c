@@ -5,11 +5,11 @@
  * numbering and references.
  */
 #include "testutil.h"
-#include "csv_import.h"
-#include "dataset.h"
-#include "profile.h"
-#include "project.h"
-#include "util.h"
+#include "base/util.h"
+#include "ingest/csv_import.h"
+#include "ingest/profile.h"
+#include "store/dataset.h"
+#include "store/project.h"
 
 #include <math.h>
 #include <sys/stat.h>

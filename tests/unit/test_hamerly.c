@@ -1,5 +1,5 @@
 /*
- * test_hamerly.c — carrying Hamerly's bounds (linalg/hamerly.h): the
+ * test_hamerly.c — carrying Hamerly's bounds (plugins/kmeans/hamerly.h): the
  * result, bit for bit, of the documented scalar formulas whatever the
  * path taken (vector or scalar, tables in registers or gathered), row
  * counts around the vector width, stopping at the capacity and resuming
@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hamerly.h"
-#include "rng.h"
+#include "kmeans/hamerly.h"
+#include "linalg/rng.h"
 
 /* The definition, one row. */
 static int

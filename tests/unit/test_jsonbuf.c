@@ -1,5 +1,5 @@
 /*
- * test_jsonbuf.c — the summary JSON writer (linalg/jsonbuf.h): automatic
+ * test_jsonbuf.c — the summary JSON writer (plugins/kit/jsonbuf.h): automatic
  * commas, nesting, escaping, round-tripping numbers, null for NaN/inf, and
  * '.' as the decimal point whatever the locale.
  */
@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonbuf.h"
-#include "linalg.h"
+#include "kit/jsonbuf.h"
+#include "linalg/linalg.h"
 
 static void
 test_shapes(void **state)

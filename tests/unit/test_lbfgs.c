@@ -16,9 +16,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "lbfgs.h"
-#include "mat.h"
-#include "rng.h"
+#include "linalg/lbfgs.h"
+#include "linalg/mat.h"
+#include "linalg/rng.h"
 
 /* --- objective functions ------------------------------------------------ */
 

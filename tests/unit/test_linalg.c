@@ -17,8 +17,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "linalg.h"
-#include "mat.h"
+#include "linalg/linalg.h"
+#include "linalg/mat.h"
 
 /* A = [1 2 3; 4 5 6], B = [7 8; 9 10; 11 12], used throughout. */
 static double A23[6] = { 1, 2, 3, 4, 5, 6 };

@@ -24,7 +24,7 @@
 
 #include <jansson.h>
 
-#include "metrics.h"
+#include "train/metrics.h"
 
 #define FIXTURE "tests/fixtures/metrics.json"
 #define RTOL 1e-12

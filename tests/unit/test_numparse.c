@@ -3,7 +3,7 @@
  * number it accepts, and reject what is not a plain decimal.
  */
 #include "testutil.h"
-#include "numparse.h"
+#include "base/numparse.h"
 
 #include <math.h>
 

@@ -5,9 +5,9 @@
  * the messages, and the JSON round trip a re-run relies on.
  */
 #include "testutil.h"
-#include "jsonw.h"
-#include "params.h"
-#include "util.h"
+#include "base/jsonw.h"
+#include "base/util.h"
+#include "train/params.h"
 
 #include <float.h>
 #include <math.h>

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "linalg.h"
-#include "parfor.h"
+#include "linalg/linalg.h"
+#include "linalg/parfor.h"
 
 struct ctx {
 	unsigned char *seen;

@@ -6,7 +6,7 @@
  * sizes named.  (Loading real .so files: tests/e2e/plugin_abi.sh.)
  */
 #include "testutil.h"
-#include "plugin.h"
+#include "train/plugin.h"
 
 #include <stddef.h>
 

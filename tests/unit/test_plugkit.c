@@ -1,6 +1,6 @@
 /*
  * test_plugkit.c — parameter checking and messages for the built-in
- * plugins (linalg/plugkit.h), table-driven.
+ * plugins (plugins/kit/plugkit.h), table-driven.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "linalg.h"
-#include "plugkit.h"
+#include "kit/plugkit.h"
+#include "linalg/linalg.h"
 
 static const char *const choices[] = { "a", "b", NULL };
 

@@ -4,10 +4,10 @@
  * waiting for it with progress and cancellation, the read-only and
  * immutable opens, and giving back write-ahead log space.
  */
-#include "proc.h"
-#include "project.h"
-#include "util.h"
 #include "testutil.h"
+#include "base/proc.h"
+#include "base/util.h"
+#include "store/project.h"
 
 #include <signal.h>
 #include <sys/prctl.h>

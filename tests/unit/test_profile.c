@@ -4,9 +4,9 @@
  * against qsort, categorical/text classification and label detection.
  */
 #include "testutil.h"
-#include "profile.h"
-#include "table.h"
-#include "util.h"
+#include "base/util.h"
+#include "ingest/profile.h"
+#include "store/table.h"
 
 #include <math.h>
 

@@ -6,11 +6,11 @@
  * rule (state learned from the frame it is fitted on, nothing else).
  */
 #include "testutil.h"
-#include "expr.h"
-#include "frame.h"
-#include "recipe.h"
-#include "table.h"
-#include "util.h"
+#include "base/util.h"
+#include "features/expr.h"
+#include "features/frame.h"
+#include "features/recipe.h"
+#include "store/table.h"
 
 #include <float.h>
 #include <math.h>

@@ -55,7 +55,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "rng.h"
+#include "linalg/rng.h"
 
 static void
 test_pinned_u64(void **state)

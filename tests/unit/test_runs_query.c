@@ -6,14 +6,14 @@
  * (several chunks, strings with missing values, whole columns, bounds).
  */
 #include "testutil.h"
-#include "csv_import.h"
-#include "dataset.h"
-#include "dataset_window.h"
-#include "profile.h"
-#include "project.h"
-#include "recipe.h"
-#include "runs_query.h"
-#include "util.h"
+#include "base/util.h"
+#include "features/recipe.h"
+#include "ingest/csv_import.h"
+#include "ingest/profile.h"
+#include "store/dataset.h"
+#include "store/dataset_window.h"
+#include "store/project.h"
+#include "train/runs_query.h"
 
 #include <math.h>
 

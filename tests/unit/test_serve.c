@@ -8,11 +8,11 @@
  *
  * The schema of every case: a (numeric), b (numeric), c (categorical).
  */
-#include "testutil.h"
 #include "lathe_plugin.h"
-#include "serve_metrics.h"
-#include "serve_proto.h"
-#include "util.h"
+#include "testutil.h"
+#include "base/util.h"
+#include "serve/serve_metrics.h"
+#include "serve/serve_proto.h"
 
 #include <jansson.h>
 #include <math.h>

@@ -21,8 +21,8 @@
  * connection is "young".
  */
 #include "testutil.h"
-#include "serve_guard.h"
-#include "util.h"
+#include "base/util.h"
+#include "serve/serve_guard.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -11,9 +11,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "mat.h"
-#include "rng.h"
-#include "sgd.h"
+#include "linalg/mat.h"
+#include "linalg/rng.h"
+#include "linalg/sgd.h"
 
 /* f(w) = 0.5 sum a_i (w_i - c_i)^2, condition number 100. */
 static const double quad_a[3] = { 1.0, 10.0, 100.0 };

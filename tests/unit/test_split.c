@@ -4,7 +4,7 @@
  * seed, row order, and k-fold balance.
  */
 #include "testutil.h"
-#include "split.h"
+#include "train/split.h"
 
 static void
 test_holdout_sizes_and_order(void **state)

@@ -5,9 +5,9 @@
  * scrolling, and finding the line and column in an engine message.
  */
 #include "testutil.h"
-#include "editor.h"
-#include "keys.h"
-#include "util.h"
+#include "base/util.h"
+#include "tui/editor.h"
+#include "tui/keys.h"
 
 #include <curses.h>
 #include <locale.h>

@@ -5,11 +5,11 @@
  * editor, Enter/Tab/Esc while typing, cycling choices and yes/no fields,
  * and moving over section headings.
  */
-#include "testutil.h"
-#include "form.h"
-#include "keys.h"
 #include "lathe_plugin.h"
-#include "params.h"
+#include "testutil.h"
+#include "train/params.h"
+#include "tui/form.h"
+#include "tui/keys.h"
 
 #include <curses.h>
 

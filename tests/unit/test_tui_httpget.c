@@ -7,8 +7,8 @@
  * refused connection, malformed responses and bad URLs.
  */
 #include "testutil.h"
-#include "httpget.h"
-#include "util.h"
+#include "base/util.h"
+#include "tui/httpget.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

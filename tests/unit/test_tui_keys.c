@@ -5,7 +5,7 @@
  * and the table's own consistency (no key bound twice on one screen).
  */
 #include "testutil.h"
-#include "keys.h"
+#include "tui/keys.h"
 
 #include <curses.h>
 

@@ -7,8 +7,8 @@
  * columns.
  */
 #include "testutil.h"
-#include "modellist.h"
-#include "util.h"
+#include "base/util.h"
+#include "tui/modellist.h"
 
 static void
 add_version(struct mlist *ml, const char *name, int version, int latest, const char *aliases)

@@ -7,12 +7,12 @@
  * (text of the pane's size, PNG and SVG files).
  */
 #include "testutil.h"
-#include "metrics.h"
-#include "plot.h"
-#include "plotdata.h"
-#include "rowsort.h"
-#include "table.h"
-#include "util.h"
+#include "base/util.h"
+#include "store/table.h"
+#include "train/metrics.h"
+#include "tui/plot.h"
+#include "tui/plotdata.h"
+#include "tui/rowsort.h"
 
 #include <math.h>
 #include <sys/stat.h>

@@ -8,8 +8,8 @@
  * requests/s and p50/p99.
  */
 #include "testutil.h"
-#include "promscrape.h"
-#include "util.h"
+#include "base/util.h"
+#include "tui/promscrape.h"
 
 #include <math.h>
 

@@ -8,8 +8,8 @@
  * serverproc_alive tells a running process from one that ended.
  */
 #include "testutil.h"
-#include "serverproc.h"
-#include "util.h"
+#include "base/util.h"
+#include "tui/serverproc.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -8,8 +8,8 @@
  * (target: each key under 16 ms): a unit test asserts no timing.
  */
 #include "testutil.h"
-#include "tab.h"
-#include "util.h"
+#include "base/util.h"
+#include "tui/tab.h"
 
 #include <math.h>
 

@@ -6,12 +6,12 @@
  * line's word splitting; path completion; parsing an import's progress.
  */
 #include "testutil.h"
-#include "cmdline.h"
-#include "complete.h"
-#include "jobs.h"
-#include "keys.h"
-#include "listnav.h"
-#include "text.h"
+#include "tui/cmdline.h"
+#include "tui/complete.h"
+#include "tui/jobs.h"
+#include "tui/keys.h"
+#include "tui/listnav.h"
+#include "tui/text.h"
 
 #include <curses.h>
 #include <locale.h>

@@ -3,10 +3,10 @@
  * UTF-8 validation and text tables.
  */
 #include "testutil.h"
-#include "jsonw.h"
-#include "table.h"
-#include "texttab.h"
-#include "util.h"
+#include "base/jsonw.h"
+#include "base/util.h"
+#include "cli/texttab.h"
+#include "store/table.h"
 
 #include <math.h>
 

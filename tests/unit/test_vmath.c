@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rng.h"
-#include "vmath.h"
+#include "linalg/rng.h"
+#include "linalg/vmath.h"
 
 /* Distance in units in the last place of want (0 when equal). */
 static double

@@ -1,0 +1,348 @@
+/*
+ * cmd_show.c — `lathe show RUN`: everything a run recorded.
+ */
+#include "cmd.h"
+#include "base/jsonw.h"
+#include "base/util.h"
+#include "train/run.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Valid JSON text or null. */
+static void
+raw_or_null(struct jw *w, const char *json)
+{
+	json_error_t je;
+	json_t *o = json ? json_loads(json, JSON_DECODE_ANY, &je) : NULL;
+	if (o)
+		jw_raw(w, json);
+	else
+		jw_null(w);
+	json_decref(o);
+}
+
+static void
+metrics_obj(struct jw *w, struct project *p, int64_t id, const char *split)
+{
+	sqlite3_stmt *st = NULL;
+	jw_obj(w);
+	if (db_prepare(p, "SELECT name, value FROM run_metrics WHERE run_id = ?1 AND split = ?2 "
+	    "ORDER BY rowid", &st, NULL) == 0) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, split, -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			jw_key(w, (const char *)sqlite3_column_text(st, 0));
+			jw_num(w, sqlite3_column_double(st, 1));
+		}
+		sqlite3_finalize(st);
+	}
+	jw_obj_end(w);
+}
+
+static int
+has_split(struct project *p, int64_t id, const char *split)
+{
+	sqlite3_stmt *st = NULL;
+	int found = 0;
+	if (db_prepare(p, "SELECT 1 FROM run_metrics WHERE run_id = ?1 AND split = ?2", &st,
+	    NULL) == 0) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, split, -1, SQLITE_STATIC);
+		found = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+	}
+	return found;
+}
+
+static void
+curves_obj(struct jw *w, struct project *p, int64_t id)
+{
+	sqlite3_stmt *st = NULL;
+	const char *prev = NULL;
+	char *cur = NULL;
+	jw_obj(w);
+	if (db_prepare(p, "SELECT name, step, value FROM run_curves WHERE run_id = ?1 "
+	    "ORDER BY name, step", &st, NULL) == 0) {
+		sqlite3_bind_int64(st, 1, id);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *name = (const char *)sqlite3_column_text(st, 0);
+			if (prev == NULL || strcmp(prev, name) != 0) {
+				if (prev)
+					jw_arr_end(w);
+				free(cur);
+				cur = str_dup(name);
+				prev = cur;
+				jw_key(w, name);
+				jw_arr(w);
+			}
+			jw_arr(w);
+			jw_int(w, sqlite3_column_int(st, 1));
+			jw_num(w, sqlite3_column_double(st, 2));
+			jw_arr_end(w);
+		}
+		if (prev)
+			jw_arr_end(w);
+		sqlite3_finalize(st);
+	}
+	free(cur);
+	jw_obj_end(w);
+}
+
+static void
+write_json(struct sbuf *b, struct project *p, const struct run_info *ri)
+{
+	struct jw w;
+	void *art;
+	size_t len;
+
+	jw_init(&w, b, 0);
+	jw_obj(&w);
+	jw_key(&w, "id"); jw_int(&w, ri->id);
+	jw_key(&w, "status"); jw_str(&w, run_status_name(ri->status));
+	jw_key(&w, "error"); jw_str(&w, ri->error);
+	jw_key(&w, "experiment"); jw_str(&w, ri->experiment);
+	jw_key(&w, "parent_run"); if (ri->parent_run) jw_int(&w, ri->parent_run); else jw_null(&w);
+	jw_key(&w, "dataset"); jw_str(&w, ri->dataset);
+	jw_key(&w, "dataset_hash"); jw_str(&w, ri->dataset_hash);
+	jw_key(&w, "target"); jw_str(&w, ri->target);
+	jw_key(&w, "task"); jw_str(&w, ri->task);
+	jw_key(&w, "algo"); jw_str(&w, ri->algo);
+	jw_key(&w, "plugin");
+	jw_obj(&w);
+	jw_key(&w, "version"); jw_str(&w, ri->plugin_version);
+	jw_key(&w, "sha256"); jw_str(&w, ri->plugin_hash);
+	jw_key(&w, "path"); jw_str(&w, ri->plugin_path);
+	jw_obj_end(&w);
+	jw_key(&w, "params"); raw_or_null(&w, ri->params);
+	jw_key(&w, "recipe");
+	jw_obj(&w);
+	jw_key(&w, "name"); jw_str(&w, ri->recipe_name);
+	jw_key(&w, "version"); if (ri->recipe_version) jw_int(&w, ri->recipe_version); else jw_null(&w);
+	jw_key(&w, "text"); jw_str(&w, ri->recipe);
+	jw_key(&w, "features"); raw_or_null(&w, ri->features);
+	jw_key(&w, "fitted");
+	if (run_artifact(p, ri->id, "recipe", &art, &len, NULL) == 0) {
+		raw_or_null(&w, art);
+		free(art);
+	} else {
+		jw_null(&w);
+	}
+	jw_obj_end(&w);
+	jw_key(&w, "split"); raw_or_null(&w, ri->split);
+	jw_key(&w, "seed"); jw_int(&w, (int64_t)ri->seed);
+	jw_key(&w, "threads"); jw_int(&w, ri->threads);
+	jw_key(&w, "env"); raw_or_null(&w, ri->env);
+	jw_key(&w, "created"); jw_str(&w, ri->created);
+	jw_key(&w, "started"); jw_str(&w, ri->started);
+	jw_key(&w, "finished"); jw_str(&w, ri->finished);
+	jw_key(&w, "duration"); jw_num(&w, ri->duration);
+	jw_key(&w, "timings"); raw_or_null(&w, ri->timings);
+	jw_key(&w, "classes"); raw_or_null(&w, ri->classes);
+	int has_test = has_split(p, ri->id, "test");
+	jw_key(&w, "metrics_split"); jw_str(&w, has_test ? "test" : "train");
+	jw_key(&w, "metrics"); metrics_obj(&w, p, ri->id, has_test ? "test" : "train");
+	jw_key(&w, "train_metrics"); metrics_obj(&w, p, ri->id, "train");
+	jw_key(&w, "curves"); curves_obj(&w, p, ri->id);
+	jw_key(&w, "summary");
+	if (run_artifact(p, ri->id, "summary", &art, &len, NULL) == 0) {
+		raw_or_null(&w, art);
+		free(art);
+	} else {
+		jw_null(&w);
+	}
+	jw_key(&w, "confusion");
+	if (run_artifact(p, ri->id, "confusion", &art, &len, NULL) == 0) {
+		raw_or_null(&w, art);
+		free(art);
+	} else {
+		jw_null(&w);
+	}
+	jw_key(&w, "model_bytes");
+	if (run_artifact(p, ri->id, "model", &art, &len, NULL) == 0) {
+		jw_int(&w, (int64_t)len);
+		free(art);
+	} else {
+		jw_null(&w);
+	}
+	jw_key(&w, "log"); jw_str(&w, ri->log);
+	jw_obj_end(&w);
+	sbuf_putc(b, '\n');
+}
+
+static void
+metrics_text(struct sbuf *b, struct project *p, int64_t id)
+{
+	sqlite3_stmt *st = NULL;
+	if (db_prepare(p, "SELECT t.name, t.value, r.value FROM run_metrics r LEFT JOIN "
+	    "run_metrics t ON t.run_id = r.run_id AND t.name = r.name AND t.split = 'test' "
+	    "WHERE r.run_id = ?1 AND r.split = 'train' ORDER BY r.rowid", &st, NULL) != 0)
+		return;
+	sqlite3_bind_int64(st, 1, id);
+	sbuf_printf(b, "\nmetrics              test         train\n");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const unsigned char *name = sqlite3_column_text(st, 0);
+		double tr = sqlite3_column_double(st, 2);
+		if (name == NULL) {	/* no test split */
+			sqlite3_stmt *q = NULL;
+			(void)q;
+		}
+		if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+			sbuf_printf(b, "  %-18s %-12s %.6g\n", name ? (const char *)name : "", "",
+			    tr);
+		else
+			sbuf_printf(b, "  %-18s %-12.6g %.6g\n", name, sqlite3_column_double(st, 1), tr);
+	}
+	sqlite3_finalize(st);
+}
+
+static void
+write_text(struct sbuf *b, struct project *p, const struct run_info *ri)
+{
+	void *art;
+	size_t len;
+	json_error_t je;
+
+	sbuf_printf(b, "run %lld  %s", (long long)ri->id, run_status_name(ri->status));
+	if (ri->experiment)
+		sbuf_printf(b, "  experiment %s", ri->experiment);
+	if (ri->parent_run)
+		sbuf_printf(b, "  (re-run of %lld)", (long long)ri->parent_run);
+	sbuf_putc(b, '\n');
+	if (ri->error)
+		sbuf_printf(b, "error: %s\n", ri->error);
+	sbuf_printf(b, "\ndata       %s (sha256 %.16s…)\n", ri->dataset, ri->dataset_hash);
+	sbuf_printf(b, "task       %s%s%s\n", ri->task, ri->target ? ", target " : "",
+	    ri->target ? ri->target : "");
+	sbuf_printf(b, "split      %s\n", ri->split);
+	sbuf_printf(b, "seed       %llu\n", (unsigned long long)ri->seed);
+	sbuf_printf(b, "algorithm  %s %s (plugin sha256 %.16s…)\n", ri->algo, ri->plugin_version,
+	    ri->plugin_hash);
+	sbuf_printf(b, "params     %s\n", ri->params);
+	if (ri->classes)
+		sbuf_printf(b, "classes    %s\n", ri->classes);
+	sbuf_printf(b, "recipe%s%s", ri->recipe_name ? "     " : ":\n",
+	    ri->recipe_name ? ri->recipe_name : "");
+	if (ri->recipe_name)
+		sbuf_printf(b, "@%d:\n", ri->recipe_version);
+	for (const char *s = ri->recipe; *s;) {
+		const char *e = strchr(s, '\n');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+		sbuf_puts(b, "  ");
+		sbuf_putn(b, s, n);
+		sbuf_putc(b, '\n');
+		s += n + (e != NULL);
+	}
+	if (ri->features) {
+		json_t *a = json_loads(ri->features, 0, &je);
+		sbuf_printf(b, "features   %zu:", json_array_size(a));
+		for (size_t i = 0; i < json_array_size(a) && i < 12; i++)
+			sbuf_printf(b, " %s", json_string_value(json_array_get(a, i)));
+		if (json_array_size(a) > 12)
+			sbuf_puts(b, " …");
+		sbuf_putc(b, '\n');
+		json_decref(a);
+	}
+	sbuf_printf(b, "env        %s\n", ri->env);
+	sbuf_printf(b, "created    %s  started %s  finished %s", ri->created,
+	    ri->started ? ri->started : "-", ri->finished ? ri->finished : "-");
+	if (!isnan(ri->duration))
+		sbuf_printf(b, "  (%.3fs)", ri->duration);
+	sbuf_putc(b, '\n');
+	metrics_text(b, p, ri->id);
+	if (run_artifact(p, ri->id, "confusion", &art, &len, NULL) == 0) {
+		json_t *o = json_loads(art, 0, &je), *cl = json_loads(ri->classes ? ri->classes : "[]",
+		    JSON_DECODE_ANY, &je);
+		json_t *m = json_object_get(o, "matrix");
+		sbuf_puts(b, "\nconfusion matrix (rows: true class, columns: predicted)\n");
+		for (size_t r = 0; r < json_array_size(m); r++) {
+			json_t *lab = json_array_get(cl, r);
+			char lb[64];
+			if (json_is_string(lab))
+				snprintf(lb, sizeof lb, "%s", json_string_value(lab));
+			else
+				fmt_double(lb, json_number_value(lab));
+			sbuf_printf(b, "  %-14.14s", lb);
+			json_t *row = json_array_get(m, r);
+			for (size_t c = 0; c < json_array_size(row); c++)
+				sbuf_printf(b, " %7lld", (long long)json_integer_value(json_array_get(row, c)));
+			sbuf_putc(b, '\n');
+		}
+		json_decref(o);
+		json_decref(cl);
+		free(art);
+	}
+	if (run_artifact(p, ri->id, "summary", &art, &len, NULL) == 0) {
+		json_t *o = json_loads(art, 0, &je);
+		char *pretty = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+		    JSON_REAL_PRECISION(10)) : NULL;
+		sbuf_printf(b, "\nmodel summary\n%s\n", pretty ? pretty : (char *)art);
+		free(pretty);
+		json_decref(o);
+		free(art);
+	}
+	if (ri->log && *ri->log)
+		sbuf_printf(b, "\nlog\n%s", ri->log);
+}
+
+static int
+cmd_show_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		CMD_COMMON_LONGOPTS, { 0 }
+	};
+	struct project *p = NULL;
+	struct run_info ri;
+	struct sbuf b;
+	char *err = NULL;
+	int c, rc = EXIT_USER;
+
+	cmd_getopt_reset();
+	while ((c = cmd_getopt(ctx, argc, argv, lo)) != -1) {
+		if (c == OPT_JSON)
+			ctx->json = 1;
+		else if (cmd_opt_common(ctx, c, &rc))
+			return rc;
+	}
+	if (optind != argc - 1)
+		return cmd_usage(ctx, optind < argc ? "expected one run" : "missing the run id");
+	if ((p = cmd_open(ctx)) == NULL)
+		return EXIT_USER;
+	run_reap_dead(p, NULL, NULL);	/* a run nobody will settle says so */
+	if (run_load(p, argv[optind], &ri, &err) != 0) {
+		project_close(p);
+		return cmd_fail_err(err);
+	}
+	sbuf_init(&b);
+	if (ctx->json)
+		write_json(&b, p, &ri);
+	else
+		write_text(&b, p, &ri);
+	rc = b.oom ? cmd_fail("out of memory") : cmd_write_out(b.s);
+	sbuf_free(&b);
+	run_info_clear(&ri);
+	project_close(p);
+	return rc;
+}
+
+const struct cmd_entry cmd_show_entry = {
+	.name = "show",
+	.args = "RUN [--json]",
+	.summary = "Show everything a run recorded: data, recipe, parameters, metrics, model.",
+	.help =
+	    "options:\n"
+	    "  --json               print {\"id\", \"status\", \"error\", \"experiment\", \"parent_run\",\n"
+	    "                       \"dataset\", \"dataset_hash\", \"target\", \"task\", \"algo\",\n"
+	    "                       \"plugin\": {\"version\", \"sha256\", \"path\"}, \"params\",\n"
+	    "                       \"recipe\": {\"name\", \"version\", \"text\", \"features\", \"fitted\"},\n"
+	    "                       \"split\", \"seed\", \"threads\", \"env\", \"created\", \"started\",\n"
+	    "                       \"finished\", \"duration\", \"timings\", \"classes\",\n"
+	    "                       \"metrics_split\",\n"
+	    "                       \"metrics\": {name: value}, \"train_metrics\", \"curves\":\n"
+	    "                       {name: [[step, value], ...]}, \"summary\", \"confusion\",\n"
+	    "                       \"model_bytes\", \"log\"}; see docs/cli.md\n",
+	.exec = cmd_show_exec,
+};

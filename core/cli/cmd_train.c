@@ -1,0 +1,494 @@
+/*
+ * cmd_train.c — `lathe train`: validate and record a run, train it in a
+ * child process with progress on the terminal, and print its id.
+ * Also the hidden `lathe __run ID`, the child's entry point.
+ */
+#include "cmd.h"
+#include "base/jsonw.h"
+#include "base/progress.h"
+#include "base/util.h"
+#include "train/run.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { OPT_DATA = OPT_LONG + 1, OPT_TARGET, OPT_ALGO, OPT_SET, OPT_TASK, OPT_TEST, OPT_SEED,
+	OPT_EXP, OPT_RECIPE, OPT_STEP, OPT_THREADS, OPT_PFD, OPT_CV };
+
+static volatile sig_atomic_t interrupted;
+
+static void
+on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static int
+train_interrupted(void *ctx)
+{
+	(void)ctx;
+	return interrupted != 0;
+}
+
+/* Do two "waiting for the project lock held by X (N s)" texts name the
+ * same holder?  (They differ in the seconds.) */
+static int
+same_holder(const char *a, const char *b)
+{
+	const char *ea = strrchr(a, '('), *eb = strrchr(b, '(');
+	size_t na = ea ? (size_t)(ea - a) : strlen(a), nb = eb ? (size_t)(eb - b) : strlen(b);
+	return na == nb && memcmp(a, b, na) == 0;
+}
+
+/*
+ * Wait for a launched run, drawing progress on a terminal and turning
+ * Ctrl-C into a cancel.  Returns the final status via the record.
+ */
+int
+cmd_train_wait(struct project *p, struct run_proc *rp, int show_progress, char **err)
+{
+	struct progress pr;
+	char label[32];
+	struct sigaction sa, old;
+
+	snprintf(label, sizeof label, "run %lld", (long long)rp->id);
+	progress_init(&pr, show_progress, label);
+	progress_begin(&pr, "training", 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old);
+	interrupted = 0;
+	char *shown = NULL;	/* the lock holder last reported */
+	while (!run_proc_poll(rp, 100)) {
+		if (interrupted) {
+			run_proc_cancel(rp);
+			interrupted = 0;
+		}
+		if (rp->waiting && (shown == NULL || !same_holder(shown, rp->waiting))) {
+			/* the child has a result and waits for another writer */
+			progress_note(&pr, "run %lld: %s", (long long)rp->id, rp->waiting);
+			free(shown);
+			shown = str_dup(rp->waiting);
+		}
+		if (rp->total > 0) {
+			pr.total = (size_t)rp->total;
+			progress_update_step(&pr, (size_t)rp->step, rp->loss);
+		}
+	}
+	/* drain what is left in the pipe */
+	while (rp->fd >= 0)
+		run_proc_poll(rp, 0);
+	progress_end(&pr);
+	free(shown);
+	/* recording the child's fate waits for the lock as the child does;
+	 * Ctrl-C gives up */
+	struct project saved = *p;
+	project_set_lock_wait(p, -1, saved.on_wait, train_interrupted, NULL);
+	int rc = run_proc_finish(p, rp, err);
+	project_set_lock_wait(p, saved.lock_wait, saved.on_wait, saved.wait_cancelled,
+	    saved.wait_ctx);
+	sigaction(SIGINT, &old, NULL);
+	return rc;
+}
+
+static int
+print_result(struct project *p, int64_t id, int json, int quiet, double secs)
+{
+	sqlite3_stmt *st = NULL;
+	struct sbuf b;
+	struct jw w;
+	char ref[32], *err = NULL;
+	struct run_info ri;
+
+	snprintf(ref, sizeof ref, "%lld", (long long)id);
+	if (run_load(p, ref, &ri, &err) != 0)
+		return cmd_fail_err(err);
+	sbuf_init(&b);
+	if (json) {
+		jw_init(&w, &b, 0);
+		jw_obj(&w);
+		jw_key(&w, "run"); jw_int(&w, id);
+		jw_key(&w, "status"); jw_str(&w, run_status_name(ri.status));
+		jw_key(&w, "error"); jw_str(&w, ri.error);
+		jw_key(&w, "seconds"); jw_num(&w, secs);
+		jw_key(&w, "metrics");
+		jw_obj(&w);
+	} else {
+		sbuf_printf(&b, "%lld\n", (long long)id);
+	}
+	struct sbuf human;
+	sbuf_init(&human);
+	sbuf_printf(&human, "run %lld %s in %.2fs", (long long)id, run_status_name(ri.status), secs);
+	if (db_prepare(p, "SELECT name, value FROM run_metrics WHERE run_id = ?1 AND split = "
+	    "(SELECT CASE WHEN EXISTS (SELECT 1 FROM run_metrics WHERE run_id = ?1 AND "
+	    "split = 'test') THEN 'test' ELSE 'train' END) ORDER BY rowid", &st, NULL) == 0) {
+		sqlite3_bind_int64(st, 1, id);
+		int first = 1;
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *name = (const char *)sqlite3_column_text(st, 0);
+			double v = sqlite3_column_double(st, 1);
+			if (json) {
+				jw_key(&w, name);
+				jw_num(&w, v);
+			}
+			sbuf_printf(&human, "%s%s %.4g", first ? ": " : ", ", name, v);
+			first = 0;
+		}
+		sqlite3_finalize(st);
+	}
+	if (json) {
+		jw_obj_end(&w);
+		jw_obj_end(&w);
+		sbuf_putc(&b, '\n');
+	}
+	int rc = cmd_write_out(b.s);
+	if (!json && !quiet)
+		fprintf(stderr, "%s\n", human.s);
+	if (ri.status != RUN_FINISHED) {
+		cmd_fail("run %lld %s: %s", (long long)id, run_status_name(ri.status),
+		    ri.error ? ri.error : "no reason recorded");
+		rc = EXIT_USER;
+	}
+	sbuf_free(&human);
+	sbuf_free(&b);
+	run_info_clear(&ri);
+	return rc;
+}
+
+/* Cross-validation: the fold runs' ids, and each test metric's mean and
+ * sample standard deviation over the folds. */
+static int
+print_cv(struct project *p, const int64_t *ids, int n, int json, double secs)
+{
+	sqlite3_stmt *st = NULL;
+	struct sbuf b, human;
+	struct jw w;
+	int rc = EXIT_OK, failed = 0;
+
+	sbuf_init(&b);
+	sbuf_init(&human);
+	if (json) {
+		jw_init(&w, &b, 0);
+		jw_obj(&w);
+		jw_key(&w, "runs");
+		jw_arr(&w);
+		for (int i = 0; i < n; i++)
+			jw_int(&w, ids[i]);
+		jw_arr_end(&w);
+		jw_key(&w, "seconds"); jw_num(&w, secs);
+	} else {
+		for (int i = 0; i < n; i++)
+			sbuf_printf(&b, "%lld\n", (long long)ids[i]);
+	}
+	if (db_prepare(p, "SELECT count(*) FROM runs WHERE id BETWEEN ?1 AND ?2 AND "
+	    "status != 'finished'", &st, NULL) == 0) {
+		sqlite3_bind_int64(st, 1, ids[0]);
+		sqlite3_bind_int64(st, 2, ids[n - 1]);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			failed = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	sbuf_printf(&human, "%d-fold cross-validation, runs %lld-%lld, %.2fs", n,
+	    (long long)ids[0], (long long)ids[n - 1], secs);
+	if (json) {
+		jw_key(&w, "failed"); jw_int(&w, failed);
+		jw_key(&w, "metrics");
+		jw_obj(&w);
+	}
+	/* mean and sample std of every test metric over the folds */
+	if (db_prepare(p, "SELECT name, avg(value), count(*), "
+	    "sqrt(max(sum(value * value) - count(*) * avg(value) * avg(value), 0) / "
+	    "max(count(*) - 1, 1)) FROM run_metrics WHERE run_id BETWEEN ?1 AND ?2 AND "
+	    "split = 'test' GROUP BY name ORDER BY min(rowid)", &st, NULL) == 0) {
+		sqlite3_bind_int64(st, 1, ids[0]);
+		sqlite3_bind_int64(st, 2, ids[n - 1]);
+		int first = 1;
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *name = (const char *)sqlite3_column_text(st, 0);
+			double mean = sqlite3_column_double(st, 1), sd = sqlite3_column_double(st, 3);
+			if (json) {
+				jw_key(&w, name);
+				jw_obj(&w);
+				jw_key(&w, "mean"); jw_num(&w, mean);
+				jw_key(&w, "std"); jw_num(&w, sd);
+				jw_key(&w, "folds"); jw_int(&w, sqlite3_column_int(st, 2));
+				jw_obj_end(&w);
+			}
+			sbuf_printf(&human, "%s%s %.4g ± %.2g", first ? ": " : ", ", name, mean, sd);
+			first = 0;
+		}
+		sqlite3_finalize(st);
+	}
+	if (json) {
+		jw_obj_end(&w);
+		jw_obj_end(&w);
+		sbuf_putc(&b, '\n');
+	}
+	rc = cmd_write_out(b.s);
+	if (!json)
+		fprintf(stderr, "%s\n", human.s);
+	if (failed) {
+		cmd_fail("%d of %d fold runs did not finish (see 'lathe runs')", failed, n);
+		rc = EXIT_USER;
+	}
+	sbuf_free(&b);
+	sbuf_free(&human);
+	return rc;
+}
+
+static int
+cmd_train_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "data", required_argument, NULL, OPT_DATA },
+		{ "target", required_argument, NULL, OPT_TARGET },
+		{ "algo", required_argument, NULL, OPT_ALGO },
+		{ "set", required_argument, NULL, OPT_SET },
+		{ "task", required_argument, NULL, OPT_TASK },
+		{ "test-size", required_argument, NULL, OPT_TEST },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "experiment", required_argument, NULL, OPT_EXP },
+		{ "recipe", required_argument, NULL, OPT_RECIPE },
+		{ "step", required_argument, NULL, OPT_STEP },
+		{ "threads", required_argument, NULL, OPT_THREADS },
+		{ "cv", required_argument, NULL, OPT_CV },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		CMD_COMMON_LONGOPTS, { 0 }
+	};
+	struct run_request rq = { .test_size = -1 };
+	struct plugin_set *ps = NULL;
+	struct project *p = NULL;
+	struct run_proc *rp = NULL;
+	struct sbuf steps;
+	const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+	char *err = NULL, *recipe_text = NULL, *recipe_origin = NULL, *recipe_name = NULL;
+	const char *recipe_arg = NULL;
+	int c, rc = EXIT_USER, quiet = 0, cv = 0, have_test = 0;
+	long long num;
+	int64_t *ids = NULL;
+
+	sbuf_init(&steps);
+	if (sets == NULL)
+		return cmd_fail("out of memory");
+	rq.sets = sets;
+	cmd_getopt_reset();
+	while ((c = cmd_getopt(ctx, argc, argv, lo)) != -1) {
+		switch (c) {
+		case OPT_DATA: rq.dataset = optarg; break;
+		case OPT_TARGET: rq.target = optarg; break;
+		case OPT_ALGO: rq.algo = optarg; break;
+		case OPT_SET: sets[rq.nsets++] = optarg; break;
+		case OPT_TASK: rq.task = optarg; break;
+		case OPT_EXP: rq.experiment = optarg; break;
+		case OPT_RECIPE: recipe_arg = optarg; break;
+		case OPT_CV:
+			if (cmd_optnum(ctx, optarg, 2, 100, &num) != 0) {
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			cv = (int)num;
+			break;
+		case OPT_STEP:
+			sbuf_puts(&steps, optarg);
+			sbuf_putc(&steps, '\n');
+			break;
+		case OPT_TEST:
+			if (cmd_optreal(ctx, optarg, 0, 0, 1, 1, &rq.test_size) != 0) {
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			have_test = 1;
+			break;
+		case OPT_SEED:
+			/* to 2^63 - 1: seeds are stored and shown as signed 64-bit */
+			if (cmd_optnum(ctx, optarg, 0, LLONG_MAX, &num) != 0) {
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			rq.seed = (uint64_t)num;
+			rq.have_seed = 1;
+			break;
+		case OPT_THREADS:
+			if (cmd_optnum(ctx, optarg, 1, 256, &num) != 0) {
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			rq.threads = (int)num;
+			break;
+		case 'q': quiet = 1; break;
+		case OPT_JSON: ctx->json = 1; break;
+		default:
+			if (cmd_opt_common(ctx, c, &rc))
+				goto out;
+		}
+	}
+	if (optind < argc) {
+		rc = cmd_usage(ctx, "unexpected argument '%s'", argv[optind]);
+		goto out;
+	}
+	if (rq.dataset == NULL || rq.algo == NULL) {
+		rc = cmd_usage(ctx, "%s is required", rq.dataset == NULL ? "--data" : "--algo");
+		goto out;
+	}
+	if (recipe_arg && steps.len) {
+		rc = cmd_usage(ctx, "give either --recipe or --step, not both");
+		goto out;
+	}
+	if (cv && have_test) {
+		rc = cmd_usage(ctx, "give either --test-size or --cv, not both");
+		goto out;
+	}
+	if ((p = cmd_open(ctx)) == NULL)
+		goto out;
+	if (recipe_arg) {
+		if (cmd_resolve_recipe(p, recipe_arg, &recipe_text, &recipe_origin, &recipe_name,
+		    &rq.recipe_version, &err) != 0) {
+			rc = cmd_fail_err(err);
+			goto out;
+		}
+		rq.recipe_text = recipe_text;
+		rq.recipe_origin = recipe_origin;
+		rq.recipe_name = recipe_name;
+	} else if (steps.len) {
+		rq.recipe_text = steps.s;
+		rq.recipe_origin = "--step";
+	}
+	int nruns = cv ? cv : 1;
+	if ((ids = calloc((size_t)nruns, sizeof *ids)) == NULL) {
+		rc = cmd_fail("out of memory");
+		goto out;
+	}
+	if (plugin_set_load(&ps, &err) != 0) {
+		rc = cmd_fail_err(err);
+		goto out;
+	}
+	/* every fold is validated and recorded before any trains */
+	for (int f = 0; f < nruns; f++) {
+		rq.cv_folds = cv;
+		rq.cv_fold = f;
+		if (run_create(p, ps, &rq, &ids[f], &err) != 0) {
+			rc = cmd_fail_err(err);
+			goto out;
+		}
+	}
+	double t0 = time_mono();
+	if (nruns == 1) {
+		if (run_spawn(ctx->project, ids[0], &rp, &err) != 0 ||
+		    cmd_train_wait(p, rp, !quiet && !ctx->json, &err) != 0) {
+			rc = cmd_fail_err(err);
+			goto out;
+		}
+		rc = print_result(p, ids[0], ctx->json, quiet, time_mono() - t0);
+		goto out;
+	}
+	rc = EXIT_OK;
+	for (int f = 0; f < nruns; f++) {
+		run_proc_free(rp);
+		rp = NULL;
+		if (run_spawn(ctx->project, ids[f], &rp, &err) != 0 ||
+		    cmd_train_wait(p, rp, !quiet && !ctx->json, &err) != 0) {
+			rc = cmd_fail_err(err);
+			goto out;
+		}
+	}
+	rc = print_cv(p, ids, nruns, ctx->json, time_mono() - t0);
+out:
+	run_proc_free(rp);
+	plugin_set_free(ps);
+	project_close(p);
+	free(recipe_text);
+	free(recipe_origin);
+	free(recipe_name);
+	free(ids);
+	sbuf_free(&steps);
+	free(sets);
+	return rc;
+}
+
+const struct cmd_entry cmd_train_entry = {
+	.name = "train",
+	.args = "--data NAME[@V] --algo ALGO [--target COL] [--set KEY=VALUE]... "
+	    "[--recipe NAME[@V]|FILE | --step STEP...] [--test-size F | --cv K] [--seed N] "
+	    "[--experiment NAME] [--json]",
+	.summary = "Train a model: record a run, train it in a child process, print its id.",
+	.help =
+	    "The task is inferred from the target: a categorical column, or an integer\n"
+	    "column with few values, is classification; another numeric column is\n"
+	    "regression; without a target, an algorithm that clusters or projects does that.\n"
+	    "Features go through a recipe fitted on the training rows only (default: impute\n"
+	    "mean for numbers, one-hot for categories, drop text).  Everything is checked\n"
+	    "before training starts.  Ctrl-C cancels the run (recorded as cancelled).\n"
+	    "A finished model waits for the project lock as long as another writer holds\n"
+	    "it (saying who); with under 2 MiB free on the disk no run is recorded.\n"
+	    "\n"
+	    "options:\n"
+	    "  --data NAME[@V]      dataset version (NAME alone: the latest)\n"
+	    "  --target COL         column to predict (not for clustering/projection)\n"
+	    "  --algo ALGO          algorithm plugin: linear, ridge, logistic, kmeans, pca, ...\n"
+	    "  --set KEY=VALUE      hyperparameter (repeatable; see 'lathe plugins -v')\n"
+	    "  --task TASK          regression, classification, clustering or projection\n"
+	    "  --recipe R           feature recipe: a file, or a stored NAME[@V] (docs/recipes.md)\n"
+	    "  --step STEP          one recipe step, repeatable, e.g. --step 'standardize *'\n"
+	    "  --test-size F        held-out fraction, stratified for classification (default\n"
+	    "                       0.2; 0 for clustering/projection); 0 trains on all rows\n"
+	    "  --cv K               K-fold cross-validation (stratified for classification):\n"
+	    "                       one run per fold, each fitting its own recipe and model;\n"
+	    "                       prints the K run ids and each metric's mean and std\n"
+	    "  --seed N             seed of the split and the algorithm (default 0)\n"
+	    "  --experiment NAME    group the run under an experiment\n"
+	    "  --threads N          BLAS threads (default: the library's); recorded\n"
+	    "  -q, --quiet          no progress bar or summary\n"
+	    "  --json               print {\"run\", \"status\", \"error\", \"seconds\", \"metrics\"}\n"
+	    "\n"
+	    "Prints the run id on stdout (and a summary on stderr).  Exit status 1 if the run\n"
+	    "failed or was cancelled.\n",
+	.exec = cmd_train_exec,
+};
+
+/* ------------------------------------------------------------------ */
+
+static int
+cmd_run_child_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "progress-fd", required_argument, NULL, OPT_PFD },
+		CMD_COMMON_LONGOPTS, { 0 }
+	};
+	int c, rc, fd = -1;
+	long long num;
+	int64_t id;
+	char *err = NULL;
+
+	cmd_getopt_reset();
+	while ((c = cmd_getopt(ctx, argc, argv, lo)) != -1) {
+		if (c == OPT_PFD) {
+			if (cmd_optnum(ctx, optarg, 0, INT_MAX, &num) != 0)
+				return EXIT_USAGE;
+			fd = (int)num;
+		} else if (cmd_opt_common(ctx, c, &rc)) {
+			return rc;
+		}
+	}
+	if (optind != argc - 1)
+		return cmd_usage(ctx, "expected one run id");
+	if (run_ref_parse(argv[optind], &id, &err) != 0)
+		return cmd_fail_err(err);
+	int r = run_execute(ctx->project, id, fd);
+	return r == 0 ? EXIT_OK : r == RUN_EXIT_DISK_FULL ? RUN_EXIT_DISK_FULL : EXIT_USER;
+}
+
+const struct cmd_entry cmd_run_child_entry = {
+	.name = "__run",
+	.args = "RUN [--progress-fd FD]",
+	.summary = "(internal) execute a queued run; started by train and the workbench.",
+	.help = "",
+	.exec = cmd_run_child_exec,
+};
