@@ -639,13 +639,10 @@ screen_models_new(struct app *a)
 	tabview_init(&s->tv);
 	s->tv.cell = served_cell;
 	s->tv.ctx = s;
-	if (reload(s, a) != 0 && s->tv.t == NULL) {
-		struct tab *t = tab_new(C_N);
-		if (t == NULL || tab_finish(t) != 0 || tabview_set(&s->tv, t, NULL) != 0) {
-			tab_free(t);
-			free(s);
-			return NULL;
-		}
+	if (reload(s, a) != 0 && s->tv.t == NULL &&
+	    tabview_set_empty(&s->tv, C_N) != 0) {
+		free(s);
+		return NULL;
 	}
 	scrape(s);	/* the numbers at once, not a second later */
 	return &s->base;

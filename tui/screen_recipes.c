@@ -208,13 +208,10 @@ screen_recipes_new(struct app *a)
 	s->base.cls = &recipes_class;
 	snprintf(s->base.title, sizeof s->base.title, "Recipes");
 	tabview_init(&s->tv);
-	if (reload(s, a) != 0 && s->tv.t == NULL) {
-		struct tab *t = tab_new(C_N);
-		if (t == NULL || tab_finish(t) != 0 || tabview_set(&s->tv, t, NULL) != 0) {
-			tab_free(t);
-			free(s);
-			return NULL;
-		}
+	if (reload(s, a) != 0 && s->tv.t == NULL &&
+	    tabview_set_empty(&s->tv, C_N) != 0) {
+		free(s);
+		return NULL;
 	}
 	return &s->base;
 }

@@ -549,13 +549,10 @@ screen_runs_new(struct app *a)
 	s->tv.rowattr = row_attr;
 	s->tv.ctx = s;
 	/* a big project shows its newest runs at once, the rest a moment later */
-	if (reload(s, a, runs_count(a->p) > 2000 ? 200 : 0) != 0 && s->tv.t == NULL) {
-		struct tab *t = tab_new(C_FIXED);
-		if (t == NULL || tab_finish(t) != 0 || tabview_set(&s->tv, t, NULL) != 0) {
-			tab_free(t);
-			free(s);
-			return NULL;
-		}
+	if (reload(s, a, runs_count(a->p) > 2000 ? 200 : 0) != 0 && s->tv.t == NULL &&
+	    tabview_set_empty(&s->tv, C_FIXED) != 0) {
+		free(s);
+		return NULL;
 	}
 	return &s->base;
 }

@@ -118,6 +118,17 @@ tabview_set(struct tabview *tv, struct tab *t, const char *filter)
 	return 0;
 }
 
+int
+tabview_set_empty(struct tabview *tv, size_t ncols)
+{
+	struct tab *t = tab_new(ncols);
+	if (t == NULL || tab_finish(t) != 0 || tabview_set(tv, t, NULL) != 0) {
+		tab_free(t);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 shown(const struct tabview *tv, size_t j)
 {

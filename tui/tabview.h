@@ -44,6 +44,9 @@ void	tabview_free(struct tabview *tv);
  * marks (by key) and cursor (by key) of the old one.  Returns 0, or -1
  * (OOM; t is freed). */
 int	tabview_set(struct tabview *tv, struct tab *t, const char *filter);
+/* Show an empty finished table of ncols unnamed columns: what a screen
+ * whose first load failed stands on.  Returns 0, or -1 (OOM). */
+int	tabview_set_empty(struct tabview *tv, size_t ncols);
 /* Rebuild the view after a change, keeping the cursor on its row. */
 void	tabview_refresh(struct tabview *tv);
 /* Row under the cursor, or -1 (none, or a group header). */
