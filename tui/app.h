@@ -268,6 +268,9 @@ struct screen	*screen_model_new(struct app *a, const char *name, int version, ch
 
 /* Plots built from run records (screen_plot.c). */
 int	plot_run_curves(struct app *a, const int64_t *ids, size_t n, struct plot *pl, char **err);
+/* The curves of runs ids[0..n-1] on a new plot screen (stem names
+ * exported files), or the reason there is none in the message line. */
+void	plot_push_run_curves(struct app *a, const int64_t *ids, size_t n, const char *stem);
 int	plot_run_predictions(struct app *a, int64_t id, int roc, struct plot *pl, char **err);
 
 #endif

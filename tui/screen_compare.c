@@ -357,7 +357,6 @@ static unsigned
 on_action(struct screen *sc, struct app *a, enum action act)
 {
 	struct scompare *s = (struct scompare *)sc;
-	char *err = NULL;
 	unsigned r = doc_action(&s->d, act);
 	if (r)
 		return r;
@@ -372,15 +371,7 @@ on_action(struct screen *sc, struct app *a, enum action act)
 		size_t n = s->n < 256 ? s->n : 256;
 		for (size_t i = 0; i < n; i++)
 			ids[i] = s->r[i].id;
-		struct plot *pl = calloc(1, sizeof *pl);
-		if (pl == NULL || plot_run_curves(a, ids, n, pl, &err) != 0) {
-			app_err(a, err);
-			if (pl)
-				plot_free(pl);
-			free(pl);
-		} else {
-			app_push(a, screen_plot_new(a, pl, "compare-loss"));
-		}
+		plot_push_run_curves(a, ids, n, "compare-loss");
 		return R_HANDLED | R_REDRAW;
 	}
 	default:

@@ -228,6 +228,21 @@ plot_run_curves(struct app *a, const int64_t *ids, size_t n, struct plot *pl, ch
 	return 0;
 }
 
+void
+plot_push_run_curves(struct app *a, const int64_t *ids, size_t n, const char *stem)
+{
+	char *err = NULL;
+	struct plot *pl = calloc(1, sizeof *pl);
+	if (pl == NULL || plot_run_curves(a, ids, n, pl, &err) != 0) {
+		app_err(a, err);
+		if (pl)
+			plot_free(pl);
+		free(pl);
+	} else {
+		app_push(a, screen_plot_new(a, pl, stem));
+	}
+}
+
 /* The text of a dataset cell, as class labels are written. */
 static void
 cell_label(const struct column *c, size_t row, char *buf, size_t n)

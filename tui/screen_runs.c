@@ -417,15 +417,7 @@ on_action(struct screen *sc, struct app *a, enum action act)
 			ids[0] = id;
 			n = 1;
 		}
-		struct plot *pl = calloc(1, sizeof *pl);
-		if (pl == NULL || plot_run_curves(a, ids, n, pl, &err) != 0) {
-			app_err(a, err);
-			if (pl)
-				plot_free(pl);
-			free(pl);
-		} else {
-			app_push(a, screen_plot_new(a, pl, "curves"));
-		}
+		plot_push_run_curves(a, ids, n, "curves");
 		return R_HANDLED | R_REDRAW;
 	}
 	default:
