@@ -86,6 +86,16 @@ cmd_optnum(struct cmd_ctx *ctx, const char *arg, long long min, long long max, l
 }
 
 int
+cmd_optlong(struct cmd_ctx *ctx, const char *arg, long min, long max, long *out)
+{
+	long long v;
+	if (cmd_optnum(ctx, arg, min, max, &v) != 0)
+		return EXIT_USAGE;
+	*out = (long)v;
+	return 0;
+}
+
+int
 cmd_optreal(struct cmd_ctx *ctx, const char *arg, double min, int min_open, double max,
     int max_open, double *out)
 {

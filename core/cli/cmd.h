@@ -84,6 +84,8 @@ int	cmd_getopt(struct cmd_ctx *ctx, int argc, char **argv, const struct option *
  */
 int	cmd_optnum(struct cmd_ctx *ctx, const char *arg, long long min, long long max,
 	    long long *out);
+/* cmd_optnum into a long: 0, or EXIT_USAGE (said) with *out untouched. */
+int	cmd_optlong(struct cmd_ctx *ctx, const char *arg, long min, long max, long *out);
 int	cmd_optreal(struct cmd_ctx *ctx, const char *arg, double min, int min_open, double max,
 	    int max_open, double *out);
 int	cmd_optsize(struct cmd_ctx *ctx, const char *arg, long long min, long long max,

@@ -59,20 +59,14 @@ cmd_drift_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	cmd_getopt_reset();
 	while ((c = cmd_getopt(ctx, argc, argv, lo)) != -1) {
 		switch (c) {
-		case OPT_LAST: {
-			long long num;
-			if (cmd_optnum(ctx, optarg, 1, LONG_MAX, &num) != 0)
+		case OPT_LAST:
+			if (cmd_optlong(ctx, optarg, 1, LONG_MAX, &last) != 0)
 				return EXIT_USAGE;
-			last = (long)num;
 			break;
-		}
-		case OPT_MIN_ROWS: {
-			long long num;
-			if (cmd_optnum(ctx, optarg, 0, LONG_MAX, &num) != 0)
+		case OPT_MIN_ROWS:
+			if (cmd_optlong(ctx, optarg, 0, LONG_MAX, &min_rows) != 0)
 				return EXIT_USAGE;
-			min_rows = (long)num;
 			break;
-		}
 		case OPT_JSON:
 			ctx->json = 1;
 			break;

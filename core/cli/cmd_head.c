@@ -32,13 +32,10 @@ cmd_head_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	cmd_getopt_reset();
 	while ((c = cmd_getopt(ctx, argc, argv, lo)) != -1) {
 		switch (c) {
-		case 'n': {
-			long long num;
-			if (cmd_optnum(ctx, optarg, 0, LONG_MAX, &num) != 0)
+		case 'n':
+			if (cmd_optlong(ctx, optarg, 0, LONG_MAX, &n) != 0)
 				return EXIT_USAGE;
-			n = (long)num;
 			break;
-		}
 		case OPT_JSON:
 			ctx->json = 1;
 			break;

@@ -252,13 +252,10 @@ sub_preview(struct cmd_ctx *ctx, struct project *p, int argc, char **argv)
 		switch (c) {
 		case OPT_DATA: data = optarg; break;
 		case OPT_TARGET: target = optarg; break;
-		case 'n': {
-			long long num;
-			if (cmd_optnum(ctx, optarg, 0, LONG_MAX, &num) != 0)
+		case 'n':
+			if (cmd_optlong(ctx, optarg, 0, LONG_MAX, &nshow) != 0)
 				return EXIT_USAGE;
-			nshow = (long)num;
 			break;
-		}
 		case OPT_JSON: ctx->json = 1; break;
 		default:
 			if (cmd_opt_common(ctx, c, &rc))

@@ -116,13 +116,10 @@ cmd_runs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		case OPT_EXP: exp = optarg; break;
 		case OPT_SORT: sort = optarg; break;
 		case OPT_STATUS: status = optarg; break;
-		case OPT_LIMIT: {
-			long long num;
-			if (cmd_optnum(ctx, optarg, 1, LONG_MAX, &num) != 0)
+		case OPT_LIMIT:
+			if (cmd_optlong(ctx, optarg, 1, LONG_MAX, &limit) != 0)
 				return EXIT_USAGE;
-			limit = (long)num;
 			break;
-		}
 		case OPT_JSON: ctx->json = 1; break;
 		default:
 			if (cmd_opt_common(ctx, c, &rc))
