@@ -179,14 +179,15 @@ frame_find(const struct frame *f, const char *name)
 	return -1;
 }
 
-int
-frame_insert_num(struct frame *f, size_t pos, const char *name, double *v)
+/* A new zeroed numeric column named name at pos (at most ncols), the
+ * later ones moved up; NULL on OOM (nothing changed). */
+static struct fcol *
+insert_slot(struct frame *f, size_t pos, const char *name)
 {
 	char *nm = str_dup(name);
 	if (nm == NULL || grow(f) != 0) {
 		free(nm);
-		free(v);
-		return -1;
+		return NULL;
 	}
 	if (pos > f->ncols)
 		pos = f->ncols;
@@ -194,8 +195,19 @@ frame_insert_num(struct frame *f, size_t pos, const char *name, double *v)
 	memset(&f->cols[pos], 0, sizeof f->cols[pos]);
 	f->cols[pos].name = nm;
 	f->cols[pos].kind = FK_NUM;
-	f->cols[pos].num = v;
 	f->ncols++;
+	return &f->cols[pos];
+}
+
+int
+frame_insert_num(struct frame *f, size_t pos, const char *name, double *v)
+{
+	struct fcol *c = insert_slot(f, pos, name);
+	if (c == NULL) {
+		free(v);
+		return -1;
+	}
+	c->num = v;
 	return 0;
 }
 
@@ -203,21 +215,12 @@ int
 frame_insert_indicator(struct frame *f, size_t pos, const char *name, struct fshared *sh,
     int32_t level)
 {
-	char *nm = str_dup(name);
-	if (nm == NULL || grow(f) != 0) {
-		free(nm);
+	struct fcol *c = insert_slot(f, pos, name);
+	if (c == NULL)
 		return -1;
-	}
-	if (pos > f->ncols)
-		pos = f->ncols;
-	memmove(&f->cols[pos + 1], &f->cols[pos], (f->ncols - pos) * sizeof *f->cols);
-	memset(&f->cols[pos], 0, sizeof f->cols[pos]);
-	f->cols[pos].name = nm;
-	f->cols[pos].kind = FK_NUM;
-	f->cols[pos].ind = sh;
-	f->cols[pos].level = level;
+	c->ind = sh;
+	c->level = level;
 	sh->refs++;
-	f->ncols++;
 	return 0;
 }
 
