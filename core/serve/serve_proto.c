@@ -215,6 +215,17 @@ unknown_column(const struct proto_schema *s, const char *what, const char *name,
 	return -1;
 }
 
+/* -1 with a message naming the first required column not in seen[]. */
+static int
+require_seen(const struct proto_schema *s, const unsigned char *seen, char **err)
+{
+	for (size_t j = 0; j < nreq(s); j++)
+		if (!seen[j])
+			return err_set(err, "missing column '%s' (%s), which the model needs",
+			    s->names[j], fkind_name(s->kinds[j]));
+	return 0;
+}
+
 static int
 col_find(const struct proto_schema *s, const char *name)
 {
@@ -306,12 +317,8 @@ map_columns(const struct proto_schema *s, const json_t *cols, const char *where,
 		seen[j] = 1;
 		map[k] = j;
 	}
-	for (size_t j = 0; j < nreq(s); j++)
-		if (!seen[j]) {
-			err_set(err, "missing column '%s' (%s), which the model needs", s->names[j],
-			    fkind_name(s->kinds[j]));
-			goto out;
-		}
+	if (require_seen(s, seen, err) != 0)
+		goto out;
 	rc = 0;
 out:
 	free(seen);
@@ -398,12 +405,8 @@ parse_records(struct fb *b, const json_t *recs, const char *where,
 			}
 		}
 	}
-	for (size_t j = 0; n && j < nreq(b->s); j++)
-		if (!seen[j]) {
-			err_set(err, "missing column '%s' (%s), which the model needs", b->s->names[j],
-			    fkind_name(b->s->kinds[j]));
-			goto out;
-		}
+	if (n && require_seen(b->s, seen, err) != 0)
+		goto out;
 	rc = 0;
 out:
 	free(seen);
@@ -648,13 +651,10 @@ parse_csv(struct fb *b, const char *body, size_t len, const struct proto_limits 
 			seen[j] = 1;
 			map[k] = j;
 		}
-		for (size_t j = 0; j < nreq(b->s); j++)
-			if (!seen[j]) {
-				err_set(err, "missing column '%s' (%s), which the model needs",
-				    b->s->names[j], fkind_name(b->s->kinds[j]));
-				free(seen);
-				goto out;
-			}
+		if (require_seen(b->s, seen, err) != 0) {
+			free(seen);
+			goto out;
+		}
 		free(seen);
 	}
 	size_t n = a.nrows - 1;
