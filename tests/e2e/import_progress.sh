@@ -6,9 +6,7 @@ top=$(pwd)
 LATHE=${LATHE:-$top/build/lathe}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL $*"; fail=$((fail + 1)); }
+. "$(dirname "$0")/lib/checks.sh"
 unset LATHE_PROGRESS
 # ~40 MB, slow enough (several redraws at 10 per second) even on a fast machine
 awk 'BEGIN { print "a,b,c,d"; for (i = 0; i < 1500000; i++) printf "%d,%.6f,x%d,%d\n", i, i / 7, i % 50, i % 3 }' > "$tmp/big.csv"

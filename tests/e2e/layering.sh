@@ -9,9 +9,7 @@ set -u
 top=$(pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL $*"; fail=$((fail + 1)); }
+. "$(dirname "$0")/lib/checks.sh"
 
 out=$("$top/scripts/check-layers.sh" "$top" 2>&1) && [ -z "$out" ] && ok ||
     bad "the tree itself breaks the map: $out"

@@ -13,11 +13,7 @@ build=${LATHE_BUILD:-$top/build}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 export LATHE_PROGRESS=never
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL $*"; fail=$((fail + 1)); }
-check() { if [ "$2" = "$3" ]; then ok; else bad "$1: expected '$2', got '$3'"; fi; }
-contains() { case "$3" in *"$2"*) ok ;; *) bad "$1: expected to contain '$2', got '$3'" ;; esac; }
+. "$(dirname "$0")/lib/checks.sh"
 
 mkdir -p "$tmp/plug"
 cc -std=c11 -D_DEFAULT_SOURCE -shared -fPIC -Wall -Werror -I"$top/tests/plugins/abi_1_0" \

@@ -11,10 +11,7 @@ build=${LATHE_BUILD:-$top/build}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 export LATHE_PROGRESS=never
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL $*"; fail=$((fail + 1)); }
-check() { if [ "$2" = "$3" ]; then ok; else bad "$1: expected '$2', got '$3'"; fi; }
+. "$(dirname "$0")/lib/checks.sh"
 
 mkdir -p "$tmp/plug"
 for p in chatty curvy; do

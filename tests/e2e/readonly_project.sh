@@ -17,11 +17,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL $*"; fail=$((fail + 1)); }
-check() { if [ "$2" = "$3" ]; then ok; else bad "$1: expected '$2', got '$3'"; fi; }
-contains() { case "$3" in *"$2"*) ok ;; *) bad "$1: expected to contain '$2', got '$3'" ;; esac; }
+. "$(dirname "$0")/lib/checks.sh"
 command -v curl >/dev/null || { echo "SKIP: curl is not installed (dependency: curl)"; exit 77; }
 
 chmod 755 "$tmp"

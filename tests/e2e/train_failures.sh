@@ -24,11 +24,8 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
-pass=0 fail=0 skipped=""
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL $*"; fail=$((fail + 1)); }
-check() { if [ "$2" = "$3" ]; then ok; else bad "$1: expected '$2', got '$3'"; fi; }
-contains() { case "$3" in *"$2"*) ok ;; *) bad "$1: expected to contain '$2', got '$3'" ;; esac; }
+. "$(dirname "$0")/lib/checks.sh"
+skipped=""
 command -v sqlite3 >/dev/null || { echo "SKIP: sqlite3 is not installed (dependency: sqlite3)"; exit 77; }
 
 mkdir -p "$tmp/plug"

@@ -10,11 +10,7 @@ LATHE=${LATHE:-$top/build/lathe}
 build=${LATHE_BUILD:-$top/build}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL $*"; fail=$((fail + 1)); }
-check() { if [ "$2" = "$3" ]; then ok; else bad "$1: expected '$2', got '$3'"; fi; }
-contains() { case "$3" in *"$2"*) ok ;; *) bad "$1: expected to contain '$2', got '$3'" ;; esac; }
+. "$(dirname "$0")/lib/checks.sh"
 # fit_begun FILE: wait until a test plugin's fit has begun (TP_FIT_MARK=FILE,
 # tests/plugins/testplug.h), at most 60 s; a cancel or a kill sent before
 # would find the run elsewhere (starting, loading data) than the case means
