@@ -176,6 +176,24 @@ cmd_opt_common(struct cmd_ctx *ctx, int c, int *status)
 }
 
 int
+cmd_opts_json(struct cmd_ctx *ctx, int argc, char **argv, int *status)
+{
+	static const struct option lo[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		CMD_COMMON_LONGOPTS, { 0 }
+	};
+	int c;
+	cmd_getopt_reset();
+	while ((c = cmd_getopt(ctx, argc, argv, lo)) != -1) {
+		if (c == OPT_JSON)
+			ctx->json = 1;
+		else if (cmd_opt_common(ctx, c, status))
+			return 1;
+	}
+	return 0;
+}
+
+int
 cmd_fail(const char *fmt, ...)
 {
 	va_list ap;

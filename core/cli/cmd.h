@@ -60,6 +60,12 @@ const struct cmd_entry	*cmd_find(const char *name);
  */
 int	cmd_opt_common(struct cmd_ctx *ctx, int c, int *status);
 
+/* The options of a command whose only own option is --json: parses them
+ * all (from cmd_getopt_reset on), setting ctx->json.  Returns 0 to go on
+ * (the arguments start at optind), or 1 when the caller must return
+ * *status now, as cmd_opt_common. */
+int	cmd_opts_json(struct cmd_ctx *ctx, int argc, char **argv, int *status);
+
 /* getopt_long over a command's argv, with ':' for missing values and the
  * text of the offending option remembered for messages. */
 int	cmd_getopt(struct cmd_ctx *ctx, int argc, char **argv, const struct option *lo);

@@ -49,10 +49,6 @@ visit(void *arg, const struct dsver *v)
 static int
 cmd_datasets_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "json", no_argument, NULL, OPT_JSON },
-		CMD_COMMON_LONGOPTS, { 0 }
-	};
 	static const char *const hdr[] = { "DATASET", "", "ROWS", "COLS", "IMPORTED",
 		"HASH", "SOURCE" };
 	struct list_ctx lc = { 0 };
@@ -60,16 +56,11 @@ cmd_datasets_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	struct sbuf b;
 	struct jw w;
 	char *err = NULL;
-	int c, rc = EXIT_USER;
+	int rc = EXIT_USER;
 
 	sbuf_init(&b);
-	cmd_getopt_reset();
-	while ((c = cmd_getopt(ctx, argc, argv, lo)) != -1) {
-		if (c == OPT_JSON)
-			ctx->json = 1;
-		else if (cmd_opt_common(ctx, c, &rc))
-			return rc;
-	}
+	if (cmd_opts_json(ctx, argc, argv, &rc))
+		return rc;
 	if (optind < argc)
 		return cmd_usage(ctx, "unexpected argument '%s'", argv[optind]);
 	if ((p = cmd_open(ctx)) == NULL)

@@ -175,25 +175,16 @@ write_text(struct sbuf *b, const struct dsver *v, const struct table *t)
 static int
 cmd_describe_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "json", no_argument, NULL, OPT_JSON },
-		CMD_COMMON_LONGOPTS, { 0 }
-	};
 	struct project *p = NULL;
 	struct table *t = NULL;
 	struct dsver v = { 0 };
 	struct sbuf b;
 	char *err = NULL;
-	int c, rc = EXIT_USER;
+	int rc = EXIT_USER;
 
 	sbuf_init(&b);
-	cmd_getopt_reset();
-	while ((c = cmd_getopt(ctx, argc, argv, lo)) != -1) {
-		if (c == OPT_JSON)
-			ctx->json = 1;
-		else if (cmd_opt_common(ctx, c, &rc))
-			return rc;
-	}
+	if (cmd_opts_json(ctx, argc, argv, &rc))
+		return rc;
 	if (optind != argc - 1)
 		return cmd_usage(ctx, optind < argc ? "expected one dataset" : "missing the dataset");
 	if ((p = cmd_open(ctx)) == NULL)

@@ -478,12 +478,8 @@ out:
 static int
 cmd_recipe_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "json", no_argument, NULL, OPT_JSON },
-		CMD_COMMON_LONGOPTS, { 0 }
-	};
 	struct project *p = NULL;
-	int c, rc = EXIT_USER;
+	int rc = EXIT_USER;
 
 	if (argc < 2)
 		return cmd_usage(ctx, "missing the action: add, list, show or preview");
@@ -509,13 +505,8 @@ cmd_recipe_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		project_close(p);
 		return rc;
 	}
-	cmd_getopt_reset();
-	while ((c = cmd_getopt(ctx, argc, argv, lo)) != -1) {
-		if (c == OPT_JSON)
-			ctx->json = 1;
-		else if (cmd_opt_common(ctx, c, &rc))
-			return rc;
-	}
+	if (cmd_opts_json(ctx, argc, argv, &rc))
+		return rc;
 	if ((p = cmd_open(ctx)) == NULL)
 		return EXIT_USER;
 	if (strcmp(verb, "add") == 0)

@@ -290,23 +290,14 @@ write_text(struct sbuf *b, struct project *p, const struct run_info *ri)
 static int
 cmd_show_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "json", no_argument, NULL, OPT_JSON },
-		CMD_COMMON_LONGOPTS, { 0 }
-	};
 	struct project *p = NULL;
 	struct run_info ri;
 	struct sbuf b;
 	char *err = NULL;
-	int c, rc = EXIT_USER;
+	int rc = EXIT_USER;
 
-	cmd_getopt_reset();
-	while ((c = cmd_getopt(ctx, argc, argv, lo)) != -1) {
-		if (c == OPT_JSON)
-			ctx->json = 1;
-		else if (cmd_opt_common(ctx, c, &rc))
-			return rc;
-	}
+	if (cmd_opts_json(ctx, argc, argv, &rc))
+		return rc;
 	if (optind != argc - 1)
 		return cmd_usage(ctx, optind < argc ? "expected one run" : "missing the run id");
 	if ((p = cmd_open(ctx)) == NULL)
