@@ -182,19 +182,26 @@ project_disk_full(const struct project *p)
 	return p->db && (sqlite3_extended_errcode(p->db) & 0xff) == SQLITE_FULL;
 }
 
+/* The directory holding path ("." for a bare name, "/" at the root). */
+static void
+dir_of(const char *path, char *dir, size_t n)
+{
+	snprintf(dir, n, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash == NULL)
+		snprintf(dir, n, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+}
+
 long long
 project_free_space(const struct project *p)
 {
 	char dir[4096];
 	struct statvfs vf;
-	snprintf(dir, sizeof dir, "%s", p->path);
-	char *slash = strrchr(dir, '/');
-	if (slash == NULL)
-		snprintf(dir, sizeof dir, ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
+	dir_of(p->path, dir, sizeof dir);
 	if (statvfs(dir, &vf) != 0)
 		return -1;
 	return (long long)vf.f_bavail * (long long)vf.f_frsize;
@@ -345,14 +352,7 @@ static int
 writable(const char *path)
 {
 	char dir[4096];
-	snprintf(dir, sizeof dir, "%s", path);
-	char *slash = strrchr(dir, '/');
-	if (slash == NULL)
-		snprintf(dir, sizeof dir, ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
+	dir_of(path, dir, sizeof dir);
 	return access(path, W_OK) == 0 && access(dir, W_OK) == 0;
 }
 
