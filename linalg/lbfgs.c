@@ -475,17 +475,6 @@ lbfgs_direction(struct lbfgs_work *w, size_t n, int m)
 	}
 }
 
-static int
-vec_finite(size_t n, const double *v)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!isfinite(v[i]))
-			return 0;
-	return 1;
-}
-
 int
 lbfgs_minimize(size_t n, double *x, lbfgs_eval eval, lbfgs_progress progress,
     void *ctx, const struct lbfgs_params *params, struct lbfgs_result *res)

@@ -675,3 +675,14 @@ vec_amax(size_t n, const double *x)
 	}
 	return m;
 }
+
+int
+vec_finite(size_t n, const double *x)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isfinite(x[i]))
+			return 0;
+	return 1;
+}

@@ -175,5 +175,7 @@ double vec_nrm2(size_t n, const double *x);
 void vec_scal(size_t n, double a, double *x);
 /* max_i |x_i|, 0 for n == 0; NaN if any x_i is NaN. */
 double vec_amax(size_t n, const double *x);
+/* 1 if every x_i is finite (also for n == 0), else 0. */
+int vec_finite(size_t n, const double *x);
 
 #endif

@@ -118,12 +118,7 @@ plugkit_task_check(const char *plugin, unsigned tasks, unsigned task, char **err
 int
 plugkit_finite(const double *v, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!isfinite(v[i]))
-			return 0;
-	return 1;
+	return vec_finite(n, v);
 }
 
 int

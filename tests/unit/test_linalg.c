@@ -613,6 +613,10 @@ test_vec(void **state)
 	assert_true(vec_amax(0, NULL) == 0.0);
 	assert_true(isnan(vec_amax(3, n)));
 	assert_true(isnan(vec_dot(3, NULL, y)));
+	assert_true(vec_finite(3, x));
+	assert_true(vec_finite(0, NULL));
+	assert_false(vec_finite(3, n));
+	assert_false(vec_finite(2, (double[]){ 1, -INFINITY }));
 }
 
 static void
