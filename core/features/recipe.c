@@ -571,6 +571,18 @@ alloc_state(struct step *s)
 	    s->nedges && s->dropped && s->dead ? 0 : -1;
 }
 
+/* What every fit starts with: the step's columns resolved in f, and its
+ * per-column state allocated. */
+static int
+fit_begin(struct step *s, const struct frame *f, const struct recipe *r, char **err)
+{
+	if (resolve(s, f, r, err) != 0)
+		return -1;
+	if (alloc_state(s) != 0)
+		return err_set(err, "out of memory");
+	return 0;
+}
+
 static void
 step_free(struct step *s)
 {
@@ -1067,10 +1079,8 @@ step_arrays(const struct step *s, struct frame *f, char **err)
 static int
 scale_fit(struct step *s, struct frame *f, const struct recipe *r, char **err)
 {
-	if (resolve(s, f, r, err) != 0)
+	if (fit_begin(s, f, r, err) != 0)
 		return -1;
-	if (alloc_state(s) != 0)
-		return err_set(err, "out of memory");
 	struct colwork cw = { s, f, step_arrays(s, f, err),
 		strcmp(s->type->name, "standardize") == 0 };
 	if (cw.cols == NULL)
@@ -1117,10 +1127,8 @@ scale_load(struct step *s, json_t *o, char **err)
 static int
 plain_fit(struct step *s, struct frame *f, const struct recipe *r, char **err)
 {
-	if (resolve(s, f, r, err) != 0)
+	if (fit_begin(s, f, r, err) != 0)
 		return -1;
-	if (alloc_state(s) != 0)
-		return err_set(err, "out of memory");
 	return s->type->apply(s, f, err);
 }
 
@@ -1157,10 +1165,8 @@ log1p_apply(const struct step *s, struct frame *f, char **err)
 static int
 clip_fit(struct step *s, struct frame *f, const struct recipe *r, char **err)
 {
-	if (resolve(s, f, r, err) != 0)
+	if (fit_begin(s, f, r, err) != 0)
 		return -1;
-	if (alloc_state(s) != 0)
-		return err_set(err, "out of memory");
 	for (size_t i = 0; i < s->nc; i++) {
 		const double *v = f->cols[frame_find(f, s->names[i])].num;
 		double lo = INFINITY, hi = -INFINITY;
@@ -1247,10 +1253,8 @@ plain_load(struct step *s, json_t *o, char **err)
 static int
 bin_fit(struct step *s, struct frame *f, const struct recipe *r, char **err)
 {
-	if (resolve(s, f, r, err) != 0)
+	if (fit_begin(s, f, r, err) != 0)
 		return -1;
-	if (alloc_state(s) != 0)
-		return err_set(err, "out of memory");
 	for (size_t i = 0; i < s->nc; i++) {
 		size_t n;
 		double *v = sorted_values(f->cols[frame_find(f, s->names[i])].num, f->n, &n);
@@ -1498,10 +1502,8 @@ level_index(const struct fcol *c, size_t rows, char *const *lv, size_t n, int *o
 static int
 onehot_fit(struct step *s, struct frame *f, const struct recipe *r, char **err)
 {
-	if (resolve(s, f, r, err) != 0)
+	if (fit_begin(s, f, r, err) != 0)
 		return -1;
-	if (alloc_state(s) != 0)
-		return err_set(err, "out of memory");
 	for (size_t i = 0; i < s->nc; i++) {
 		const struct fcol *c = &f->cols[frame_find(f, s->names[i])];
 		int max = strcmp(s->type->name, "onehot") == 0 ? s->max_levels : 0;
