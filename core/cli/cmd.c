@@ -3,6 +3,8 @@
  * usage reporting, opening the project.
  */
 #include "cmd.h"
+#include "texttab.h"
+#include "base/jsonw.h"
 #include "base/numarg.h"
 #include "base/util.h"
 
@@ -260,4 +262,43 @@ cmd_write_out(const char *s)
 		return cmd_fail("cannot write output: %s", strerror(errno));
 	}
 	return EXIT_OK;
+}
+
+int
+cmd_list_open(const struct cmd_ctx *ctx, struct jw *w, struct sbuf *b, const char *key,
+    struct texttab **t, const char *const *hdr, size_t ncols, unsigned right)
+{
+	*t = NULL;
+	if (ctx->json) {
+		jw_init(w, b, 0);
+		jw_obj(w);
+		if (key) {
+			jw_key(w, key);
+			jw_arr(w);
+		}
+		return 0;
+	}
+	if ((*t = texttab_new(ncols)) == NULL)
+		return cmd_fail("out of memory");
+	texttab_header(*t, hdr);
+	for (size_t j = 0; j < ncols && j < sizeof right * CHAR_BIT; j++)
+		if (right & 1u << j)
+			texttab_right(*t, j);
+	return 0;
+}
+
+int
+cmd_list_close(const struct cmd_ctx *ctx, struct jw *w, struct sbuf *b,
+    const struct texttab *t, size_t nrows, const char *empty)
+{
+	if (ctx->json) {
+		jw_arr_end(w);
+		jw_obj_end(w);
+		sbuf_putc(b, '\n');
+	} else if (nrows == 0) {
+		sbuf_puts(b, empty);
+	} else if (texttab_render(t, b) != 0) {
+		return cmd_fail("out of memory");
+	}
+	return 0;
 }

@@ -113,6 +113,28 @@ struct project *cmd_open(const struct cmd_ctx *ctx);
 /* Write s (NUL-terminated) to stdout; EXIT_USER on a write error. */
 int	cmd_write_out(const char *s);
 
+/*
+ * A listing, printed as JSON ({"KEY": [item, ...]}) with --json, else as a
+ * text table for people; the visitor that adds the items writes to w or
+ * to *t, whichever the listing is.
+ *
+ * cmd_list_open: with ctx->json, starts the object on w over b and, when
+ *   key is not NULL, the array "key" (with key NULL the caller writes its
+ *   own members and opens the array); else *t is a new table with the
+ *   header hdr[0..ncols-1], column j aligned right when bit j of right is
+ *   set.  Returns 0, or EXIT_USER (out of memory, said).
+ * cmd_list_close: ends the array and object and a line, or, with no rows,
+ *   writes the line empty, or renders *t.  Returns 0, or EXIT_USER (out
+ *   of memory, said).  The caller frees t (texttab_free) and b.
+ */
+struct jw;
+struct sbuf;
+struct texttab;
+int	cmd_list_open(const struct cmd_ctx *ctx, struct jw *w, struct sbuf *b, const char *key,
+	    struct texttab **t, const char *const *hdr, size_t ncols, unsigned right);
+int	cmd_list_close(const struct cmd_ctx *ctx, struct jw *w, struct sbuf *b,
+	    const struct texttab *t, size_t nrows, const char *empty);
+
 /* A --recipe argument: a file if one exists by that name, else a stored
  * NAME[@V]; see cmd_recipe.c. */
 int	cmd_resolve_recipe(struct project *p, const char *arg, char **text, char **origin,

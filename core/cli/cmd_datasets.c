@@ -65,35 +65,18 @@ cmd_datasets_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_usage(ctx, "unexpected argument '%s'", argv[optind]);
 	if ((p = cmd_open(ctx)) == NULL)
 		return EXIT_USER;
-	if (ctx->json) {
-		jw_init(&w, &b, 0);
-		jw_obj(&w);
-		jw_key(&w, "datasets");
-		jw_arr(&w);
+	if ((rc = cmd_list_open(ctx, &w, &b, "datasets", &lc.t, hdr, ARRAY_LEN(hdr),
+	    1u << 2 | 1u << 3)) != 0)
+		goto out;
+	if (ctx->json)
 		lc.w = &w;
-	} else {
-		if ((lc.t = texttab_new(ARRAY_LEN(hdr))) == NULL) {
-			rc = cmd_fail("out of memory");
-			goto out;
-		}
-		texttab_header(lc.t, hdr);
-		texttab_right(lc.t, 2);
-		texttab_right(lc.t, 3);
-	}
 	if (dataset_list(p, visit, &lc, &err) != 0) {
 		rc = cmd_fail_err(err);
 		goto out;
 	}
-	if (ctx->json) {
-		jw_arr_end(&w);
-		jw_obj_end(&w);
-		sbuf_putc(&b, '\n');
-	} else if (lc.n == 0) {
-		sbuf_puts(&b, "no datasets yet (add one with 'lathe import FILE.csv')\n");
-	} else if (texttab_render(lc.t, &b) != 0) {
-		rc = cmd_fail("out of memory");
+	if ((rc = cmd_list_close(ctx, &w, &b, lc.t, lc.n,
+	    "no datasets yet (add one with 'lathe import FILE.csv')\n")) != 0)
 		goto out;
-	}
 	rc = b.oom ? cmd_fail("out of memory") : cmd_write_out(b.s);
 out:
 	texttab_free(lc.t);

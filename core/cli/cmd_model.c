@@ -198,37 +198,20 @@ model_list(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_usage(ctx, "'model list' expects at most one model name");
 	if ((p = cmd_open(ctx)) == NULL)
 		return EXIT_USER;
-	if (ctx->json) {
-		jw_init(&w, &b, 0);
-		jw_obj(&w);
-		jw_key(&w, "models");
-		jw_arr(&w);
+	if ((rc = cmd_list_open(ctx, &w, &b, "models", &lc.t, hdr, ARRAY_LEN(hdr),
+	    1u << 1 | 1u << 2)) != 0)
+		goto out;
+	if (ctx->json)
 		lc.w = &w;
-	} else {
-		if ((lc.t = texttab_new(ARRAY_LEN(hdr))) == NULL) {
-			rc = cmd_fail("out of memory");
-			goto out;
-		}
-		texttab_header(lc.t, hdr);
-		texttab_right(lc.t, 1);
-		texttab_right(lc.t, 2);
-	}
 	if (registry_list(p, optind < argc ? argv[optind] : NULL, list_visit, &lc, &err) != 0) {
 		rc = cmd_fail_err(err);
 		goto out;
 	}
-	if (ctx->json) {
+	if (ctx->json)
 		close_model(&lc);
-		jw_arr_end(&w);
-		jw_obj_end(&w);
-		sbuf_putc(&b, '\n');
-	} else if (lc.n == 0) {
-		sbuf_puts(&b, "no models yet (register a run with 'lathe model register RUN "
-		    "--name NAME')\n");
-	} else if (texttab_render(lc.t, &b) != 0) {
-		rc = cmd_fail("out of memory");
+	if ((rc = cmd_list_close(ctx, &w, &b, lc.t, lc.n, "no models yet (register a run "
+	    "with 'lathe model register RUN --name NAME')\n")) != 0)
 		goto out;
-	}
 	rc = b.oom || lc.aliases.oom ? cmd_fail("out of memory") : cmd_write_out(b.s);
 out:
 	free(lc.cur);
@@ -421,37 +404,24 @@ model_history(struct cmd_ctx *ctx, int argc, char **argv)
 	if ((p = cmd_open(ctx)) == NULL)
 		return EXIT_USER;
 	const char *name = argv[optind];
+	if ((rc = cmd_list_open(ctx, &w, &b, NULL, &hc.t, hdr, ARRAY_LEN(hdr),
+	    1u << 2 | 1u << 3)) != 0)
+		goto out;
 	if (ctx->json) {
-		jw_init(&w, &b, 0);
-		jw_obj(&w);
 		jw_key(&w, "model"); jw_str(&w, name);
 		jw_key(&w, "history");
 		jw_arr(&w);
 		hc.w = &w;
-	} else {
-		if ((hc.t = texttab_new(ARRAY_LEN(hdr))) == NULL) {
-			rc = cmd_fail("out of memory");
-			goto out;
-		}
-		texttab_header(hc.t, hdr);
-		texttab_right(hc.t, 2);
-		texttab_right(hc.t, 3);
 	}
 	if (registry_history(p, name, hist_visit, &hc, &err) != 0) {
 		rc = cmd_fail_err(err);
 		goto out;
 	}
-	if (ctx->json) {
-		jw_arr_end(&w);
-		jw_obj_end(&w);
-		sbuf_putc(&b, '\n');
-	} else if (hc.n == 0) {
-		sbuf_printf(&b, "model '%s' has no aliases yet (set one with 'lathe model alias "
-		    "%s@VERSION ALIAS')\n", name, name);
-	} else if (texttab_render(hc.t, &b) != 0) {
-		rc = cmd_fail("out of memory");
+	char empty[2 * MODEL_NAME_MAX + 100];
+	snprintf(empty, sizeof empty, "model '%s' has no aliases yet (set one with 'lathe model "
+	    "alias %s@VERSION ALIAS')\n", name, name);
+	if ((rc = cmd_list_close(ctx, &w, &b, hc.t, hc.n, empty)) != 0)
 		goto out;
-	}
 	rc = b.oom ? cmd_fail("out of memory") : cmd_write_out(b.s);
 out:
 	texttab_free(hc.t);

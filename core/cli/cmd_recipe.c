@@ -131,35 +131,21 @@ sub_list(struct cmd_ctx *ctx, struct project *p)
 	char *err = NULL;
 	int rc;
 	sbuf_init(&b);
-	if (ctx->json) {
-		jw_init(&w, &b, 0);
-		jw_obj(&w);
-		jw_key(&w, "recipes");
-		jw_arr(&w);
+	if ((rc = cmd_list_open(ctx, &w, &b, "recipes", &lc.t, hdr, ARRAY_LEN(hdr),
+	    1u << 2)) != 0)
+		return rc;
+	if (ctx->json)
 		lc.w = &w;
-	} else {
-		lc.t = texttab_new(ARRAY_LEN(hdr));
-		if (lc.t == NULL)
-			return cmd_fail("out of memory");
-		texttab_header(lc.t, hdr);
-		texttab_right(lc.t, 2);
-	}
 	if (recipe_store_list(p, list_visit, &lc, &err) != 0) {
 		texttab_free(lc.t);
 		sbuf_free(&b);
 		return cmd_fail_err(err);
 	}
-	if (ctx->json) {
-		jw_arr_end(&w);
-		jw_obj_end(&w);
-		sbuf_putc(&b, '\n');
-	} else if (lc.n == 0) {
-		sbuf_puts(&b, "no recipes yet (add one with 'lathe recipe add NAME FILE')\n");
-	} else {
-		texttab_render(lc.t, &b);
-	}
+	rc = cmd_list_close(ctx, &w, &b, lc.t, lc.n,
+	    "no recipes yet (add one with 'lathe recipe add NAME FILE')\n");
 	texttab_free(lc.t);
-	rc = b.oom ? cmd_fail("out of memory") : cmd_write_out(b.s);
+	if (rc == 0)
+		rc = b.oom ? cmd_fail("out of memory") : cmd_write_out(b.s);
 	sbuf_free(&b);
 	return rc;
 }
