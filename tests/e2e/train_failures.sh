@@ -163,16 +163,7 @@ launch 100 --algo sleepy
 unset TP_FIT_GATE
 trainer=$bg
 await "SELECT status FROM runs WHERE id = $id" running || bad "lock run never started"
-python3 - "$P" "$tmp/locked" "$tmp/release" <<'EOF' &
-import os, sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
-c.execute("BEGIN IMMEDIATE")
-open(sys.argv[2], "w").close()
-end = time.time() + 60
-while not os.path.exists(sys.argv[3]) and time.time() < end:
-    time.sleep(0.05)
-c.execute("COMMIT")
-EOF
+python3 "$top/tests/e2e/lib/hold_lock.py" "$P" "$tmp/locked" "$tmp/release" &
 holder=$!
 waitfile "$tmp/locked"
 # another writer gives up after the 1 s wait, naming the holder

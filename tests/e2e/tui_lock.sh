@@ -39,16 +39,7 @@ keys g Enter
 wait_for "run 1  finished"
 keys v
 wait_for "50/50 loss"
-python3 - "$P" "$T/locked" "$T/release" > "$T/holder.out" 2>&1 <<'EOF' &
-import os, sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
-c.execute("BEGIN IMMEDIATE")
-open(sys.argv[2], "w").close()
-end = time.time() + 60
-while not os.path.exists(sys.argv[3]) and time.time() < end:
-    time.sleep(0.05)
-c.execute("COMMIT")
-EOF
+python3 "$TOP/tests/e2e/lib/hold_lock.py" "$P" "$T/locked" "$T/release" > "$T/holder.out" 2>&1 &
 holder=$!
 waitfile "$T/locked"
 : > "$T/gate"
