@@ -2,6 +2,8 @@
 # Run every benchmark against one build:  bench/run.sh [BUILD_DIR] [NAME...]
 # Each bench/bench_*.sh prints lathe's figure, the peer's figure measured in
 # the same run, and their ratio.  Benchmarks are never part of `make test`.
+# The soak test (bench/soak.sh, 10 minutes) runs only when named:
+#   bench/run.sh build soak            (SOAK_SECONDS=60 for a short one)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-build}
@@ -17,5 +19,9 @@ if [ $# -eq 0 ]; then
 	set -- $(cd "$top/bench" && ls bench_*.sh | sed 's/^bench_//; s/\.sh$//')
 fi
 for b in "$@"; do
-	sh "$top/bench/bench_$b.sh"
+	if [ "$b" = soak ]; then
+		sh "$top/bench/soak.sh"
+	else
+		sh "$top/bench/bench_$b.sh"
+	fi
 done

@@ -325,6 +325,8 @@ set ylabel "RSS (MB)"
 set y2label "open fds"
 set y2tics
 set ytics nomirror
+set yrange [0:*]
+set y2range [0:*]
 set key top left
 set arrow from $((secs / 5)), graph 0 to $((secs / 5)), graph 1 nohead dt 2
 plot "$out/samples.csv" every ::1 using 1:(\$2/1024) with lines lw 2 title "RSS", \
