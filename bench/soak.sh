@@ -55,7 +55,8 @@
 # SOAK_CONNECTIONS (4; one wrk thread each), SOAK_DELAY_MS (0: each
 # connection sends its next request when the answer arrives), SOAK_INTERVAL,
 # SOAK_ALIAS_EVERY, SOAK_TRAIN_PAUSE, SOAK_TRAIN_ROWS (3000), SOAK_RSS_BOUND_KB,
-# SOAK_FD_SLACK, SOAK_PICKUP_MS, SOAK_OUT.  Needs wrk, curl, gnuplot,
+# SOAK_FD_SLACK, SOAK_PICKUP_MS, SOAK_IO (the server's --io: threads, the
+# default, or epoll), SOAK_OUT.  Needs wrk, curl, gnuplot,
 # sqlite3, python3 (scripts/install-deps.sh --bench).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -73,6 +74,7 @@ train_rows=${SOAK_TRAIN_ROWS:-3000}
 rss_bound=${SOAK_RSS_BOUND_KB:-8192}
 fd_slack=${SOAK_FD_SLACK:-2}
 pickup_max=${SOAK_PICKUP_MS:-3000}
+io=${SOAK_IO:-threads}
 out=${SOAK_OUT:-$(dirname "$LATHE")/bench/soak-$(date -u +%Y%m%dT%H%M%SZ)}
 py=/usr/bin/python3
 
@@ -125,7 +127,7 @@ L model alias soak@1 production >/dev/null
 # --- the server, loopback only
 # (not through L: $! must be the server's own pid, for /proc/PID)
 "$LATHE" -p "$P" serve --host 127.0.0.1 --port 0 --model soak@production --model side --max-rows 500 \
-    --max-per-ip 0 >"$work/serve.out" 2>"$out/serve.err" &
+    --max-per-ip 0 --io "$io" >"$work/serve.out" 2>"$out/serve.err" &
 spid=$!
 url=""
 i=0
@@ -296,6 +298,14 @@ wait $al $tl $samp 2>/dev/null || true
 bg=""
 
 # --- after the load: idle again
+if ! kill -0 "$spid" 2>/dev/null; then
+	rc=0
+	wait "$spid" || rc=$?
+	spid=""
+	say "FAIL: the server died during the soak (status $rc); its last words:"
+	tail -5 "$out/serve.err"
+	exit 1
+fi
 sleep 3
 idle_fds1=$(nfds)
 idle_thr1=$(proc_status Threads)
@@ -304,7 +314,6 @@ final=$(sample)
 m=$(curl -s "$url/metrics")
 L runs --json >"$work/runs.json"
 L datasets --json >"$work/datasets.json"
-L model list side --json >"$work/side.json" 2>/dev/null || L model list --json >"$work/side.json"
 integrity=$(sqlite3 "$P" 'PRAGMA integrity_check' 2>&1 | head -3 | tr '\n' ' ')
 t0=$(now_ms)
 kill -TERM "$spid"
@@ -342,13 +351,13 @@ EOF
 
 # --- the verdict
 status=0
-$py - "$out" "$secs" "$rss_bound" "$fd_slack" "$pickup_max" "$conns" "$delay" "$(nproc)" \
+$py - "$out" "$secs" "$rss_bound" "$fd_slack" "$pickup_max" "$conns" "$delay" "$io" "$(nproc)" \
     "$idle_fds0" "$idle_fds1" "$idle_thr0" "$idle_thr1" "$rss0" "$rss_idle1" "$src" \
     "$stop_ms" "$integrity" "$reloads0" "$t_wrk" "$work/runs.json" "$work/datasets.json" \
-    "$work/side.json" "$final" <<'PY' >"$out/summary.txt" || status=$?
+    "$final" <<'PY' >"$out/summary.txt" || status=$?
 import csv, json, re, sys
-(out, secs, bound, slack, pickup_max, conns, delay, ncpu, fds0, fds1, thr0, thr1, rss0,
- rss_idle1, src, stop_ms, integrity, reloads0, t_wrk, runs_f, ds_f, side_f, final) = sys.argv[1:]
+(out, secs, bound, slack, pickup_max, conns, delay, io, ncpu, fds0, fds1, thr0, thr1, rss0,
+ rss_idle1, src, stop_ms, integrity, reloads0, t_wrk, runs_f, ds_f, final) = sys.argv[1:]
 secs, bound, slack, pickup_max = int(secs), int(bound), int(slack), int(pickup_max)
 fails = []
 def check(ok, what):
@@ -370,8 +379,8 @@ runs = json.load(open(runs_f))["runs"]
 datasets = json.load(open(ds_f))["datasets"]
 
 loads = [s["load1"] for s in samples]
-print("soak: %d s of load (asked %d), %s connections, delay %s ms, %s CPUs; load average "
-      "during it %.2f mean, %.2f max" % (int(t_wrk), secs, conns, delay, ncpu,
+print("soak: %d s of load (asked %d), %s connections, delay %s ms, --io %s, %s CPUs; load average "
+      "during it %.2f mean, %.2f max" % (int(t_wrk), secs, conns, delay, io, ncpu,
       sum(loads) / len(loads), max(loads)))
 
 print("requests (wrk):")
