@@ -44,13 +44,17 @@ sum_before=$(sha256sum "$P" | cut -d' ' -f1)
 if [ "$(id -u)" -eq 0 ]; then
 	chmod 777 "$tmp/out"
 	chmod 644 "$tmp/out/in.csv"
-	as() { setpriv --reuid 65534 --regid 65534 --clear-groups "$@"; }
+	asx="setpriv --reuid 65534 --regid 65534 --clear-groups"
 	who="nobody"
 else
 	chmod 555 "$tmp/proj"
-	as() { "$@"; }
+	asx=""
 	who="$(id -un)"
 fi
+# $asx prefixes a simple command: a command started in the background must
+# not go through a function, or $! is a subshell's pid and killing it
+# leaves the command running
+as() { $asx "$@"; }
 R() { as "$LATHE" -p "$P" "$@"; }
 
 out=$(R datasets 2>&1); check "datasets as $who" 0 $?
@@ -73,7 +77,7 @@ err=$(R train --data iris --target target --algo logistic -q 2>&1); check "train
 contains "train message" "read-only" "$err"
 
 # serving
-as "$LATHE" -p "$P" serve --model iris@prod --port 0 > "$tmp/out/serve.out" 2> "$tmp/out/serve.err" &
+$asx "$LATHE" -p "$P" serve --model iris@prod --port 0 > "$tmp/out/serve.out" 2> "$tmp/out/serve.err" &
 srv=$!
 i=0
 while ! grep -q "listening on" "$tmp/out/serve.out" 2>/dev/null && [ $i -lt 100 ]; do
@@ -88,6 +92,7 @@ check "ready" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$url/v2/health/read
 kill "$srv"
 wait "$srv" 2>/dev/null
 srv=""
+check "server stopped" 000 "$(curl -s -o /dev/null -w '%{http_code}' "$url/ping")"
 
 check "file untouched" "$sum_before" "$(sha256sum "$P" | cut -d' ' -f1)"
 
