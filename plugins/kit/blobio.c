@@ -113,6 +113,15 @@ blobw_f64s(struct blobw *w, const double *v, size_t n)
 		blobw_f64(w, v[i]);
 }
 
+void
+blobw_bytes(struct blobw *w, const void *v, size_t n)
+{
+	if (n == 0 || blobw_reserve(w, n) != 0)
+		return;
+	memcpy(w->buf + w->len, v, n);
+	w->len += n;
+}
+
 int
 blobw_finish(struct blobw *w, void **buf, size_t *len)
 {
@@ -238,6 +247,17 @@ blobr_f64s(struct blobr *r, double *v, size_t n)
 		return -1;
 	for (i = 0; i < n; i++)
 		(void)blobr_f64(r, &v[i]);
+	return 0;
+}
+
+int
+blobr_bytes(struct blobr *r, void *v, size_t n)
+{
+	if (r->end - r->pos < n)
+		return -1;
+	if (n > 0)
+		memcpy(v, r->p + r->pos, n);
+	r->pos += n;
 	return 0;
 }
 

@@ -38,6 +38,8 @@ void blobw_u32(struct blobw *w, uint32_t v);
 void blobw_u64(struct blobw *w, uint64_t v);
 void blobw_f64(struct blobw *w, double v);
 void blobw_f64s(struct blobw *w, const double *v, size_t n);
+/* n raw bytes (a string: write its length first, as a u64 or u32). */
+void blobw_bytes(struct blobw *w, const void *v, size_t n);
 
 /* Appends the checksum and hands the buffer over: *buf is malloc()ed, the
  * caller frees it.  Returns LINALG_OK, or LINALG_ENOMEM (nothing handed
@@ -69,6 +71,7 @@ int blobr_u32(struct blobr *r, uint32_t *v);
 int blobr_u64(struct blobr *r, uint64_t *v);
 int blobr_f64(struct blobr *r, double *v);
 int blobr_f64s(struct blobr *r, double *v, size_t n);
+int blobr_bytes(struct blobr *r, void *v, size_t n);
 
 /* 1 if at least count items of size bytes each remain (overflow-safe):
  * check this before allocating an array whose length came from the

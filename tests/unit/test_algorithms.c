@@ -44,13 +44,16 @@
 
 #include "kit/blobio.h"
 #include "linalg/linalg.h"
+#include "tree/cart.h"
 #include "linalg/rng.h"
 
 #define FIXTURE "tests/fixtures/algorithms.json"
+#define TREE_FIXTURE "tests/fixtures/tree.json"
 
 /* ---- plugins ---------------------------------------------------------------------- */
 
-static const char *const plugin_names[] = { "linear", "ridge", "logistic", "kmeans", "pca" };
+static const char *const plugin_names[] = { "linear", "ridge", "logistic", "kmeans", "pca",
+	"tree" };
 #define NPLUGINS (sizeof plugin_names / sizeof plugin_names[0])
 
 static void *handles[NPLUGINS];
@@ -459,7 +462,7 @@ check_json_arr(const double *got, size_t n, const json_t *want, double rtol, int
 }
 
 enum { TOL_LINEAR, TOL_RIDGE, TOL_LOGISTIC, TOL_KMEANS, TOL_KMEANS_BEST, TOL_PCA,
-	TOL_KMEANS_ACCEL };
+	TOL_KMEANS_ACCEL, TOL_TREE };
 
 /* The model's summary, parsed. */
 static json_t *
@@ -504,6 +507,7 @@ test_descriptors(void **state)
 	static const unsigned want_tasks[NPLUGINS] = {
 		LATHE_TASK_REGRESSION, LATHE_TASK_REGRESSION, LATHE_TASK_CLASSIFICATION,
 		LATHE_TASK_CLUSTERING, LATHE_TASK_PROJECTION,
+		LATHE_TASK_REGRESSION | LATHE_TASK_CLASSIFICATION,
 	};
 	size_t i, j;
 
@@ -587,6 +591,14 @@ test_schema_values(void **state)
 		{ "kmeans", "tol", LATHE_PARAM_REAL, 1e-4, NULL, 1, 0.0, 0, 1 },
 		{ "pca", "n_components", LATHE_PARAM_INT, 2, NULL, 1, 1, 0, 0 },
 		{ "pca", "whiten", LATHE_PARAM_BOOL, 0, NULL, 0, 0, 0, 0 },
+		{ "tree", "criterion", LATHE_PARAM_CHOICE, 0, "auto", 0, 0, 0, 0 },
+		{ "tree", "max_depth", LATHE_PARAM_INT, 0, NULL, 1, 0, 0, 0 },
+		{ "tree", "min_samples_split", LATHE_PARAM_INT, 2, NULL, 1, 2, 0, 0 },
+		{ "tree", "min_samples_leaf", LATHE_PARAM_INT, 1, NULL, 1, 1, 0, 0 },
+		{ "tree", "max_features", LATHE_PARAM_CHOICE, 0, "all", 0, 0, 0, 0 },
+		{ "tree", "max_features_value", LATHE_PARAM_REAL, 1, NULL, 1, 0, 1, 0 },
+		{ "tree", "min_impurity_decrease", LATHE_PARAM_REAL, 0, NULL, 1, 0, 0, 0 },
+		{ "tree", "class_weight", LATHE_PARAM_CHOICE, 0, "none", 0, 0, 0, 0 },
 	};
 	size_t i, j;
 
@@ -906,9 +918,9 @@ static void
 test_thread_independence(void **state)
 {
 	const size_t n = 50000, d = 6;
-	const char *const names[] = { "logistic", "kmeans", "pca" };
+	const char *const names[] = { "logistic", "kmeans", "pca", "tree" };
 	const unsigned tasks[] = { LATHE_TASK_CLASSIFICATION, LATHE_TASK_CLUSTERING,
-		LATHE_TASK_PROJECTION };
+		LATHE_TASK_PROJECTION, LATHE_TASK_CLASSIFICATION };
 	double *X = malloc(n * d * sizeof *X);
 	int *lab = malloc(n * sizeof *lab);
 	struct rng r;
@@ -926,7 +938,7 @@ test_thread_independence(void **state)
 		lab[i] = (int)(i % 3);
 		(void)z;
 	}
-	for (pi = 0; pi < 3; pi++) {
+	for (pi = 0; pi < 4; pi++) {
 		const struct lathe_plugin *p = plugin(names[pi]);
 		char *js[2];
 		int tc;
@@ -957,7 +969,7 @@ test_thread_independence(void **state)
 			assert_int_equal(p->summary(m, &js[tc], &err), LATHE_OK);
 			p->destroy(m);
 		}
-		if (pi < 2 && strcmp(js[0], js[1]) != 0)
+		if (pi != 2 && strcmp(js[0], js[1]) != 0)
 			fail_msg("%s depends on the thread count:\n%s\n%s", names[pi], js[0], js[1]);
 		if (pi == 2) {
 			/* pca: the covariance is thread-independent, LAPACK's
@@ -1483,10 +1495,10 @@ static void
 fit_each(struct fitted f[NPLUGINS])
 {
 	static const char *const dsname[NPLUGINS] = { "diabetes", "diabetes",
-		"iris", "iris", "breast_cancer" };
+		"iris", "iris", "breast_cancer", "iris" };
 	static const unsigned task[NPLUGINS] = { LATHE_TASK_REGRESSION,
 		LATHE_TASK_REGRESSION, LATHE_TASK_CLASSIFICATION, LATHE_TASK_CLUSTERING,
-		LATHE_TASK_PROJECTION };
+		LATHE_TASK_PROJECTION, LATHE_TASK_CLASSIFICATION };
 	size_t i;
 
 	for (i = 0; i < NPLUGINS; i++) {
@@ -1647,6 +1659,183 @@ test_payload_refusals(void **state)
 	free_each(f);
 }
 
+/* ---- tree ---------------------------------------------------------------------------- */
+
+/* The tree grown by cart.c (linked from libplugpriv.a) against scikit-learn's
+ * tree_ arrays, node for node in scikit-learn's own (pre-order) numbering:
+ * structure, split features, thresholds, sample counts exactly; impurities,
+ * weighted counts and values to 1e-12 relative (scikit-learn sums a node's
+ * targets in its own sample order); then the plugin on the same case: the
+ * summary's node count, depth and feature_importances (1e-12), and predict()
+ * giving each training row its leaf's values. */
+static void
+tree_case(const json_t *c)
+{
+	const char *name = json_string_value(json_object_get(c, "name"));
+	const json_t *params = json_object_get(c, "params");
+	int clf = strcmp(json_string_value(json_object_get(c, "task")), "classification") == 0;
+	const json_t *v;
+	const char *crit = "auto", *cw = "none";
+	struct cart_params cp;
+	struct cart_tree t;
+	struct ds s;
+	double *cwv = NULL, *imp, *pred;
+	size_t i, k, N, K;
+	char msg[256];
+
+	ds_load(&s, c);
+	for (i = 0; i < s.n * s.d; i++)
+		s.X[i] = (double)(float)s.X[i];     /* what scikit-learn's tree sees */
+	memset(&cp, 0, sizeof cp);
+	cp.criterion = clf ? CART_GINI : CART_SQUARED_ERROR;
+	cp.min_samples_split = 2;
+	cp.min_samples_leaf = 1;
+	cp.max_features = s.d;
+	cp.threads = 2;
+	cp.seed = 12345;
+	if ((v = json_object_get(params, "criterion")) != NULL) {
+		crit = json_string_value(v);
+		cp.criterion = strcmp(crit, "gini") == 0 ? CART_GINI : CART_ENTROPY;
+	}
+	if ((v = json_object_get(params, "max_depth")) != NULL)
+		cp.max_depth = (int)json_integer_value(v);
+	if ((v = json_object_get(params, "min_samples_split")) != NULL)
+		cp.min_samples_split = (size_t)json_integer_value(v);
+	if ((v = json_object_get(params, "min_samples_leaf")) != NULL)
+		cp.min_samples_leaf = (size_t)json_integer_value(v);
+	if ((v = json_object_get(params, "min_impurity_decrease")) != NULL)
+		cp.min_impurity_decrease = json_number_value(v);
+	if ((v = json_object_get(params, "class_weight")) != NULL) {
+		size_t *count = calloc((size_t)s.n_classes, sizeof *count), present = 0;
+		cw = json_string_value(v);
+		cwv = calloc((size_t)s.n_classes, sizeof *cwv);
+		assert_true(count && cwv);
+		for (i = 0; i < s.n; i++)
+			count[s.labels[i]]++;
+		for (k = 0; k < (size_t)s.n_classes; k++)
+			present += count[k] > 0;
+		for (k = 0; k < (size_t)s.n_classes; k++)
+			cwv[k] = (double)s.n / ((double)present * (double)count[k]);
+		cp.class_weight = cwv;
+		free(count);
+	}
+	if (cart_fit(&t, &cp, s.X, s.n, s.d, clf ? s.labels : NULL, clf ? s.n_classes : 0,
+	    clf ? NULL : s.y, msg, sizeof msg) != 0)
+		fail_msg("%s: cart_fit: %s", name, msg);
+	N = (size_t)json_integer_value(json_object_get(c, "node_count"));
+	K = t.width;
+	if (t.nodes != N)
+		fail_msg("%s: %zu nodes, sklearn %zu", name, t.nodes, N);
+	assert_int_equal(t.depth, json_integer_value(json_object_get(c, "max_depth")));
+	for (i = 0; i < N; i++) {
+		long cl = (long)json_integer_value(json_array_get(json_object_get(c,
+		    "children_left"), i));
+		long cr = (long)json_integer_value(json_array_get(json_object_get(c,
+		    "children_right"), i));
+		long f = (long)json_integer_value(json_array_get(json_object_get(c, "feature"), i));
+		double thr = num(json_array_get(json_object_get(c, "threshold"), i));
+		double want_imp = num(json_array_get(json_object_get(c, "impurity"), i));
+		double want_w = num(json_array_get(json_object_get(c,
+		    "weighted_n_node_samples"), i));
+		long ns = (long)json_integer_value(json_array_get(json_object_get(c,
+		    "n_node_samples"), i));
+		const json_t *val = json_array_get(json_object_get(c, "value"), i);
+		char where[160];
+
+		snprintf(where, sizeof where, "%s node %zu", name, i);
+		if (cl < 0) {
+			if (t.feature[i] != CART_LEAF)
+				fail_msg("%s: a split (feature %d <= %.17g), sklearn a leaf", where,
+				    t.feature[i], t.threshold[i]);
+		} else {
+			if (t.feature[i] != f || t.threshold[i] != thr)
+				fail_msg("%s: split on feature %d <= %.17g, sklearn %ld <= %.17g",
+				    where, t.feature[i], t.threshold[i], f, thr);
+			assert_int_equal(cl, (long)i + 1);
+			assert_int_equal(cr, (long)t.right[i]);
+		}
+		if ((long)t.n_samples[i] != ns)
+			fail_msg("%s: %llu samples, sklearn %ld", where,
+			    (unsigned long long)t.n_samples[i], ns);
+		check_arr(&t.impurity[i], &want_imp, 1, 1e-12, TOL_TREE, where, "impurity");
+		check_arr(&t.weighted[i], &want_w, 1, 1e-12, TOL_TREE, where, "weighted");
+		check_json_arr(t.value + i * K, K, val, 1e-12, TOL_TREE, where, "value");
+	}
+
+	/* the same case through the plugin */
+	{
+		const struct lathe_plugin *p = plugin("tree");
+		struct th th;
+		struct lathe_host h = th_init(&th, 3);
+		struct pset ps;
+		struct lathe_data data = ds_data(&s, !clf, clf);
+		struct lathe_model *m;
+		json_t *sum;
+		size_t W;
+
+		pset_defaults(&ps, p);
+		pset_str(&ps, "criterion", crit);
+		pset_str(&ps, "class_weight", cw);
+		pset_num(&ps, "max_depth", cp.max_depth);
+		pset_num(&ps, "min_samples_split", (double)cp.min_samples_split);
+		pset_num(&ps, "min_samples_leaf", (double)cp.min_samples_leaf);
+		pset_num(&ps, "min_impurity_decrease", cp.min_impurity_decrease);
+		m = fit_ok(p, &ps, clf ? LATHE_TASK_CLASSIFICATION : LATHE_TASK_REGRESSION,
+		    &data, &h, name);
+		sum = summary_of(p, m);
+		assert_int_equal(json_integer_value(json_object_get(sum, "node_count")), N);
+		assert_int_equal(json_integer_value(json_object_get(sum, "depth")), t.depth);
+		assert_int_equal(json_integer_value(json_object_get(sum, "n_leaves")), t.leaves);
+		assert_true(json_is_string(json_object_get(sum, "text")));
+		imp = flat(json_object_get(sum, "feature_importances"), &k);
+		assert_int_equal(k, s.d);
+		check_json_arr(imp, s.d, json_object_get(c, "feature_importances"), 1e-12,
+		    TOL_TREE, name, "feature_importances");
+		free(imp);
+		json_decref(sum);
+		W = p->output_width(m);
+		assert_int_equal(W, K);
+		pred = malloc(s.n * W * sizeof *pred);
+		assert_non_null(pred);
+		assert_int_equal(p->predict(m, s.n, s.d, s.X, pred, NULL), LATHE_OK);
+		for (i = 0; i < s.n; i++) {
+			size_t leaf = cart_tree_leaf(&t, s.X + i * s.d);
+			const double *lv = t.value + leaf * K;
+			double tot = 0.0;
+
+			for (k = 0; k < K; k++)
+				tot += lv[k];
+			for (k = 0; k < K; k++) {
+				double want = clf ? lv[k] / tot : lv[k];
+				if (pred[i * W + k] != want)
+					fail_msg("%s: row %zu predicts %.17g, its leaf %.17g", name, i,
+					    pred[i * W + k], want);
+			}
+		}
+		free(pred);
+		p->destroy(m);
+	}
+	cart_tree_free(&t);
+	free(cwv);
+	ds_free(&s);
+}
+
+static void
+test_tree_parity(void **state)
+{
+	json_error_t jerr;
+	json_t *tdoc = json_load_file(TREE_FIXTURE, 0, &jerr), *c;
+	size_t i;
+
+	if (tdoc == NULL)
+		fail_msg("%s:%d: %s", TREE_FIXTURE, jerr.line, jerr.text);
+	assert_string_equal(json_string_value(json_object_get(tdoc, "sklearn")), "1.2.1");
+	assert_true(json_array_size(json_object_get(tdoc, "cases")) >= 10);
+	json_array_foreach(json_object_get(tdoc, "cases"), i, c)
+		tree_case(c);
+	json_decref(tdoc);
+}
+
 /* ---- cancellation, parameters and data ----------------------------------------------- */
 
 static void
@@ -1721,6 +1910,17 @@ test_bad_params(void **state)
 		{ "kmeans", "tol", -1, NULL },
 		{ "pca", "n_components", 0, NULL },
 		{ "pca", "whiten", 0.5, NULL },
+		{ "tree", "criterion", 0, "mse" },
+		{ "tree", "criterion", 0, "gini" },   /* not for regression */
+		{ "tree", "max_depth", -1, NULL },
+		{ "tree", "max_depth", 2.5, NULL },
+		{ "tree", "min_samples_split", 1, NULL },
+		{ "tree", "min_samples_leaf", 0, NULL },
+		{ "tree", "max_features", 0, "half" },
+		{ "tree", "max_features_value", 0, NULL },
+		{ "tree", "max_features_value", NAN, NULL },
+		{ "tree", "min_impurity_decrease", -0.1, NULL },
+		{ "tree", "class_weight", 0, "auto" },
 	};
 	size_t i, j;
 
@@ -1737,7 +1937,8 @@ test_bad_params(void **state)
 			pset_str(&ps, rows[i].name, rows[i].s);
 		else
 			pset_num(&ps, rows[i].name, rows[i].v);
-		assert_int_equal(p->create(&ps.params, p->tasks, &h, &m, &err), LATHE_EINVAL);
+		assert_int_equal(p->create(&ps.params, p->tasks & (0u - p->tasks), &h, &m, &err),
+		    LATHE_EINVAL);
 		assert_null(m);
 		assert_non_null(err);
 		if (strstr(err, rows[i].name) == NULL)
@@ -1753,21 +1954,23 @@ test_bad_params(void **state)
 		struct lathe_model *m = NULL;
 		char *err = NULL;
 
+		unsigned main_task = p->tasks & (0u - p->tasks);   /* its lowest task */
+
 		pset_defaults(&ps, p);
 		for (j = 0; j < 4; j++) {
 			unsigned task = 1u << j;
-			if (task == p->tasks)
+			if (task & p->tasks)
 				continue;
 			assert_int_equal(p->create(&ps.params, task, &h, &m, &err), LATHE_EINVAL);
 			free(err);
 			err = NULL;
 		}
 		ps.params.n--;
-		assert_int_equal(p->create(&ps.params, p->tasks, &h, &m, &err), LATHE_EINVAL);
+		assert_int_equal(p->create(&ps.params, main_task, &h, &m, &err), LATHE_EINVAL);
 		free(err);
 		err = NULL;
 		ps.params.n++;
-		assert_int_equal(p->create(&ps.params, p->tasks, &h, &m, &err), LATHE_OK);
+		assert_int_equal(p->create(&ps.params, main_task, &h, &m, &err), LATHE_OK);
 		/* unfitted: predict, save, summary refuse */
 		assert_int_equal(p->predict(m, 1, 1, (double[]){ 0 }, (double[8]){ 0 }, &err),
 		    LATHE_EINVAL);
@@ -1819,17 +2022,19 @@ test_bad_data(void **state)
 		data.y = y;
 		data.labels = lab;
 		data.n_classes = 2;
+		unsigned task = p->tasks & (0u - p->tasks);
+
 		pset_defaults(&ps, p);
 		if (p->tasks == LATHE_TASK_CLUSTERING)
 			pset_num(&ps, "n_clusters", 2);
 		data.n = 0;
-		expect_fit_einval(p->name, p->tasks, &ps, &data, "rows");
+		expect_fit_einval(p->name, task, &ps, &data, "rows");
 		data.n = 4;
 		data.d = 0;
-		expect_fit_einval(p->name, p->tasks, &ps, &data, "feature");
+		expect_fit_einval(p->name, task, &ps, &data, "feature");
 		data.d = 2;
 		X[3] = NAN;
-		expect_fit_einval(p->name, p->tasks, &ps, &data, "not finite");
+		expect_fit_einval(p->name, task, &ps, &data, "not finite");
 		X[3] = 4;
 	}
 	memset(&data, 0, sizeof data);
@@ -1897,7 +2102,7 @@ report(void **state)
 	static const char *const names[] = { "linear vs sklearn", "ridge vs sklearn",
 		"logistic vs sklearn", "kmeans (given init) vs sklearn",
 		"kmeans++ best inertia vs sklearn", "pca vs sklearn",
-		"kmeans accelerated vs plain Lloyd" };
+		"kmeans accelerated vs plain Lloyd", "tree vs sklearn (values)" };
 	size_t i;
 
 	for (i = 0; i < sizeof names / sizeof names[0]; i++)
@@ -1922,6 +2127,7 @@ main(void)
 		cmocka_unit_test(test_kmeans_accelerated),
 		cmocka_unit_test(test_kmeans_accelerated_cancel),
 		cmocka_unit_test(test_pca_parity),
+		cmocka_unit_test(test_tree_parity),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_payload_refusals),
 		cmocka_unit_test(test_cancel),

@@ -29,6 +29,8 @@ make(void **buf, size_t *len)
 	blobw_u64(&w, UINT64_C(0x0123456789abcdef));
 	blobw_f64(&w, NAN);
 	blobw_f64s(&w, v, 3);
+	blobw_bytes(&w, "abc", 3);
+	blobw_bytes(&w, NULL, 0);
 	assert_int_equal(blobw_finish(&w, buf, len), LINALG_OK);
 	assert_null(w.buf);
 }
@@ -49,12 +51,12 @@ test_roundtrip(void **state)
 	uint32_t version, u32;
 	uint64_t u64;
 	double f, v[3];
-	char msg[128];
+	char msg[128], s[4];
 	const unsigned char *p;
 
 	make(&buf, &len);
 	p = buf;
-	assert_int_equal(len, 4 + 4 + 4 + 8 + 8 + 24 + 4);
+	assert_int_equal(len, 4 + 4 + 4 + 8 + 8 + 24 + 3 + 4);
 	assert_int_equal(p[0], 2);          /* version first, little-endian */
 	assert_memory_equal(p + 4, MAGIC, 4);
 	assert_int_equal(blobr_open(&r, buf, len, MAGIC, 2, &version, "test", msg,
@@ -71,6 +73,10 @@ test_roundtrip(void **state)
 	assert_false(blobr_has(&r, UINT64_MAX, 8));
 	assert_int_equal(blobr_f64s(&r, v, 3), 0);
 	assert_true(v[0] == 0.1 && v[1] == 0.0 && signbit(v[1]) && v[2] == 1e308);
+	assert_int_equal(blobr_bytes(&r, s, 4), -1);  /* only 3 left */
+	assert_int_equal(blobr_bytes(&r, s, 3), 0);
+	assert_memory_equal(s, "abc", 3);
+	assert_int_equal(blobr_bytes(&r, s, 0), 0);
 	assert_true(blobr_done(&r));
 	assert_int_equal(blobr_u32(&r, &u32), -1);   /* past the fields */
 	free(buf);
