@@ -165,6 +165,10 @@ add_summary(struct doc *d, const char *json, const json_t *features, const json_
 			num_row(&b, v, 24);
 			sbuf_puts(&b, "]");
 			doc_add(d, ROLE_NORMAL, "%s", b.s);
+		} else if (json_is_string(v) && strchr(json_string_value(v), '\n') != NULL) {
+			/* a drawing of the model (the tree plugin's "text"), line by line */
+			doc_add(d, ROLE_COLHEAD, "  %s", k);
+			doc_add_text(d, ROLE_NORMAL, 4, json_string_value(v));
 		} else {
 			json_text(v, tmp, sizeof tmp);
 			doc_add(d, ROLE_NORMAL, "  %-24s %s", k, tmp);

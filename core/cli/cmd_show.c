@@ -276,10 +276,19 @@ write_text(struct sbuf *b, struct project *p, const struct run_info *ri)
 	}
 	if (run_artifact(p, ri->id, "summary", &art, &len, NULL) == 0) {
 		json_t *o = json_loads(art, 0, &je);
+		/* a string "text" is the plugin's drawing of the model for people
+		 * (the tree plugin's tree): printed as it is, after the rest */
+		json_t *text = json_is_string(json_object_get(o, "text")) ?
+		    json_incref(json_object_get(o, "text")) : NULL;
+		if (text != NULL)
+			json_object_del(o, "text");
 		char *pretty = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
 		    JSON_REAL_PRECISION(10)) : NULL;
 		sbuf_printf(b, "\nmodel summary\n%s\n", pretty ? pretty : (char *)art);
+		if (text != NULL)
+			sbuf_printf(b, "\nmodel\n%s", json_string_value(text));
 		free(pretty);
+		json_decref(text);
 		json_decref(o);
 		free(art);
 	}

@@ -4,7 +4,8 @@
 # and JSON bodies, labels and probabilities) and V2 /infer (named
 # tensors) gives the same printed numbers, character for character.
 # iris: numeric inputs, integer labels; penguins: categorical inputs,
-# missing values, text labels; diabetes: a regression.
+# missing values, text labels; diabetes: a regression.  Each once with a
+# linear model and once with a decision tree (the tree plugin).
 # Character for character is right here: every path runs the same recipe
 # and plugin code on the same machine (same BLAS kernel and thread count)
 # over the same rows in one batch.  A row scored alone, or on another CPU,
@@ -15,8 +16,15 @@ make_project || { echo "cannot make the project"; exit 1; }
 L import -q "$TOP/datasets/diabetes.csv" >/dev/null
 DIAB=$(L train -q --data diabetes --target target --algo ridge)
 L model register "$DIAB" --name diabetes >/dev/null
+for spec in "iris target" "penguins species" "diabetes target"; do
+	set -- $spec
+	r=$(L train -q --data "$1" --target "$2" --algo tree --set min_samples_leaf=3) ||
+	    { fail "tree on $1 did not train"; finish; }
+	L model register "$r" --name "${1}_tree" >/dev/null
+done
 start_server c -p "$P" serve --model iris@production --model penguins@production \
-    --model diabetes --port 0 || { fail "server did not start"; finish; }
+    --model diabetes --model iris_tree --model penguins_tree --model diabetes_tree --port 0 ||
+    { fail "server did not start"; finish; }
 
 # drop_col FILE COL: the CSV without column COL
 drop_col() {
@@ -104,6 +112,9 @@ consistent() {	# consistent MODEL DATASET TARGET K (K = 0: regression)
 consistent iris iris target 3
 consistent penguins penguins species 3
 consistent diabetes diabetes target 0
+consistent iris_tree iris target 3
+consistent penguins_tree penguins species 3
+consistent diabetes_tree diabetes target 0
 # the files really hold what they should (a comparison of empty files proves nothing)
 check "iris labels" "0 1 2" "$(sort -u "$T/iris.cli.label" | tr '\n' ' ' | sed 's/ $//')"
 check "penguin labels" "Adelie Chinstrap Gentoo" "$(sort -u "$T/penguins.cli.label" | tr '\n' ' ' | sed 's/ $//')"
