@@ -77,6 +77,10 @@ struct grow {
 	double		*cw;            /* K class weights (classification) */
 	double		*vals;          /* d x n, sorted within node ranges */
 	uint32_t	*rows;          /* d x n */
+	uint16_t	*labc;          /* d x n: the label of each entry of rows
+	                                 * (classification), so scans read it in
+	                                 * order instead of gathering */
+	int		 unit;          /* every class weight is 1 */
 	unsigned char	*flag;          /* n: goes left */
 	/* the tree so far */
 	struct gnode	*g;
@@ -100,6 +104,7 @@ struct grow {
 	double		*wk;            /* workers x K */
 	uint32_t	*tmp_rows;      /* workers x n */
 	double		*tmp_vals;      /* workers x n */
+	uint16_t	*tmp_lab;       /* workers x n (classification) */
 	uint64_t	*sort_key;      /* workers x 2n (sorting only) */
 	uint32_t	*sort_idx;      /* workers x 2n */
 	const double	*X;
@@ -200,8 +205,9 @@ sort_feature(void *vctx, int worker, size_t shard, size_t begin, size_t end)
 
 	(void)begin;
 	(void)end;
+	(void)d;
 	for (i = 0; i < n; i++) {
-		k[i] = sort_key(g->X[i * d + f]);
+		k[i] = sort_key(vals[i]);      /* the column, transposed already */
 		ix[i] = (uint32_t)i;
 	}
 	if (n < 256) {
@@ -250,6 +256,25 @@ sort_feature(void *vctx, int worker, size_t shard, size_t begin, size_t end)
 		vals[i] = key_value(k[i]);
 		rows[i] = ix[i];
 	}
+	if (g->labc != NULL)
+		for (i = 0; i < n; i++)
+			g->labc[f * n + i] = g->lab[ix[i]];
+	return 0;
+}
+
+/* Copies rows [begin, end) of X into the columns (vals, column-major), a
+ * block at a time so each row is read once. */
+static int
+transpose_rows(void *vctx, int worker, size_t shard, size_t begin, size_t end)
+{
+	struct grow *g = vctx;
+	size_t n = g->n, d = g->d, i, f;
+
+	(void)worker;
+	(void)shard;
+	for (i = begin; i < end; i++)
+		for (f = 0; f < d; f++)
+			g->vals[f * n + i] = g->X[i * d + f];
 	return 0;
 }
 
@@ -260,8 +285,7 @@ eval_clf(struct grow *g, size_t f, size_t s, size_t e, const double *total,
     double wtot, double *cnt, struct cand *out)
 {
 	const double *v = g->vals + f * g->n, *cw = g->cw;
-	const uint32_t *r = g->rows + f * g->n;
-	const uint16_t *lab = g->lab;
+	const uint16_t *lab = g->labc + f * g->n;
 	size_t K = g->K, minl = g->p->min_samples_leaf, i, k, pos, bpos = 0;
 	size_t last = e - minl;         /* no position beyond this */
 	double wl = 0.0, wr, best = -INFINITY, proxy;
@@ -269,7 +293,7 @@ eval_clf(struct grow *g, size_t f, size_t s, size_t e, const double *total,
 
 	memset(cnt, 0, K * sizeof *cnt);
 	for (i = s; i + 1 < e; i++) {
-		unsigned c = lab[r[i]];
+		unsigned c = lab[i];
 		double w = cw[c];
 
 		cnt[c] += w;
@@ -314,26 +338,21 @@ eval_clf(struct grow *g, size_t f, size_t s, size_t e, const double *total,
 	out->pos = bpos;
 }
 
-/* Binary gini, the common case, without the loop over classes. */
+/* Binary gini with every weight 1, the common case: the counts are whole
+ * numbers, kept as integers (exact, so the same doubles as scikit-learn's
+ * sums) and the labels read from the column without a branch. */
 static void
 eval_gini2(struct grow *g, size_t f, size_t s, size_t e, const double *total,
     double wtot, struct cand *out)
 {
-	const double *v = g->vals + f * g->n, *cw = g->cw;
-	const uint32_t *r = g->rows + f * g->n;
-	const uint16_t *lab = g->lab;
+	const double *v = g->vals + f * g->n;
+	const uint16_t *lab = g->labc + f * g->n;
 	size_t minl = g->p->min_samples_leaf, i, pos, bpos = 0, last = e - minl;
-	double c0 = 0.0, c1 = 0.0, wl = 0.0, wr, best = -INFINITY, proxy, r0, r1;
+	uint64_t n1 = 0;
+	double c0, c1, wl, wr, best = -INFINITY, proxy, r0, r1;
 
 	for (i = s; i + 1 < e; i++) {
-		unsigned c = lab[r[i]];
-		double w = cw[c];
-
-		if (c)
-			c1 += w;
-		else
-			c0 += w;
-		wl += w;
+		n1 += lab[i];
 		if (v[i + 1] <= v[i] + FEATURE_THRESHOLD)
 			continue;
 		pos = i + 1;
@@ -341,6 +360,9 @@ eval_gini2(struct grow *g, size_t f, size_t s, size_t e, const double *total,
 			continue;
 		if (pos > last)
 			break;
+		wl = (double)(pos - s);
+		c1 = (double)n1;
+		c0 = wl - c1;
 		wr = wtot - wl;
 		r0 = total[0] - c0;
 		r1 = total[1] - c1;
@@ -406,7 +428,7 @@ eval_feature(void *vctx, int worker, size_t shard, size_t begin, size_t end)
 			continue;
 		if (!g->clf)
 			eval_mse(g, f, o->s, o->e, sum[0], w, c);
-		else if (K == 2 && g->p->criterion == CART_GINI)
+		else if (K == 2 && g->unit && g->p->criterion == CART_GINI)
 			eval_gini2(g, f, o->s, o->e, sum, w, c);
 		else
 			eval_clf(g, f, o->s, o->e, sum, w, cnt, c);
@@ -423,6 +445,8 @@ partition_feature(void *vctx, int worker, size_t shard, size_t begin, size_t end
 	size_t f = shard, n = g->n, i, j, li, ri;
 	double *v = g->vals + f * n, *tv = g->tmp_vals + (size_t)worker * n;
 	uint32_t *r = g->rows + f * n, *tr = g->tmp_rows + (size_t)worker * n;
+	uint16_t *lc = g->labc != NULL ? g->labc + f * n : NULL;
+	uint16_t *tl = g->tmp_lab != NULL ? g->tmp_lab + (size_t)worker * n : NULL;
 	const unsigned char *flag = g->flag;
 
 	(void)begin;
@@ -434,18 +458,37 @@ partition_feature(void *vctx, int worker, size_t shard, size_t begin, size_t end
 			continue;
 		li = o->s;
 		ri = 0;
-		for (i = o->s; i < o->e; i++) {
-			uint32_t row = r[i];
-			double val = v[i];
-			size_t left = flag[row];
+		/* both writes are safe: li <= i, and entry i is read first */
+		if (lc != NULL) {
+			for (i = o->s; i < o->e; i++) {
+				uint32_t row = r[i];
+				double val = v[i];
+				uint16_t lab = lc[i];
+				size_t left = flag[row];
 
-			/* both writes are safe: li <= i, and entry i is read */
-			r[li] = row;
-			v[li] = val;
-			tr[ri] = row;
-			tv[ri] = val;
-			li += left;
-			ri += 1 - left;
+				r[li] = row;
+				v[li] = val;
+				lc[li] = lab;
+				tr[ri] = row;
+				tv[ri] = val;
+				tl[ri] = lab;
+				li += left;
+				ri += 1 - left;
+			}
+			memcpy(lc + li, tl, ri * sizeof *lc);
+		} else {
+			for (i = o->s; i < o->e; i++) {
+				uint32_t row = r[i];
+				double val = v[i];
+				size_t left = flag[row];
+
+				r[li] = row;
+				v[li] = val;
+				tr[ri] = row;
+				tv[ri] = val;
+				li += left;
+				ri += 1 - left;
+			}
 		}
 		memcpy(r + li, tr, ri * sizeof *r);
 		memcpy(v + li, tv, ri * sizeof *v);
@@ -680,6 +723,12 @@ grow_alloc(struct grow *g)
 	g->tmp_rows = malloc(w * n * sizeof *g->tmp_rows);
 	g->tmp_vals = malloc(w * n * sizeof *g->tmp_vals);
 	g->perm = malloc(d * sizeof *g->perm);
+	if (g->clf) {
+		g->labc = malloc(d * n * sizeof *g->labc);
+		g->tmp_lab = malloc(w * n * sizeof *g->tmp_lab);
+		if (g->labc == NULL || g->tmp_lab == NULL)
+			return -1;
+	}
 	g->osum = malloc(K * sizeof *g->osum);
 	g->osq = malloc(sizeof *g->osq);
 	g->open = malloc(sizeof *g->open);
@@ -704,6 +753,8 @@ grow_free(struct grow *g)
 	free(g->wk);
 	free(g->tmp_rows);
 	free(g->tmp_vals);
+	free(g->labc);
+	free(g->tmp_lab);
 	free(g->perm);
 	free(g->osum);
 	free(g->osq);
@@ -865,8 +916,11 @@ cart_fit(struct cart_tree *t, const struct cart_params *p, const double *X,
 			}
 			lab[i] = (uint16_t)labels[i];
 		}
-		for (k = 0; k < g.K; k++)
+		g.unit = 1;
+		for (k = 0; k < g.K; k++) {
 			g.cw[k] = p->class_weight != NULL ? p->class_weight[k] : 1.0;
+			g.unit &= g.cw[k] == 1.0;
+		}
 		g.lab = lab;
 	}
 	if (grow_alloc(&g) != 0) {
@@ -881,7 +935,8 @@ cart_fit(struct cart_tree *t, const struct cart_params *p, const double *X,
 	}
 	for (i = 0; i < d; i++)
 		g.perm[i] = (int32_t)i;
-	if (parfor_run(d, 1, g.workers, sort_feature, &g) != 0) {
+	if (parfor_run(n, 4096, g.workers, transpose_rows, &g) != 0 ||
+	    parfor_run(d, 1, g.workers, sort_feature, &g) != 0) {
 		fail(&g, "tree: sorting failed");
 		goto out;
 	}
