@@ -31,7 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cart.h"
+#include "kit/cart.h"
 #include "kit/blobio.h"
 #include "kit/jsonbuf.h"
 #include "kit/plugkit.h"
@@ -515,16 +515,7 @@ tree_save(const struct lathe_model *m, void **buf, size_t *len, char **err)
 	blobw_u32(&w, m->n_classes > 0 ? 2u : 1u);
 	blobw_u32(&w, (uint32_t)m->n_classes);
 	blobw_u32(&w, (uint32_t)m->criterion);
-	blobw_u64(&w, t->nodes);
-	for (i = 0; i < t->nodes; i++) {
-		blobw_u32(&w, (uint32_t)t->feature[i]);
-		blobw_u32(&w, t->right[i]);
-		blobw_f64(&w, t->threshold[i]);
-		blobw_f64(&w, t->impurity[i]);
-		blobw_u64(&w, t->n_samples[i]);
-		blobw_f64(&w, t->weighted[i]);
-	}
-	blobw_f64s(&w, t->value, t->nodes * t->width);
+	cart_tree_write(&w, t);
 	for (i = 0; i < m->d; i++) {
 		size_t l = strlen(m->names[i]);
 		blobw_u32(&w, (uint32_t)l);
@@ -535,8 +526,6 @@ tree_save(const struct lathe_model *m, void **buf, size_t *len, char **err)
 	return LATHE_OK;
 }
 
-#define NODE_BYTES (4 + 4 + 8 + 8 + 8 + 8)
-
 static int
 tree_load(const void *buf, size_t len, struct lathe_model **out, char **err)
 {
@@ -544,9 +533,9 @@ tree_load(const void *buf, size_t len, struct lathe_model **out, char **err)
 	struct blobr r;
 	char msg[200];
 	uint32_t version, task, K, crit, u;
-	uint64_t d, nodes, width;
-	size_t i, k;
-	int rc = LATHE_EFORMAT;
+	uint64_t d, width;
+	size_t i;
+	int rc = LATHE_EFORMAT, trc;
 
 	if (out == NULL)
 		return plugkit_fail(err, LATHE_EINVAL, "tree: no output pointer");
@@ -555,18 +544,14 @@ tree_load(const void *buf, size_t len, struct lathe_model **out, char **err)
 	    msg, sizeof msg) != 0)
 		return plugkit_fail(err, LATHE_EFORMAT, "tree: %s", msg);
 	if (blobr_u64(&r, &d) != 0 || blobr_u32(&r, &task) != 0 ||
-	    blobr_u32(&r, &K) != 0 || blobr_u32(&r, &crit) != 0 ||
-	    blobr_u64(&r, &nodes) != 0)
+	    blobr_u32(&r, &K) != 0 || blobr_u32(&r, &crit) != 0)
 		goto corrupt;
 	width = task == 2 ? K : 1;
 	if (d == 0 || d > INT32_MAX || (task != 1 && task != 2) ||
 	    (task == 1 && (K != 0 || crit != CART_SQUARED_ERROR)) ||
-	    (task == 2 && (K < 1 || K > 65535 || crit > CART_ENTROPY)) ||
-	    nodes == 0 || nodes > UINT32_MAX || !blobr_has(&r, nodes, NODE_BYTES) ||
-	    !blobr_has(&r, nodes * width, 8) || !blobr_has(&r, d, 4))
+	    (task == 2 && (K < 1 || K > 65535 || crit > CART_ENTROPY)))
 		goto corrupt;
 	if ((m = calloc(1, sizeof *m)) == NULL ||
-	    cart_tree_alloc(&m->t, (size_t)nodes, (size_t)width) != 0 ||
 	    (m->names = calloc((size_t)d, sizeof *m->names)) == NULL) {
 		rc = plugkit_fail(err, LATHE_ENOMEM, "tree: out of memory");
 		goto fail;
@@ -575,23 +560,16 @@ tree_load(const void *buf, size_t len, struct lathe_model **out, char **err)
 	m->criterion = (enum cart_criterion)crit;
 	m->n_classes = (int)K;
 	m->d = (size_t)d;
-	for (i = 0; i < nodes; i++) {
-		if (blobr_u32(&r, &u) != 0 || blobr_u32(&r, &m->t.right[i]) != 0 ||
-		    blobr_f64(&r, &m->t.threshold[i]) != 0 ||
-		    blobr_f64(&r, &m->t.impurity[i]) != 0 ||
-		    blobr_u64(&r, &m->t.n_samples[i]) != 0 ||
-		    blobr_f64(&r, &m->t.weighted[i]) != 0)
-			goto corrupt;
-		m->t.feature[i] = u == 0xffffffffu ? CART_LEAF : (int32_t)u;
-		if (u != 0xffffffffu && u >= d)
-			goto corrupt;
+	trc = cart_tree_read(&r, &m->t, m->d, (size_t)width, task == 2, msg, sizeof msg);
+	if (trc == -2) {
+		rc = plugkit_fail(err, LATHE_ENOMEM, "tree: out of memory");
+		goto fail;
 	}
-	if (blobr_f64s(&r, m->t.value, (size_t)(nodes * width)) != 0)
-		goto corrupt;
-	if (task == 2)
-		for (k = 0; k < nodes * width; k++)
-			if (!(m->t.value[k] >= 0.0))
-				goto corrupt;
+	if (trc != 0) {
+		rc = plugkit_fail(err, LATHE_EFORMAT, "tree: tree model payload is corrupt "
+		    "(%s)", msg);
+		goto fail;
+	}
 	for (i = 0; i < d; i++) {
 		if (blobr_u32(&r, &u) != 0 || u > NAME_MAX_BYTES || !blobr_has(&r, u, 1) ||
 		    (m->names[i] = malloc((size_t)u + 1)) == NULL)
@@ -602,11 +580,6 @@ tree_load(const void *buf, size_t len, struct lathe_model **out, char **err)
 	}
 	if (!blobr_done(&r))
 		goto corrupt;
-	if (cart_tree_check(&m->t, m->d, msg, sizeof msg) != 0) {
-		rc = plugkit_fail(err, LATHE_EFORMAT, "tree: tree model payload is corrupt "
-		    "(%s)", msg);
-		goto fail;
-	}
 	if (make_outputs(m) != 0) {
 		rc = plugkit_fail(err, LATHE_ENOMEM, "tree: out of memory");
 		goto fail;

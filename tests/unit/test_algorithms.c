@@ -44,7 +44,7 @@
 
 #include "kit/blobio.h"
 #include "linalg/linalg.h"
-#include "tree/cart.h"
+#include "kit/cart.h"
 #include "linalg/rng.h"
 
 #define FIXTURE "tests/fixtures/algorithms.json"
@@ -53,7 +53,7 @@
 /* ---- plugins ---------------------------------------------------------------------- */
 
 static const char *const plugin_names[] = { "linear", "ridge", "logistic", "kmeans", "pca",
-	"tree" };
+	"tree", "forest" };
 #define NPLUGINS (sizeof plugin_names / sizeof plugin_names[0])
 
 static void *handles[NPLUGINS];
@@ -508,6 +508,7 @@ test_descriptors(void **state)
 		LATHE_TASK_REGRESSION, LATHE_TASK_REGRESSION, LATHE_TASK_CLASSIFICATION,
 		LATHE_TASK_CLUSTERING, LATHE_TASK_PROJECTION,
 		LATHE_TASK_REGRESSION | LATHE_TASK_CLASSIFICATION,
+		LATHE_TASK_REGRESSION | LATHE_TASK_CLASSIFICATION,
 	};
 	size_t i, j;
 
@@ -599,6 +600,14 @@ test_schema_values(void **state)
 		{ "tree", "max_features_value", LATHE_PARAM_REAL, 1, NULL, 1, 0, 1, 0 },
 		{ "tree", "min_impurity_decrease", LATHE_PARAM_REAL, 0, NULL, 1, 0, 0, 0 },
 		{ "tree", "class_weight", LATHE_PARAM_CHOICE, 0, "none", 0, 0, 0, 0 },
+		{ "forest", "n_estimators", LATHE_PARAM_INT, 100, NULL, 1, 1, 0, 0 },
+		{ "forest", "criterion", LATHE_PARAM_CHOICE, 0, "auto", 0, 0, 0, 0 },
+		{ "forest", "max_depth", LATHE_PARAM_INT, 0, NULL, 1, 0, 0, 0 },
+		{ "forest", "max_features", LATHE_PARAM_CHOICE, 0, "auto", 0, 0, 0, 0 },
+		{ "forest", "bootstrap", LATHE_PARAM_BOOL, 1, NULL, 0, 0, 0, 0 },
+		{ "forest", "max_samples", LATHE_PARAM_REAL, 1, NULL, 1, 0, 1, 0 },
+		{ "forest", "oob_score", LATHE_PARAM_BOOL, 0, NULL, 0, 0, 0, 0 },
+		{ "forest", "class_weight", LATHE_PARAM_CHOICE, 0, "none", 0, 0, 0, 0 },
 	};
 	size_t i, j;
 
@@ -918,9 +927,9 @@ static void
 test_thread_independence(void **state)
 {
 	const size_t n = 50000, d = 6;
-	const char *const names[] = { "logistic", "kmeans", "pca", "tree" };
+	const char *const names[] = { "logistic", "kmeans", "pca", "tree", "forest" };
 	const unsigned tasks[] = { LATHE_TASK_CLASSIFICATION, LATHE_TASK_CLUSTERING,
-		LATHE_TASK_PROJECTION, LATHE_TASK_CLASSIFICATION };
+		LATHE_TASK_PROJECTION, LATHE_TASK_CLASSIFICATION, LATHE_TASK_CLASSIFICATION };
 	double *X = malloc(n * d * sizeof *X);
 	int *lab = malloc(n * sizeof *lab);
 	struct rng r;
@@ -938,7 +947,7 @@ test_thread_independence(void **state)
 		lab[i] = (int)(i % 3);
 		(void)z;
 	}
-	for (pi = 0; pi < 4; pi++) {
+	for (pi = 0; pi < 5; pi++) {
 		const struct lathe_plugin *p = plugin(names[pi]);
 		char *js[2];
 		int tc;
@@ -964,6 +973,11 @@ test_thread_independence(void **state)
 			if (tasks[pi] == LATHE_TASK_CLUSTERING) {
 				pset_num(&ps, "n_clusters", 3);
 				pset_num(&ps, "n_init", 2);
+			}
+			if (strcmp(names[pi], "forest") == 0) {
+				pset_num(&ps, "n_estimators", 6);
+				pset_num(&ps, "max_depth", 8);
+				pset_num(&ps, "oob_score", 1);
 			}
 			m = fit_ok(p, &ps, tasks[pi], &data, &h, names[pi]);
 			assert_int_equal(p->summary(m, &js[tc], &err), LATHE_OK);
@@ -1495,10 +1509,10 @@ static void
 fit_each(struct fitted f[NPLUGINS])
 {
 	static const char *const dsname[NPLUGINS] = { "diabetes", "diabetes",
-		"iris", "iris", "breast_cancer", "iris" };
+		"iris", "iris", "breast_cancer", "iris", "iris" };
 	static const unsigned task[NPLUGINS] = { LATHE_TASK_REGRESSION,
 		LATHE_TASK_REGRESSION, LATHE_TASK_CLASSIFICATION, LATHE_TASK_CLUSTERING,
-		LATHE_TASK_PROJECTION, LATHE_TASK_CLASSIFICATION };
+		LATHE_TASK_PROJECTION, LATHE_TASK_CLASSIFICATION, LATHE_TASK_CLASSIFICATION };
 	size_t i;
 
 	for (i = 0; i < NPLUGINS; i++) {
@@ -1520,6 +1534,11 @@ fit_each(struct fitted f[NPLUGINS])
 		if (task[i] == LATHE_TASK_PROJECTION) {
 			pset_num(&ps, "n_components", 4);
 			pset_num(&ps, "whiten", 1);
+		}
+		if (strcmp(plugin_names[i], "forest") == 0) {
+			/* a few trees: the payload tests load every truncation */
+			pset_num(&ps, "n_estimators", 4);
+			pset_num(&ps, "oob_score", 1);
 		}
 		f[i].m = fit_ok(f[i].p, &ps, task[i], &data, &h, plugin_names[i]);
 	}
@@ -1836,6 +1855,109 @@ test_tree_parity(void **state)
 	json_decref(tdoc);
 }
 
+/* A random forest cannot repeat scikit-learn's random draws; it is held to
+ * its held-out quality on the fixture's split (rows whose index is a multiple
+ * of 4 are the test rows).  lathe's mean over three seeds must be within the
+ * noise of scikit-learn's mean over ten: 3 standard deviations of
+ * scikit-learn's scores, and at least 3 test rows' worth of accuracy (iris
+ * has 38 test rows) or 0.03 of r2. */
+static void
+test_forest_quality(void **state)
+{
+	json_error_t jerr;
+	json_t *tdoc = json_load_file(TREE_FIXTURE, 0, &jerr), *c;
+	const struct lathe_plugin *p = plugin("forest");
+	size_t ci;
+
+	if (tdoc == NULL)
+		fail_msg("%s:%d: %s", TREE_FIXTURE, jerr.line, jerr.text);
+	assert_int_equal(json_array_size(json_object_get(tdoc, "forest")), 3);
+	json_array_foreach(json_object_get(tdoc, "forest"), ci, c) {
+		const char *ds = json_string_value(json_object_get(c, "dataset"));
+		int clf = strcmp(json_string_value(json_object_get(c, "task")),
+		    "classification") == 0;
+		json_t *spec = json_pack("{s:s, s:n, s:b}", "dataset", ds, "features",
+		    "standardize", 0);
+		struct ds all, tr, te;
+		double sum = 0.0, want = num(json_object_get(c, "mean")), tol;
+		size_t i, j, seed;
+
+		ds_load(&all, spec);
+		json_decref(spec);
+		memset(&tr, 0, sizeof tr);
+		memset(&te, 0, sizeof te);
+		tr.d = te.d = all.d;
+		tr.n_classes = te.n_classes = all.n_classes;
+		tr.X = malloc(all.n * all.d * sizeof *tr.X);
+		te.X = malloc(all.n * all.d * sizeof *te.X);
+		tr.y = malloc(all.n * sizeof *tr.y);
+		te.y = malloc(all.n * sizeof *te.y);
+		tr.labels = malloc(all.n * sizeof *tr.labels);
+		te.labels = malloc(all.n * sizeof *te.labels);
+		assert_true(tr.X && te.X && tr.y && te.y && tr.labels && te.labels);
+		for (i = 0; i < all.n; i++) {
+			struct ds *to = i % 4 == 0 ? &te : &tr;
+			for (j = 0; j < all.d; j++)
+				to->X[to->n * all.d + j] = all.X[i * all.d + j];
+			to->y[to->n] = all.y[i];
+			to->labels[to->n] = all.labels[i];
+			to->n++;
+		}
+		for (seed = 1; seed <= 3; seed++) {
+			struct th t;
+			struct lathe_host h = th_init(&t, seed);
+			struct pset ps;
+			struct lathe_data data = ds_data(&tr, !clf, clf);
+			struct lathe_model *m;
+			size_t W;
+			double *pred, score;
+
+			pset_defaults(&ps, p);
+			m = fit_ok(p, &ps, clf ? LATHE_TASK_CLASSIFICATION : LATHE_TASK_REGRESSION,
+			    &data, &h, ds);
+			W = p->output_width(m);
+			pred = malloc(te.n * W * sizeof *pred);
+			assert_non_null(pred);
+			assert_int_equal(p->predict(m, te.n, te.d, te.X, pred, NULL), LATHE_OK);
+			if (clf) {
+				size_t right = 0, k, best;
+				for (i = 0; i < te.n; i++) {
+					for (best = 0, k = 1; k < W; k++)
+						if (pred[i * W + k] > pred[i * W + best])
+							best = k;
+					right += (int)best == te.labels[i];
+				}
+				score = (double)right / (double)te.n;
+			} else {
+				double mean = 0.0, ssr = 0.0, sst = 0.0;
+				for (i = 0; i < te.n; i++)
+					mean += te.y[i];
+				mean /= (double)te.n;
+				for (i = 0; i < te.n; i++) {
+					ssr += (te.y[i] - pred[i]) * (te.y[i] - pred[i]);
+					sst += (te.y[i] - mean) * (te.y[i] - mean);
+				}
+				score = 1.0 - ssr / sst;
+			}
+			sum += score;
+			free(pred);
+			p->destroy(m);
+		}
+		sum /= 3.0;
+		tol = fmax(3.0 * num(json_object_get(c, "std")),
+		    clf ? 3.0 / (double)te.n : 0.03);
+		fprintf(stderr, "forest on %s: lathe %.4f, scikit-learn %.4f (tolerance %.3f)\n",
+		    ds, sum, want, tol);
+		if (!(fabs(sum - want) <= tol))
+			fail_msg("forest on %s: held-out %s %.4f, scikit-learn %.4f (tolerance "
+			    "%.3f)", ds, clf ? "accuracy" : "r2", sum, want, tol);
+		ds_free(&all);
+		ds_free(&tr);
+		ds_free(&te);
+	}
+	json_decref(tdoc);
+}
+
 /* ---- cancellation, parameters and data ----------------------------------------------- */
 
 static void
@@ -1882,6 +2004,30 @@ test_cancel(void **state)
 			p->destroy(m);
 		}
 	}
+	/* the forest polls from its worker threads: cancelled at once, it
+	 * stops with no model */
+	{
+		const struct lathe_plugin *p = plugin("forest");
+		struct th t;
+		struct lathe_host h = th_init(&t, 5);
+		struct pset ps;
+		struct lathe_data data = ds_data(&s, 0, 1);
+		struct lathe_model *m = NULL;
+		char *err = NULL;
+
+		t.cancel_after = 0;
+		pset_defaults(&ps, p);
+		assert_int_equal(p->create(&ps.params, LATHE_TASK_CLASSIFICATION, &h, &m, &err),
+		    LATHE_OK);
+		assert_int_equal(p->fit(m, &data, &h, &err), LATHE_ECANCELLED);
+		assert_non_null(strstr(err, "cancel"));
+		free(err);
+		err = NULL;
+		assert_int_equal(p->save(m, &(void *){ NULL }, &(size_t){ 0 }, &err),
+		    LATHE_EINVAL);
+		free(err);
+		p->destroy(m);
+	}
 	ds_free(&s);
 }
 
@@ -1921,6 +2067,12 @@ test_bad_params(void **state)
 		{ "tree", "max_features_value", NAN, NULL },
 		{ "tree", "min_impurity_decrease", -0.1, NULL },
 		{ "tree", "class_weight", 0, "auto" },
+		{ "forest", "n_estimators", 0, NULL },
+		{ "forest", "max_samples", 0, NULL },
+		{ "forest", "max_samples", 1.5, NULL },
+		{ "forest", "oob_score", 2, NULL },
+		{ "forest", "max_features", 0, "none" },
+		{ "forest", "criterion", 0, "gini" },   /* not for regression */
 	};
 	size_t i, j;
 
@@ -2128,6 +2280,7 @@ main(void)
 		cmocka_unit_test(test_kmeans_accelerated_cancel),
 		cmocka_unit_test(test_pca_parity),
 		cmocka_unit_test(test_tree_parity),
+		cmocka_unit_test(test_forest_quality),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_payload_refusals),
 		cmocka_unit_test(test_cancel),

@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blobio.h"
 #include "linalg/parfor.h"
 
 /* scikit-learn's tolerance: sorted values closer than this are one value. */
@@ -70,7 +71,9 @@ struct cand {
 
 struct grow {
 	const struct cart_params *p;
-	size_t		 n, d, K;
+	size_t		 n, d, K;       /* n: entries per column */
+	size_t		 nrows;         /* rows of the data (labels, y, flag) */
+	const uint32_t	*counts;        /* nrows draws per row, or NULL (once) */
 	int		 clf;
 	const uint16_t	*lab;
 	const double	*y;
@@ -705,15 +708,14 @@ split_node(struct grow *g, size_t i, int depth)
 
 /* ---- building ------------------------------------------------------------------- */
 
+/* Everything but the columns (vals, rows), which the caller provides. */
 static int
 grow_alloc(struct grow *g)
 {
 	size_t n = g->n, d = g->d, K = g->K, w = (size_t)g->workers;
 
 	g->maxb = BATCH_CELLS / d ? BATCH_CELLS / d : 1;
-	g->vals = malloc(d * n * sizeof *g->vals);
-	g->rows = malloc(d * n * sizeof *g->rows);
-	g->flag = malloc(n);
+	g->flag = malloc(g->nrows);
 	g->order = malloc(g->maxb * d * sizeof *g->order);
 	g->norder = malloc(g->maxb * sizeof *g->norder);
 	g->sel = malloc(g->maxb * d);
@@ -732,10 +734,12 @@ grow_alloc(struct grow *g)
 	g->osum = malloc(K * sizeof *g->osum);
 	g->osq = malloc(sizeof *g->osq);
 	g->open = malloc(sizeof *g->open);
-	if (!g->vals || !g->rows || !g->flag || !g->order || !g->norder || !g->sel ||
+	if (!g->flag || !g->order || !g->norder || !g->sel ||
 	    !g->cand || !g->split_f || !g->wk || !g->tmp_rows || !g->tmp_vals ||
 	    !g->perm || !g->osum || !g->osq || !g->open)
 		return -1;
+	for (n = 0; n < d; n++)
+		g->perm[n] = (int32_t)n;
 	return 0;
 }
 
@@ -766,25 +770,32 @@ grow_free(struct grow *g)
 	free(g->gval);
 	free(g->cw);
 	free((void *)g->lab);
+	free(g->sort_key);
+	free(g->sort_idx);
 }
 
-/* The root: sums in row order, its impurity (node_impurity). */
+/* The root: sums in row order (each row as often as it is drawn), its
+ * impurity (node_impurity). */
 static int
 grow_root(struct grow *g)
 {
 	size_t i, K = g->K;
+	uint32_t c, k;
 	double w = 0.0, sq = 0.0;
 
 	memset(g->osum, 0, K * sizeof *g->osum);
-	for (i = 0; i < g->n; i++) {
-		if (g->clf) {
-			unsigned c = g->lab[i];
-			g->osum[c] += g->cw[c];
-			w += g->cw[c];
-		} else {
-			g->osum[0] += g->y[i];
-			sq += g->y[i] * g->y[i];
-			w += 1.0;
+	for (i = 0; i < g->nrows; i++) {
+		c = g->counts != NULL ? g->counts[i] : 1;
+		for (k = 0; k < c; k++) {
+			if (g->clf) {
+				unsigned l = g->lab[i];
+				g->osum[l] += g->cw[l];
+				w += g->cw[l];
+			} else {
+				g->osum[0] += g->y[i];
+				sq += g->y[i] * g->y[i];
+				w += 1.0;
+			}
 		}
 	}
 	g->osq[0] = sq;
@@ -793,6 +804,21 @@ grow_root(struct grow *g)
 	g->open[0].id = 0;
 	g->nopen = 1;
 	return add_node(g, g->osum, w, impurity_of(g, g->osum, w, sq), g->n, 0) < 0 ? -1 : 0;
+}
+
+/* The label beside every entry of every column. */
+static int
+fill_labels(void *vctx, int worker, size_t shard, size_t begin, size_t end)
+{
+	struct grow *g = vctx;
+	size_t f = shard, n = g->n, i;
+
+	(void)worker;
+	(void)begin;
+	(void)end;
+	for (i = 0; i < n; i++)
+		g->labc[f * n + i] = g->lab[g->rows[f * n + i]];
+	return 0;
 }
 
 /* Splits every open node of one level; fills the next level. */
@@ -872,116 +898,240 @@ out:
 	return rc;
 }
 
+/* Labels (checked, compact) and class weights into g. */
+static int
+grow_labels(struct grow *g, const int *labels, int n_classes)
+{
+	const struct cart_params *p = g->p;
+	uint16_t *lab;
+	size_t i, k;
+
+	if (!g->clf)
+		return 0;
+	if ((lab = malloc(g->nrows * sizeof *lab)) == NULL ||
+	    (g->cw = malloc(g->K * sizeof *g->cw)) == NULL) {
+		free(lab);
+		return fail(g, "tree: out of memory");
+	}
+	g->lab = lab;
+	for (i = 0; i < g->nrows; i++) {
+		if (labels[i] < 0 || labels[i] >= n_classes) {
+			snprintf(g->msg, g->msgsz, "tree: label of row %zu is %d, outside 0..%d",
+			    i, labels[i], n_classes - 1);
+			return -1;
+		}
+		lab[i] = (uint16_t)labels[i];
+	}
+	g->unit = 1;
+	for (k = 0; k < g->K; k++) {
+		g->cw[k] = p->class_weight != NULL ? p->class_weight[k] : 1.0;
+		g->unit &= g->cw[k] == 1.0;
+	}
+	return 0;
+}
+
+static int
+grow_init(struct grow *g, const struct cart_params *p, size_t nrows, size_t d,
+    int n_classes, const double *y, char *msg, size_t msgsz)
+{
+	memset(g, 0, sizeof *g);
+	g->msg = msg;
+	g->msgsz = msgsz;
+	g->p = p;
+	g->nrows = nrows;
+	g->n = nrows;
+	g->d = d;
+	g->clf = p->criterion != CART_SQUARED_ERROR;
+	g->K = g->clf ? (size_t)n_classes : 1;
+	g->y = y;
+	g->rng = p->seed;
+	g->workers = parfor_workers(d, 1, p->threads > 0 ? p->threads : 1);
+	if (nrows == 0 || d == 0 || nrows > UINT32_MAX || (g->clf && (n_classes < 1 ||
+	    n_classes > 65535)) || p->max_features < 1 || p->min_samples_leaf < 1 ||
+	    (!g->clf && y == NULL))
+		return fail(g, "tree: bad arguments");
+	return 0;
+}
+
+/* With the columns in place: labels beside them, the root, every level,
+ * then the pre-order tree into t. */
+static int
+grow_tree(struct grow *g, struct cart_tree *t)
+{
+	const struct cart_params *p = g->p;
+	char chk[160];
+	int rc, depth;
+
+	if (g->clf && parfor_run(g->d, 1, g->workers, fill_labels, g) != 0)
+		return fail(g, "tree: out of memory");
+	if (grow_root(g) != 0)
+		return fail(g, "tree: out of memory");
+	for (depth = 0; g->nopen > 0; depth++) {
+		struct open *to;
+		double *ts;
+
+		if (p->progress != NULL)
+			p->progress(p->ctx, depth + 1, p->max_depth, NAN);
+		if ((rc = grow_level(g, depth)) != 0)
+			return rc;
+		to = g->open; g->open = g->next; g->next = to;
+		ts = g->osum; g->osum = g->nsum; g->nsum = ts;
+		ts = g->osq; g->osq = g->nsq; g->nsq = ts;
+		g->nopen = g->nnext;
+		/* the old level's buffers go; the next level grows its own */
+		free(g->next);
+		free(g->nsum);
+		free(g->nsq);
+		g->next = NULL;
+		g->nsum = g->nsq = NULL;
+		g->capnext = 0;
+	}
+	if (grow_finish(g, t) != 0)
+		return fail(g, "tree: out of memory");
+	if (cart_tree_check(t, g->d, chk, sizeof chk) != 0) {
+		snprintf(g->msg, g->msgsz, "tree: internal error: %s", chk);
+		cart_tree_free(t);
+		return -1;
+	}
+	return 0;
+}
+
+/* Sorts the columns g->vals (d x n, column-major, filled) into value
+ * order with their row indexes in g->rows. */
+static int
+grow_sort(struct grow *g)
+{
+	size_t n = g->n;
+
+	g->sort_key = malloc((size_t)g->workers * 2 * n * sizeof *g->sort_key);
+	g->sort_idx = malloc((size_t)g->workers * 2 * n * sizeof *g->sort_idx);
+	if (g->sort_key == NULL || g->sort_idx == NULL ||
+	    parfor_run(g->d, 1, g->workers, sort_feature, g) != 0)
+		return -1;
+	free(g->sort_key);
+	free(g->sort_idx);
+	g->sort_key = NULL;
+	g->sort_idx = NULL;
+	return 0;
+}
+
 int
 cart_fit(struct cart_tree *t, const struct cart_params *p, const double *X,
     size_t n, size_t d, const int *labels, int n_classes, const double *y,
     char *msg, size_t msgsz)
 {
 	struct grow g;
-	uint16_t *lab = NULL;
-	size_t i, k;
-	int rc = -1, depth;
-	char chk[160];
+	int rc = -1;
 
 	memset(t, 0, sizeof *t);
+	if (grow_init(&g, p, n, d, n_classes, y, msg, msgsz) != 0)
+		return -1;
+	g.X = X;
+	if (grow_labels(&g, labels, n_classes) != 0)
+		goto out;
+	g.vals = malloc(d * n * sizeof *g.vals);
+	g.rows = malloc(d * n * sizeof *g.rows);
+	if (g.vals == NULL || g.rows == NULL || grow_alloc(&g) != 0 ||
+	    parfor_run(n, 4096, g.workers, transpose_rows, &g) != 0 ||
+	    grow_sort(&g) != 0) {
+		fail(&g, "tree: out of memory");
+		goto out;
+	}
+	rc = grow_tree(&g, t);
+out:
+	grow_free(&g);
+	return rc;
+}
+
+int
+cart_presort_new(struct cart_presort *ps, const double *X, size_t n, size_t d,
+    int threads)
+{
+	struct grow g;
+
+	memset(ps, 0, sizeof *ps);
 	memset(&g, 0, sizeof g);
-	g.msg = msg;
-	g.msgsz = msgsz;
-	g.p = p;
-	g.n = n;
+	if (n == 0 || d == 0 || n > UINT32_MAX)
+		return -1;
+	g.n = g.nrows = n;
 	g.d = d;
 	g.X = X;
-	g.clf = p->criterion != CART_SQUARED_ERROR;
-	g.K = g.clf ? (size_t)n_classes : 1;
-	g.y = y;
-	g.rng = p->seed;
-	g.workers = parfor_workers(d, 1, p->threads > 0 ? p->threads : 1);
-	if (n == 0 || d == 0 || n > UINT32_MAX || (g.clf && (n_classes < 1 ||
-	    n_classes > 65535)) || p->max_features < 1 || p->min_samples_leaf < 1)
-		return fail(&g, "tree: bad arguments");
-	if (g.clf) {
-		if ((lab = malloc(n * sizeof *lab)) == NULL ||
-		    (g.cw = malloc(g.K * sizeof *g.cw)) == NULL) {
-			free(lab);
-			free(g.cw);
-			return fail(&g, "tree: out of memory");
-		}
-		for (i = 0; i < n; i++) {
-			if (labels[i] < 0 || labels[i] >= n_classes) {
-				snprintf(msg, msgsz, "tree: label of row %zu is %d, outside 0..%d",
-				    i, labels[i], n_classes - 1);
-				free(lab);
-				free(g.cw);
-				return -1;
-			}
-			lab[i] = (uint16_t)labels[i];
-		}
-		g.unit = 1;
-		for (k = 0; k < g.K; k++) {
-			g.cw[k] = p->class_weight != NULL ? p->class_weight[k] : 1.0;
-			g.unit &= g.cw[k] == 1.0;
-		}
-		g.lab = lab;
+	g.workers = parfor_workers(d, 1, threads > 0 ? threads : 1);
+	g.vals = malloc(d * n * sizeof *g.vals);
+	g.rows = malloc(d * n * sizeof *g.rows);
+	if (g.vals == NULL || g.rows == NULL ||
+	    parfor_run(n, 4096, g.workers, transpose_rows, &g) != 0 || grow_sort(&g) != 0) {
+		grow_free(&g);
+		return -1;
 	}
-	if (grow_alloc(&g) != 0) {
-		fail(&g, "tree: out of memory");
-		goto out;
-	}
-	g.sort_key = malloc((size_t)g.workers * 2 * n * sizeof *g.sort_key);
-	g.sort_idx = malloc((size_t)g.workers * 2 * n * sizeof *g.sort_idx);
-	if (g.sort_key == NULL || g.sort_idx == NULL) {
-		fail(&g, "tree: out of memory");
-		goto out;
-	}
-	for (i = 0; i < d; i++)
-		g.perm[i] = (int32_t)i;
-	if (parfor_run(n, 4096, g.workers, transpose_rows, &g) != 0 ||
-	    parfor_run(d, 1, g.workers, sort_feature, &g) != 0) {
-		fail(&g, "tree: sorting failed");
-		goto out;
-	}
-	free(g.sort_key);
-	free(g.sort_idx);
-	g.sort_key = NULL;
-	g.sort_idx = NULL;
-	if (grow_root(&g) != 0) {
-		fail(&g, "tree: out of memory");
-		goto out;
-	}
-	for (depth = 0; g.nopen > 0; depth++) {
-		struct open *to;
-		double *ts;
+	ps->n = n;
+	ps->d = d;
+	ps->vals = g.vals;
+	ps->rows = g.rows;
+	g.vals = NULL;
+	g.rows = NULL;
+	grow_free(&g);
+	return 0;
+}
 
-		if (p->progress != NULL)
-			p->progress(p->ctx, depth + 1, p->max_depth, NAN);
-		if ((rc = grow_level(&g, depth)) != 0)
-			goto out;
-		rc = -1;
-		to = g.open; g.open = g.next; g.next = to;
-		ts = g.osum; g.osum = g.nsum; g.nsum = ts;
-		ts = g.osq; g.osq = g.nsq; g.nsq = ts;
-		g.nopen = g.nnext;
-		/* the old level's buffers go; the next level grows its own */
-		free(g.next);
-		free(g.nsum);
-		free(g.nsq);
-		g.next = NULL;
-		g.nsum = g.nsq = NULL;
-		g.capnext = 0;
+void
+cart_presort_free(struct cart_presort *ps)
+{
+	if (ps == NULL)
+		return;
+	free(ps->vals);
+	free(ps->rows);
+	memset(ps, 0, sizeof *ps);
+}
+
+int
+cart_grow(struct cart_tree *t, const struct cart_params *p, const struct cart_presort *ps,
+    const uint32_t *counts, const int *labels, int n_classes, const double *y,
+    char *msg, size_t msgsz)
+{
+	struct grow g;
+	size_t m = 0, i, f, j;
+	int rc = -1;
+
+	memset(t, 0, sizeof *t);
+	if (grow_init(&g, p, ps->n, ps->d, n_classes, y, msg, msgsz) != 0)
+		return -1;
+	g.counts = counts;
+	if (counts != NULL) {
+		for (i = 0; i < ps->n; i++)
+			m += counts[i];
+		if (m == 0 || m > UINT32_MAX)
+			return fail(&g, "tree: bad sample counts");
+		g.n = m;
+	} else {
+		m = ps->n;
 	}
-	if (grow_finish(&g, t) != 0) {
+	if (grow_labels(&g, labels, n_classes) != 0)
+		goto out;
+	g.vals = malloc(ps->d * m * sizeof *g.vals);
+	g.rows = malloc(ps->d * m * sizeof *g.rows);
+	if (g.vals == NULL || g.rows == NULL || grow_alloc(&g) != 0) {
 		fail(&g, "tree: out of memory");
 		goto out;
 	}
-	if (cart_tree_check(t, d, chk, sizeof chk) != 0) {
-		snprintf(msg, msgsz, "tree: internal error: %s", chk);
-		cart_tree_free(t);
-		goto out;
+	/* each row as many times as drawn, keeping the sorted order */
+	for (f = 0; f < ps->d; f++) {
+		const double *sv = ps->vals + f * ps->n;
+		const uint32_t *sr = ps->rows + f * ps->n;
+		double *dv = g.vals + f * m;
+		uint32_t *dr = g.rows + f * m;
+
+		for (i = 0, j = 0; i < ps->n; i++) {
+			uint32_t c = counts != NULL ? counts[sr[i]] : 1, k;
+			for (k = 0; k < c; k++) {
+				dv[j] = sv[i];
+				dr[j] = sr[i];
+				j++;
+			}
+		}
 	}
-	rc = 0;
+	rc = grow_tree(&g, t);
 out:
-	free(g.sort_key);
-	free(g.sort_idx);
 	grow_free(&g);
 	return rc;
 }
@@ -1143,4 +1293,71 @@ cart_tree_importances(const struct cart_tree *t, size_t d, double *out)
 	if (total > 0.0)
 		for (i = 0; i < d; i++)
 			out[i] /= total;
+}
+
+/* ---- payloads ---------------------------------------------------------------------- */
+
+void
+cart_tree_write(struct blobw *w, const struct cart_tree *t)
+{
+	size_t i;
+
+	blobw_u64(w, t->nodes);
+	for (i = 0; i < t->nodes; i++) {
+		blobw_u32(w, (uint32_t)t->feature[i]);
+		blobw_u32(w, t->right[i]);
+		blobw_f64(w, t->threshold[i]);
+		blobw_f64(w, t->impurity[i]);
+		blobw_u64(w, t->n_samples[i]);
+		blobw_f64(w, t->weighted[i]);
+	}
+	blobw_f64s(w, t->value, t->nodes * t->width);
+}
+
+#define NODE_BYTES (4 + 4 + 8 + 8 + 8 + 8)
+
+int
+cart_tree_read(struct blobr *r, struct cart_tree *t, size_t d, size_t width,
+    int counts, char *msg, size_t msgsz)
+{
+	uint64_t nodes;
+	uint32_t u;
+	size_t i, k;
+
+	memset(t, 0, sizeof *t);
+	if (blobr_u64(r, &nodes) != 0 || nodes == 0 || nodes > UINT32_MAX ||
+	    !blobr_has(r, nodes, NODE_BYTES) || !blobr_has(r, nodes * width, 8)) {
+		snprintf(msg, msgsz, "fields do not match their sizes");
+		return -1;
+	}
+	if (cart_tree_alloc(t, (size_t)nodes, width) != 0) {
+		snprintf(msg, msgsz, "out of memory");
+		return -2;
+	}
+	for (i = 0; i < nodes; i++) {
+		(void)blobr_u32(r, &u);
+		(void)blobr_u32(r, &t->right[i]);
+		(void)blobr_f64(r, &t->threshold[i]);
+		(void)blobr_f64(r, &t->impurity[i]);
+		(void)blobr_u64(r, &t->n_samples[i]);
+		(void)blobr_f64(r, &t->weighted[i]);
+		t->feature[i] = u == 0xffffffffu ? CART_LEAF : (int32_t)u;
+		if (u != 0xffffffffu && u >= d) {
+			snprintf(msg, msgsz, "node %zu splits on feature %u of %zu", i, u, d);
+			goto bad;
+		}
+	}
+	(void)blobr_f64s(r, t->value, (size_t)nodes * width);
+	if (counts)
+		for (k = 0; k < nodes * width; k++)
+			if (!(t->value[k] >= 0.0)) {
+				snprintf(msg, msgsz, "a negative class weight");
+				goto bad;
+			}
+	if (cart_tree_check(t, d, msg, msgsz) != 0)
+		goto bad;
+	return 0;
+bad:
+	cart_tree_free(t);
+	return -1;
 }

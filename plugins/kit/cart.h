@@ -16,8 +16,8 @@
  * split node's left child is the node right after it, so only the right
  * child is stored.  A row goes left when x[feature] <= threshold.
  */
-#ifndef LATHE_TREE_CART_H
-#define LATHE_TREE_CART_H
+#ifndef LATHE_KIT_CART_H
+#define LATHE_KIT_CART_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -72,6 +72,29 @@ int cart_fit(struct cart_tree *t, const struct cart_params *p, const double *X,
     size_t n, size_t d, const int *labels, int n_classes, const double *y,
     char *msg, size_t msgsz);
 
+/* The columns of a training set sorted once, for growing many trees
+ * (cart_grow): column f is vals[f n .. f n + n) in increasing order and
+ * the row each value came from. */
+struct cart_presort {
+	size_t		 n, d;
+	double		*vals;
+	uint32_t	*rows;
+};
+
+/* Sorts X (n x d, row-major, finite) on `threads` threads.  Returns 0, or
+ * -1 (out of memory, or n too large).  Free with cart_presort_free. */
+int cart_presort_new(struct cart_presort *ps, const double *X, size_t n, size_t d,
+    int threads);
+void cart_presort_free(struct cart_presort *ps);
+
+/* As cart_fit on presorted data, each row i counts[i] times (a bootstrap
+ * sample: rows drawn 0 times are left out; counts NULL: every row once).
+ * A node's n_samples counts draws.  ps is only read, so several trees may
+ * grow from one presort at once. */
+int cart_grow(struct cart_tree *t, const struct cart_params *p,
+    const struct cart_presort *ps, const uint32_t *counts, const int *labels,
+    int n_classes, const double *y, char *msg, size_t msgsz);
+
 /* Frees the arrays (accepts a zeroed tree) and zeroes *t. */
 void cart_tree_free(struct cart_tree *t);
 
@@ -93,5 +116,22 @@ size_t cart_tree_leaf(const struct cart_tree *t, const double *x);
  * it, over the root's weight, normalised to sum to 1 (all 0 for a single
  * leaf). */
 void cart_tree_importances(const struct cart_tree *t, size_t d, double *out);
+
+struct blobw;
+struct blobr;
+
+/* A tree in a payload (kit/blobio.h): u64 nodes, then per node in
+ * pre-order u32 feature (0xffffffff: leaf), u32 right child (0 for a leaf),
+ * f64 threshold, f64 impurity, u64 n_node_samples, f64
+ * weighted_n_node_samples; then f64 value[nodes x width]. */
+void cart_tree_write(struct blobw *w, const struct cart_tree *t);
+
+/* Reads what cart_tree_write wrote into t (allocated; free with
+ * cart_tree_free) and checks it with cart_tree_check against d features;
+ * counts: values are class weights, which must be >= 0.  Returns 0, -1
+ * with a message in msg (corrupt), or -2 (out of memory); on failure t is
+ * left zeroed. */
+int cart_tree_read(struct blobr *r, struct cart_tree *t, size_t d, size_t width,
+    int counts, char *msg, size_t msgsz);
 
 #endif
