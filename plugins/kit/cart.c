@@ -102,6 +102,9 @@ struct grow {
 	unsigned char	*sel;           /* maxb x d */
 	struct cand	*cand;          /* maxb x d */
 	int32_t		*split_f;       /* maxb: feature, or -1 (leaf) */
+	unsigned char	*keep;          /* maxb: which children will be split
+	                                 * (bit 0 left, bit 1 right), so only
+	                                 * their rows need to be kept in order */
 	/* per worker */
 	int		 workers;
 	double		*wk;            /* workers x K */
@@ -441,6 +444,43 @@ eval_feature(void *vctx, int worker, size_t shard, size_t begin, size_t end)
 
 /* ---- phase D: stable partitions ------------------------------------------------ */
 
+/* When one child will be a leaf, its rows need no order: the other child's
+ * rows are moved to their side in place, in order (left: forward from s,
+ * right: backward from e), one write each. */
+static void
+keep_one_side(struct grow *g, size_t f, size_t s, size_t e, int left)
+{
+	size_t n = g->n, i, w;
+	double *v = g->vals + f * n;
+	uint32_t *r = g->rows + f * n;
+	uint16_t *lc = g->labc != NULL ? g->labc + f * n : NULL;
+	const unsigned char *flag = g->flag;
+
+	if (left) {
+		for (i = w = s; i < e; i++) {
+			uint32_t row = r[i];
+			if (!flag[row])
+				continue;
+			r[w] = row;
+			v[w] = v[i];
+			if (lc != NULL)
+				lc[w] = lc[i];
+			w++;
+		}
+		return;
+	}
+	for (i = w = e; i-- > s;) {
+		uint32_t row = r[i];
+		if (flag[row])
+			continue;
+		w--;
+		r[w] = row;
+		v[w] = v[i];
+		if (lc != NULL)
+			lc[w] = lc[i];
+	}
+}
+
 static int
 partition_feature(void *vctx, int worker, size_t shard, size_t begin, size_t end)
 {
@@ -457,8 +497,12 @@ partition_feature(void *vctx, int worker, size_t shard, size_t begin, size_t end
 	for (j = 0; j < g->nb; j++) {
 		const struct open *o = &g->open[g->b0 + j];
 
-		if (g->split_f[j] < 0 || (size_t)g->split_f[j] == f)
+		if (g->split_f[j] < 0 || (size_t)g->split_f[j] == f || g->keep[j] == 0)
 			continue;
+		if (g->keep[j] != 3) {
+			keep_one_side(g, f, o->s, o->e, g->keep[j] == 1);
+			continue;
+		}
 		li = o->s;
 		ri = 0;
 		/* both writes are safe: li <= i, and entry i is read first */
@@ -573,6 +617,17 @@ push_next(struct grow *g, size_t s, size_t e, uint32_t id, const double *sum, do
 	return 0;
 }
 
+/* A node of nn rows at this depth with this impurity is a leaf whatever its
+ * rows (scikit-learn's builder's test). */
+static int
+leaf_by_rules(const struct grow *g, size_t nn, double impurity, int depth)
+{
+	const struct cart_params *p = g->p;
+
+	return (p->max_depth > 0 && depth >= p->max_depth) || nn < p->min_samples_split ||
+	    nn < 2 * p->min_samples_leaf || impurity <= DBL_EPSILON;
+}
+
 /* Phase A for batch node i: leaf by the rules, or the features to try. */
 static void
 choose_features(struct grow *g, size_t i, int depth)
@@ -587,8 +642,8 @@ choose_features(struct grow *g, size_t i, int depth)
 	g->norder[i] = 0;
 	g->split_f[i] = -1;
 	memset(sel, 0, d);
-	if ((p->max_depth > 0 && depth >= p->max_depth) || nn < p->min_samples_split ||
-	    nn < 2 * p->min_samples_leaf || nd->impurity <= DBL_EPSILON)
+	(void)p;
+	if (leaf_by_rules(g, nn, nd->impurity, depth))
 		return;
 	for (j = 0; j < d; j++) {
 		size_t k = j + rng_below(&g->rng, d - j), f;
@@ -700,6 +755,8 @@ split_node(struct grow *g, size_t i, int depth)
 	nd->left = (uint32_t)lid;
 	nd->right = (uint32_t)rid;
 	g->split_f[i] = bf;
+	g->keep[i] = (unsigned char)((leaf_by_rules(g, pos - s, il, depth + 1) ? 0 : 1) |
+	    (leaf_by_rules(g, e - pos, ir, depth + 1) ? 0 : 2));
 	if (push_next(g, s, pos, (uint32_t)lid, sl, sql) != 0 ||
 	    push_next(g, pos, e, (uint32_t)rid, sr, sqr) != 0)
 		return -1;
@@ -721,6 +778,7 @@ grow_alloc(struct grow *g)
 	g->sel = malloc(g->maxb * d);
 	g->cand = malloc(g->maxb * d * sizeof *g->cand);
 	g->split_f = malloc(g->maxb * sizeof *g->split_f);
+	g->keep = malloc(g->maxb);
 	g->wk = malloc(w * 3 * K * sizeof *g->wk);
 	g->tmp_rows = malloc(w * n * sizeof *g->tmp_rows);
 	g->tmp_vals = malloc(w * n * sizeof *g->tmp_vals);
@@ -735,7 +793,7 @@ grow_alloc(struct grow *g)
 	g->osq = malloc(sizeof *g->osq);
 	g->open = malloc(sizeof *g->open);
 	if (!g->flag || !g->order || !g->norder || !g->sel ||
-	    !g->cand || !g->split_f || !g->wk || !g->tmp_rows || !g->tmp_vals ||
+	    !g->cand || !g->split_f || !g->keep || !g->wk || !g->tmp_rows || !g->tmp_vals ||
 	    !g->perm || !g->osum || !g->osq || !g->open)
 		return -1;
 	for (n = 0; n < d; n++)
@@ -754,6 +812,7 @@ grow_free(struct grow *g)
 	free(g->sel);
 	free(g->cand);
 	free(g->split_f);
+	free(g->keep);
 	free(g->wk);
 	free(g->tmp_rows);
 	free(g->tmp_vals);
