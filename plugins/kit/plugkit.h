@@ -1,6 +1,7 @@
 /*
  * plugins/kit/ — the folder's main header.  Owns what the built-in plugins
- * share: the payload frame (blobio), summary JSON (jsonbuf), and these
+ * share: the payload frame (blobio), summary JSON (jsonbuf), CART trees
+ * (cart, for tree and forest), and these
  * helpers (plugkit).  An algorithm's own code lives in its folder,
  * plugins/<name>/.  May use: linalg and the public plugin header; the host
  * (core/) never links it.  The map of who may use whom is in

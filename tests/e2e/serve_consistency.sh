@@ -5,7 +5,8 @@
 # tensors) gives the same printed numbers, character for character.
 # iris: numeric inputs, integer labels; penguins: categorical inputs,
 # missing values, text labels; diabetes: a regression.  Each once with a
-# linear model and once with a decision tree (the tree plugin).
+# linear model and once with a decision tree (the tree plugin); penguins
+# also with a random forest (forest).
 # Character for character is right here: every path runs the same recipe
 # and plugin code on the same machine (same BLAS kernel and thread count)
 # over the same rows in one batch.  A row scored alone, or on another CPU,
@@ -22,8 +23,12 @@ for spec in "iris target" "penguins species" "diabetes target"; do
 	    { fail "tree on $1 did not train"; finish; }
 	L model register "$r" --name "${1}_tree" >/dev/null
 done
+r=$(L train -q --data penguins --target species --algo forest --set n_estimators=20) ||
+    { fail "forest on penguins did not train"; finish; }
+L model register "$r" --name penguins_forest >/dev/null
 start_server c -p "$P" serve --model iris@production --model penguins@production \
-    --model diabetes --model iris_tree --model penguins_tree --model diabetes_tree --port 0 ||
+    --model diabetes --model iris_tree --model penguins_tree --model diabetes_tree \
+    --model penguins_forest --port 0 ||
     { fail "server did not start"; finish; }
 
 # drop_col FILE COL: the CSV without column COL
@@ -115,6 +120,7 @@ consistent diabetes diabetes target 0
 consistent iris_tree iris target 3
 consistent penguins_tree penguins species 3
 consistent diabetes_tree diabetes target 0
+consistent penguins_forest penguins species 3
 # the files really hold what they should (a comparison of empty files proves nothing)
 check "iris labels" "0 1 2" "$(sort -u "$T/iris.cli.label" | tr '\n' ' ' | sed 's/ $//')"
 check "penguin labels" "Adelie Chinstrap Gentoo" "$(sort -u "$T/penguins.cli.label" | tr '\n' ' ' | sed 's/ $//')"

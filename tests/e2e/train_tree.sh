@@ -1,5 +1,5 @@
 #!/bin/sh
-# The tree plugin end to end through `lathe train`: classification and
+# The tree and forest plugins end to end through `lathe train`: classification and
 # regression runs, the tree drawn as text by `lathe show` (and kept in the
 # summary for --json), predict, rerun --verify, every out-of-range
 # parameter refused at --set with the schema's message, and the awkward
@@ -111,6 +111,28 @@ logs=$(for r in $(cat "$tmp/ids"); do L show "$r"; done)
 contains "class only in test rows: logged" "has no training rows; its probability is 0 everywhere" "$logs"
 id=$(L train -q --data iris --target target --algo tree --set class_weight=balanced --set criterion=log_loss --set max_features=fraction --set max_features_value=0.5)
 contains "balanced + log_loss runs" '"criterion":"entropy"' "$(L show "$id" --json)"
+
+# the forest: both tasks, oob_score as a curve and in the summary, the seed
+# decides the model, refusals at --set and at the start of the run
+id=$(L train -q --data iris --target target --algo forest --set n_estimators=20 --set oob_score=true)
+json=$(L show "$id" --json)
+contains "forest summary" '"n_estimators":20' "$json"
+contains "forest oob curve" '"oob_score": [[20,' "$json"
+contains "forest log" "forest: 20 trees" "$(L show "$id")"
+L predict "$id" "$top/datasets/iris.csv" -o "$tmp/fpred.csv"
+check "forest predict header" "prediction,p_0,p_1,p_2" "$(head -1 "$tmp/fpred.csv")"
+L rerun "$id" --verify > /dev/null 2> "$tmp/err"
+check "forest rerun --verify" 0 $?
+id=$(L train -q --data diabetes --target target --algo forest --set n_estimators=10 --set max_features=sqrt --set max_samples=0.5)
+contains "forest regression" '"criterion":"squared_error"' "$(L show "$id" --json)"
+L train -q --data iris --target target --algo forest --set n_estimators=0 > /dev/null 2> "$tmp/err"
+check "forest n_estimators=0 refused" 1 $?
+contains "forest n_estimators=0 message" "parameter n_estimators of forest must be an integer >= 1" "$(cat "$tmp/err")"
+L train -q --data iris --target target --algo forest --set max_samples=1.5 > /dev/null 2> "$tmp/err"
+contains "forest max_samples=1.5 message" "parameter max_samples of forest must be a number > 0 and <= 1, got 1.5" "$(cat "$tmp/err")"
+fails "oob_score needs bootstrap" --data iris --target target --algo forest --set bootstrap=false --set oob_score=true
+id=$(L train -q --data nan --target y --algo forest --set n_estimators=5 --test-size 0.25)
+check "forest, all-NaN column: run finishes" finished "$(sqlite3 "$P" "SELECT status FROM runs WHERE id = $id")"
 
 echo "train_tree: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
