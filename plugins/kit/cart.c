@@ -29,8 +29,15 @@
  * in pre-order at the end.  Levels with very many nodes are split into
  * batches so the per-(node, feature) tables stay small.
  *
- * Memory: the sorted columns (12 bytes a value), one byte per row for the
- * left/right marks, and per worker a column-sized buffer for partitions.
+ * When a child will be a leaf by the rules alone, only the other child's
+ * rows are kept in order (one in-place pass).
+ *
+ * Forests (cart_presort, cart_grow) sort the columns once; each tree copies
+ * them with every row repeated as often as its bootstrap drew it.
+ *
+ * Memory: the sorted columns (12 bytes a value, 14 with the label beside
+ * it), one byte per row for the left/right marks, and per worker a
+ * column-sized buffer for partitions.
  */
 #include "cart.h"
 
@@ -642,7 +649,6 @@ choose_features(struct grow *g, size_t i, int depth)
 	g->norder[i] = 0;
 	g->split_f[i] = -1;
 	memset(sel, 0, d);
-	(void)p;
 	if (leaf_by_rules(g, nn, nd->impurity, depth))
 		return;
 	for (j = 0; j < d; j++) {
