@@ -144,7 +144,48 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/bin/lathe $(DESTDIR)$(PREFIX)/lib/lathe \
 	       $(DESTDIR)$(PREFIX)/include/lathe $(DESTDIR)$(PREFIX)/share/man/man1/lathe.1
 
+# ---- fuzzing: libFuzzer targets in tests/fuzz/ (docs/testing.md) -------
+#   make fuzz FUZZ_SECONDS=N   build them with clang into $(FUZZ_BUILD) and
+#                              run each for N seconds (default 60); findings
+#                              land in $(FUZZ_BUILD)/fuzz/artifacts/
+#   make fuzz-build            build them only
+# A target is tests/fuzz/fuzz_NAME.c with its seed corpus in
+# tests/fuzz/corpus/NAME/; tests/fuzz/payload.c is built once per plugin
+# (payload_PLUGIN), linked with that plugin's own files.  The engine is
+# compiled with -fsanitize=fuzzer-no-link,address,undefined for coverage;
+# the workbench is left out (no target reaches it).
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)) \
+                $(patsubst %,payload_%,$(PLUGIN_DIRS))
+FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/%,$(FUZZ_NAMES))
+FUZZ_CORE_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRC))
+
+.PHONY: fuzz fuzz-build fuzz-bins
+fuzz-build:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) SAN=1 OPT=-O1 \
+	    CFLAGS="-fsanitize=fuzzer-no-link $(CFLAGS)" fuzz-bins
+
+fuzz: fuzz-build
+	@scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+fuzz-bins: $(FUZZ_BINS) $(PLUGINS)
+
+$(BUILD)/libfuzzcore.a: $(FUZZ_CORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/fuzz/payload_%: $(BUILD)/tests/fuzz/payload.o $$(call plugin_obj,$$*) \
+    $(BUILD)/libkit.a $(BUILD)/liblinalg.a
+	@mkdir -p $(dir $@)
+	$(CC) -fsanitize=fuzzer $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/libfuzzcore.a $(BUILD)/liblinalg.a
+	@mkdir -p $(dir $@)
+	$(CC) -fsanitize=fuzzer $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -179,7 +179,7 @@ cdist_bounds(double *up, double *lo, size_t n)
 	}
 }
 
-#if defined(__GNUC__)
+#if defined(__GNUC__) && !defined(__clang__)	/* __builtin_shuffle is GCC's own */
 
 typedef double cd_vec __attribute__((vector_size(CD_W * sizeof(double))));
 typedef long long cd_mask __attribute__((vector_size(CD_W * sizeof(double))));
