@@ -2059,6 +2059,19 @@ recipe_parse(const char *text, const char *origin, struct recipe **out, char **e
 		if (len && ln[len - 1] == '\r')
 			ln[len - 1] = '\0';
 		line++;
+		/* the text is saved as JSON with the fitted model: a byte that is
+		 * not UTF-8 (even in a comment) would make that model unloadable */
+		size_t bad;
+		if (!utf8_valid((const unsigned char *)ln, strlen(ln), &bad)) {
+			int col = 1;
+			for (size_t i = 0; i < bad; i++)
+				col += ((unsigned char)ln[i] & 0xc0) != 0x80;
+			err_caret(err, r->origin, line, NULL, col, "invalid UTF-8 byte 0x%02x "
+			    "(expected UTF-8 text)", (unsigned char)ln[bad]);
+			free(ln);
+			recipe_free(r);
+			return -1;
+		}
 		struct step *v = realloc(r->steps, (r->nsteps + 1) * sizeof *v);
 		if (v == NULL) {
 			free(ln);

@@ -271,6 +271,9 @@ test_parse_errors(void **state)
 		{ "derive a = x = 1\n", "t:1:14: '=' compares nothing here; use '==' to compare" },
 		{ "derive a = 'male' + 1\n", "t:1:12: a 'string' can only be compared" },
 		{ "derive a = x $ 2\n", "t:1:14: unexpected '$ 2' after the expression" },
+		/* found by tests/fuzz/fuzz_recipe: the text is saved as JSON with
+		 * the model, so a byte that is not UTF-8 made the model unloadable */
+		{ "impute mean x\n# caf\xe9\n", "t:2:6: invalid UTF-8 byte 0xe9 (expected UTF-8 text)" },
 	};
 	(void)state;
 	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
