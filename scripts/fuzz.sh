@@ -11,7 +11,11 @@
 # BUILD/corpus/NAME/; a finding is saved as BUILD/fuzz/artifacts/NAME-crash-*
 # (or leak-, timeout-, oom-) and fails the run.  Each target's last
 # libFuzzer line (executions, coverage) is printed, and its whole log is
-# BUILD/fuzz/logs/NAME.log.  FUZZ_JOBS=N runs N targets at once (default 1).
+# BUILD/fuzz/logs/NAME.log, with the CPU time the target used.
+#   FUZZ_JOBS=N        run N targets at once (default 1)
+#   FUZZ_KEEP_GOING=1  do not stop at a finding: libFuzzer's fork mode,
+#                      every crash, leak, timeout and OOM saved (for long
+#                      campaigns)
 # Exit status: 0 if no target found anything, 1 otherwise.
 set -u
 build=${1:?usage: scripts/fuzz.sh BUILD SECONDS [TARGET...]}
@@ -36,16 +40,30 @@ one() {
 	bin="$build/fuzz/$name" seeds="tests/fuzz/corpus/$name" log="$build/fuzz/logs/$name.log"
 	[ -x "$bin" ] || { echo "FAIL $name: no binary $bin"; return 1; }
 	[ -d "$seeds" ] || { echo "FAIL $name: no seed corpus $seeds"; return 1; }
-	if [ "$secs" -eq 0 ]; then
-		"$bin" -runs=0 -rss_limit_mb=2048 -timeout=25 \
-		    -artifact_prefix="$build/fuzz/artifacts/$name-" "$seeds" >"$log" 2>&1
-	else
-		mkdir -p "$build/corpus/$name"
-		"$bin" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=25 -print_final_stats=1 \
-		    -artifact_prefix="$build/fuzz/artifacts/$name-" \
-		    "$build/corpus/$name" "$seeds" >"$log" 2>&1
-	fi
+	keep=""
+	[ "${FUZZ_KEEP_GOING:-0}" = 1 ] &&
+	    keep="-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1"
+	# (the subshell's `times` gives the CPU time of the target)
+	(
+		if [ "$secs" -eq 0 ]; then
+			"$bin" -runs=0 -rss_limit_mb=2048 -timeout=25 \
+			    -artifact_prefix="$build/fuzz/artifacts/$name-" "$seeds"
+		else
+			mkdir -p "$build/corpus/$name"
+			"$bin" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=25 \
+			    -print_final_stats=1 $keep \
+			    -artifact_prefix="$build/fuzz/artifacts/$name-" \
+			    "$build/corpus/$name" "$seeds"
+		fi
+		rc=$?
+		times >"$log.cpu"	# no pipe: a forked `times` sees no children
+		exit $rc
+	) >"$log" 2>&1
 	rc=$?
+	tail -n 1 "$log.cpu" | sed 's/^/cpu (user, system): /' >>"$log"
+	rm -f "$log.cpu"
+	# libFuzzer's findings exit 77 (its default -error_exitcode) or 1
+	ls "$build/fuzz/artifacts/$name-"* >/dev/null 2>&1 && rc=${rc#0} && rc=${rc:-1}
 	last=$(grep -E '^#[0-9]+' "$log" | tail -n 1)
 	if [ $rc -ne 0 ]; then
 		echo "FAIL $name (exit $rc; log: $log)"
@@ -53,8 +71,8 @@ one() {
 		return 1
 	fi
 	printf 'ok   %-18s %s\n' "$name" "$last"
-	grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' "$log" | tr '\n' ' ' |
-	    sed 's/^./     &/;s/ $/\n/'
+	grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb|^cpu ' "$log" | tr '\n' ' ' |
+	    sed 's/  */ /g;s/^./     &/;s/ $/\n/'
 	return 0
 }
 

@@ -3,7 +3,9 @@
 # skipping those already present.  Runs apt-get only when something is
 # missing (as root, or through sudo when available).
 #
-#   scripts/install-deps.sh            build + test dependencies
+#   scripts/install-deps.sh            build + test dependencies (clang and
+#                                      libclang-rt-14-dev, libFuzzer's runtime,
+#                                      for the fuzz targets of tests/fuzz/)
 #   scripts/install-deps.sh --bench    also the benchmark peers (pandas,
 #                                      scikit-learn, Flask, gunicorn, wrk)
 #   scripts/install-deps.sh --list     print the build + test packages, one
@@ -14,7 +16,7 @@ set -eu
 
 pkgs="build-essential pkg-config libsqlite3-dev sqlite3 libopenblas-dev liblapacke-dev
 libcsv-dev libcmocka-dev libjansson-dev libmicrohttpd-dev libncurses-dev libssl-dev
-gnuplot-nox tmux curl python3"
+gnuplot-nox tmux curl python3 clang libclang-rt-14-dev"
 if [ "${1:-}" = "--list" ]; then
 	printf '%s\n' $pkgs
 	exit 0

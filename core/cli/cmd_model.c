@@ -9,8 +9,27 @@
 #include "base/util.h"
 #include "registry/registry.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+
+/*
+ * A schema or example the project holds, into --json output: as stored
+ * when it is one JSON value, else null.  The registry writes valid JSON,
+ * but the project is an SQLite file anyone can edit, and --json output
+ * must parse whatever it holds (found by tests/fuzz/fuzz_registry).
+ */
+static void
+jw_stored(struct jw *w, const char *json)
+{
+	json_error_t je;
+	json_t *v = json ? json_loads(json, JSON_DECODE_ANY, &je) : NULL;
+	if (v == NULL)
+		jw_null(w);
+	else
+		jw_raw(w, json);
+	json_decref(v);
+}
 
 /* Options and trailing arguments of a subcommand; argv[0] is its name. */
 static int
@@ -76,8 +95,8 @@ model_register(struct cmd_ctx *ctx, int argc, char **argv)
 		jw_key(&w, "version"); jw_int(&w, mv.version);
 		jw_key(&w, "run"); jw_int(&w, mv.run_id);
 		jw_key(&w, "created"); jw_str(&w, mv.created);
-		jw_key(&w, "input_schema"); jw_raw(&w, mv.input_schema);
-		jw_key(&w, "output_schema"); jw_raw(&w, mv.output_schema);
+		jw_key(&w, "input_schema"); jw_stored(&w, mv.input_schema);
+		jw_key(&w, "output_schema"); jw_stored(&w, mv.output_schema);
 		jw_obj_end(&w);
 		sbuf_putc(&b, '\n');
 	} else {
@@ -164,8 +183,8 @@ list_visit(void *arg, const struct model_row *r)
 	jw_key(w, "dataset"); jw_str(w, r->dataset);
 	jw_key(w, "aliases"); jw_alias_list(w, r->aliases);
 	jw_key(w, "created"); jw_str(w, r->created);
-	jw_key(w, "input_schema"); jw_raw(w, r->input_schema);
-	jw_key(w, "output_schema"); jw_raw(w, r->output_schema);
+	jw_key(w, "input_schema"); jw_stored(w, r->input_schema);
+	jw_key(w, "output_schema"); jw_stored(w, r->output_schema);
 	jw_obj_end(w);
 	for (const char *a = r->aliases; *a;) {
 		size_t n = strcspn(a, ",");
@@ -268,9 +287,9 @@ model_show(struct cmd_ctx *ctx, int argc, char **argv)
 		jw_key(&w, "run"); jw_int(&w, mv.run_id);
 		jw_key(&w, "created"); jw_str(&w, mv.created);
 		jw_key(&w, "aliases"); jw_alias_list(&w, al.s ? al.s : "");
-		jw_key(&w, "input_schema"); jw_raw(&w, mv.input_schema);
-		jw_key(&w, "output_schema"); jw_raw(&w, mv.output_schema);
-		jw_key(&w, "input_example"); jw_raw(&w, mv.input_example);
+		jw_key(&w, "input_schema"); jw_stored(&w, mv.input_schema);
+		jw_key(&w, "output_schema"); jw_stored(&w, mv.output_schema);
+		jw_key(&w, "input_example"); jw_stored(&w, mv.input_example);
 		jw_obj_end(&w);
 		sbuf_putc(&b, '\n');
 	} else {

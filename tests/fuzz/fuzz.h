@@ -111,6 +111,38 @@ fuzz_file(const void *data, size_t size, char path[64])
 }
 
 /*
+ * The same for code that needs a real file name (SQLite resolves the
+ * /proc/self/fd link to a name it cannot open): a file of its own in
+ * $TMPDIR (or /tmp), rewritten for each input and removed at exit.
+ */
+static char fuzz_tmp_path[256];
+
+static inline void
+fuzz_tmp_remove(void)
+{
+	unlink(fuzz_tmp_path);
+}
+
+static inline int
+fuzz_tmpfile(const void *data, size_t size, const char **path)
+{
+	if (fuzz_tmp_path[0] == '\0') {
+		const char *dir = getenv("TMPDIR");
+		snprintf(fuzz_tmp_path, sizeof fuzz_tmp_path, "%s/lathe-fuzz-%ld",
+		    dir && *dir ? dir : "/tmp", (long)getpid());
+		atexit(fuzz_tmp_remove);
+	}
+	FILE *f = fopen(fuzz_tmp_path, "wb");
+	if (f == NULL)
+		return -1;
+	size_t w = fwrite(data, 1, size, f);
+	if (fclose(f) != 0 || w != size)
+		return -1;
+	*path = fuzz_tmp_path;
+	return 0;
+}
+
+/*
  * The table the recipe and expression targets work on: 8 rows of
  *   a (numeric, a missing value and an infinity), b (numeric),
  *   c (categorical x/y/z, one missing), "d e" (numeric, a name with a
