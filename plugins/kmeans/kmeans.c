@@ -1406,9 +1406,12 @@ kmeans_load(const void *buf, size_t len, struct lathe_model **out, char **err)
 	if (blobr_open(&r, buf, len, KMEANS_MAGIC, KMEANS_FORMAT, &version,
 	    "kmeans model", msg, sizeof msg) != 0)
 		return plugkit_fail(err, LATHE_EFORMAT, "kmeans: %s", msg);
+	/* k * d + k + 1 doubles must fit a size_t in bytes: checked before
+	 * it is computed, or it wraps and passes blobr_has (found by
+	 * tests/fuzz/payload_kmeans: k = 1, d = 2^64 - 2) */
 	if (blobr_u64(&r, &k) != 0 || blobr_u64(&r, &d) != 0 ||
 	    blobr_u32(&r, &n_iter) != 0 || k == 0 || d == 0 || k > INT32_MAX ||
-	    n_iter > INT32_MAX || d > UINT64_MAX / k - 1 ||
+	    n_iter > INT32_MAX || d >= (SIZE_MAX / sizeof(double) - 1) / k ||
 	    !blobr_has(&r, k * d + k + 1, 8))
 		goto corrupt;
 	if ((m = calloc(1, sizeof *m)) == NULL ||

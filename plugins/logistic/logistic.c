@@ -656,9 +656,11 @@ logistic_load(const void *buf, size_t len, struct lathe_model **out, char **err)
 	    blobr_u32(&r, &rows) != 0 || blobr_u32(&r, &fi) != 0 ||
 	    blobr_u32(&r, &n_iter) != 0 || blobr_u32(&r, &conv) != 0)
 		goto corrupt;
+	/* d * rows + rows doubles must fit a size_t in bytes: checked before
+	 * it is computed, or it wraps and passes blobr_has (d = 2^64 - 1) */
 	if (d == 0 || K < 2 || K > INT32_MAX || rows != (K == 2 ? 1 : K) ||
 	    fi > 1 || conv > 1 || n_iter > INT32_MAX ||
-	    d > UINT64_MAX / rows || !blobr_has(&r, d * rows + rows, 8))
+	    d >= SIZE_MAX / sizeof(double) / rows || !blobr_has(&r, d * rows + rows, 8))
 		goto corrupt;
 	if ((m = calloc(1, sizeof *m)) == NULL ||
 	    (m->W = malloc((size_t)(d * rows) * sizeof *m->W)) == NULL ||

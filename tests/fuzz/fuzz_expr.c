@@ -50,8 +50,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((f = frame_from_table(t, NULL, 0, NULL)) == NULL)
 		goto out;
 	if (expr_check(e, f, &errcol, &err) != 0) {
-		if (err == NULL || strchr(err, '\n'))
-			fuzz_fail("check error is not one line: %s", err ? err : "(none)");
+		if (err == NULL)
+			fuzz_fail("check error without a message");
 		goto out;
 	}
 	if ((all = malloc(t->nrows * sizeof *all)) == NULL)

@@ -1678,6 +1678,53 @@ test_payload_refusals(void **state)
 	free_each(f);
 }
 
+/* Dimensions whose element count wraps around 2^64 (found by
+ * tests/fuzz/payload_kmeans): the count passed the length check after
+ * wrapping and the allocation overflowed.  Refused as corrupt. */
+static void
+test_payload_huge_dims(void **state)
+{
+	const struct lathe_plugin *km = plugin("kmeans"), *lg = plugin("logistic");
+	struct lathe_model *m = NULL;
+	struct blobw w;
+	void *buf;
+	size_t len;
+	char *err = NULL;
+	int i;
+
+	(void)state;
+	/* kmeans: k = 1, d = 2^64 - 2: k * d + k + 1 = 2^64 = 0 */
+	blobw_init(&w, km->model_format, KMEANS_MAGIC);
+	blobw_u64(&w, 1);
+	blobw_u64(&w, UINT64_MAX - 1);
+	blobw_u32(&w, 1);
+	for (i = 0; i < 4; i++)
+		blobw_f64(&w, 1.0);
+	assert_int_equal(blobw_finish(&w, &buf, &len), LINALG_OK);
+	assert_int_equal(km->load(buf, len, &m, &err), LATHE_EFORMAT);
+	assert_null(m);
+	assert_non_null(strstr(err, "corrupt"));
+	free(err);
+	free(buf);
+	/* logistic: d = 2^64 - 1, one row: d * 1 + 1 = 0 */
+	err = NULL;
+	blobw_init(&w, lg->model_format, "LTLG");
+	blobw_u64(&w, UINT64_MAX);
+	blobw_u32(&w, 2);	/* classes */
+	blobw_u32(&w, 1);	/* rows */
+	blobw_u32(&w, 1);	/* fit_intercept */
+	blobw_u32(&w, 1);	/* iterations */
+	blobw_u32(&w, 1);	/* converged */
+	for (i = 0; i < 4; i++)
+		blobw_f64(&w, 1.0);
+	assert_int_equal(blobw_finish(&w, &buf, &len), LINALG_OK);
+	assert_int_equal(lg->load(buf, len, &m, &err), LATHE_EFORMAT);
+	assert_null(m);
+	assert_non_null(strstr(err, "corrupt"));
+	free(err);
+	free(buf);
+}
+
 /* ---- tree ---------------------------------------------------------------------------- */
 
 /* The tree grown by cart.c (linked from libplugpriv.a) against scikit-learn's
@@ -2283,6 +2330,7 @@ main(void)
 		cmocka_unit_test(test_forest_quality),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_payload_refusals),
+		cmocka_unit_test(test_payload_huge_dims),
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_bad_params),
 		cmocka_unit_test(test_bad_data),
