@@ -511,10 +511,14 @@ pca_load(const void *buf, size_t len, struct lathe_model **out, char **err)
 	if (blobr_open(&r, buf, len, PCA_MAGIC, PCA_FORMAT, &version,
 	    "pca model", msg, sizeof msg) != 0)
 		return plugkit_fail(err, LATHE_EFORMAT, "pca: %s", msg);
+	/* 1 + d + k * d + 3 * k doubles (at most (k + 1) * (d + 3)) must fit a
+	 * size_t in bytes, checked before computing it: with k = 2^64 - 1 the
+	 * old guard divided by k + 1 = 0, and near it the count wrapped */
 	if (blobr_u64(&r, &d) != 0 || blobr_u64(&r, &k) != 0 ||
 	    blobr_u32(&r, &whiten) != 0 || blobr_u64(&r, &ns) != 0 ||
 	    d == 0 || k == 0 || k > d || whiten > 1 || ns < 2 || k > ns ||
-	    d > UINT64_MAX / (k + 1) - 4 || !blobr_has(&r, 1 + d + k * d + 3 * k, 8))
+	    d >= SIZE_MAX / sizeof(double) || k >= SIZE_MAX / sizeof(double) / (d + 3) ||
+	    !blobr_has(&r, 1 + d + k * d + 3 * k, 8))
 		goto corrupt;
 	if ((m = calloc(1, sizeof *m)) == NULL || pca_alloc(m, d, k) != 0) {
 		rc = plugkit_fail(err, LATHE_ENOMEM, "pca: out of memory");

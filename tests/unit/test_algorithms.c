@@ -1679,12 +1679,14 @@ test_payload_refusals(void **state)
 }
 
 /* Dimensions whose element count wraps around 2^64 (found by
- * tests/fuzz/payload_kmeans): the count passed the length check after
- * wrapping and the allocation overflowed.  Refused as corrupt. */
+ * tests/fuzz/payload_kmeans; logistic and pca had the same guard): the
+ * count passed the length check after wrapping and the allocation
+ * overflowed, or pca's guard divided by zero.  Refused as corrupt. */
 static void
 test_payload_huge_dims(void **state)
 {
 	const struct lathe_plugin *km = plugin("kmeans"), *lg = plugin("logistic");
+	const struct lathe_plugin *pc = plugin("pca");
 	struct lathe_model *m = NULL;
 	struct blobw w;
 	void *buf;
@@ -1723,6 +1725,24 @@ test_payload_huge_dims(void **state)
 	assert_non_null(strstr(err, "corrupt"));
 	free(err);
 	free(buf);
+	/* pca: k = d = n_samples = 2^64 - 1 (the guard divided by k + 1 = 0),
+	 * and k = d = 2^63 (1 + d + k * d + 3 * k wraps) */
+	for (int big = 0; big < 2; big++) {
+		uint64_t v = big ? UINT64_MAX : (uint64_t)1 << 63;
+		err = NULL;
+		blobw_init(&w, pc->model_format, "LTPC");
+		blobw_u64(&w, v);	/* d */
+		blobw_u64(&w, v);	/* k */
+		blobw_u32(&w, 0);	/* whiten */
+		blobw_u64(&w, v);	/* n_samples */
+		for (i = 0; i < 8; i++)
+			blobw_f64(&w, 1.0);
+		assert_int_equal(blobw_finish(&w, &buf, &len), LINALG_OK);
+		assert_int_equal(pc->load(buf, len, &m, &err), LATHE_EFORMAT);
+		assert_null(m);
+		free(err);
+		free(buf);
+	}
 }
 
 /* ---- tree ---------------------------------------------------------------------------- */
