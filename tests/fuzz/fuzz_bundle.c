@@ -60,20 +60,28 @@ serve_example(struct model_set *ms, const char *example)
 	struct proto_limits lim = { 1000, 32 };
 	struct frame *f = NULL;
 	struct prediction pd = { 0 };
-	char *err = NULL;
+	char *err = NULL, *body = NULL;
 	int method, status;
 
-	if (proto_mlflow_parse(&s->schema, &lim, "application/json", NULL, example,
-	    strlen(example), &f, &method, &status, &err) == 0 &&
+	/* the example is the dataframe_split member of a request */
+	if (asprintf(&body, "{\"dataframe_split\": %s}", example) < 0) {
+		served_release(s);
+		return;
+	}
+	if (proto_mlflow_parse(&s->schema, &lim, "application/json", NULL, body,
+	    strlen(body), &f, &method, &status, &err) == 0 &&
 	    predictor_run(s->pr, f, &pd, &err) == 0) {
 		struct sbuf b;
 		sbuf_init(&b);
 		proto_mlflow_write(&b, &s->pm, &pd, method);
 		sbuf_free(&b);
 		prediction_clear(&pd);
+	} else if (getenv("FUZZ_VERBOSE")) {
+		fprintf(stderr, "example not served: %s\n", err);
 	}
 	frame_free(f);
 	free(err);
+	free(body);
 	served_release(s);
 }
 
