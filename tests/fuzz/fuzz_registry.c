@@ -180,6 +180,9 @@ json_command(int argc, const char **args)
 	int status;
 	json_error_t je;
 	char *out = run_cmd(&status, argc, args);
+	if (getenv("FUZZ_VERBOSE"))
+		fprintf(stderr, "%s %s: exit %d, %zu bytes\n", args[0], args[1], status,
+		    out ? strlen(out) : 0);
 	if (out && status == 0) {
 		json_t *o = json_loads(out, JSON_DECODE_ANY, &je);
 		if (o == NULL)
@@ -259,14 +262,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* drift: the schema against the logged inputs */
 	if (drift_compute(P, "m", 0, -1, &rep, &err) == 0)
 		drift_report_free(rep);
+	else if (getenv("FUZZ_VERBOSE"))
+		fprintf(stderr, "drift: %s\n", err);
 	free(err);
 	err = NULL;
 	/* serving: the labels */
 	if (models_open(project_path, 1, &ms, &err) == 0) {
 		int saved = dup(2), null = open("/dev/null", O_WRONLY);
 		dup2(null, 2);
-		(void)models_add_ref(ms, "m", &err);
+		int rc = models_add_ref(ms, "m", &err);
 		dup2(saved, 2);
+		if (rc != 0 && getenv("FUZZ_VERBOSE"))
+			fprintf(stderr, "serve: %s\n", err);
 		close(saved);
 		close(null);
 	}
