@@ -17,10 +17,7 @@ LATHE=${LATHE:-$top/build/lathe}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 export LATHE_PROGRESS=never
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL $*"; fail=$((fail + 1)); }
-check() { if [ "$2" = "$3" ]; then ok; else bad "$1: expected '$2', got '$3'"; fi; }
+. "$(dirname "$0")/lib/checks.sh"
 P="$tmp/p.lathe"
 L() { "$LATHE" -p "$P" "$@"; }
 
