@@ -25,7 +25,7 @@ unset ASAN_OPTIONS UBSAN_OPTIONS
 FUZZ_BUILD=${FUZZ_BUILD:-build-fuzz}
 # not the calling make's variables (make asan passes BUILD=build-asan SAN=1)
 unset MAKEFLAGS MFLAGS MAKELEVEL
-if ! make -s -C "$top" FUZZ_BUILD="$FUZZ_BUILD" fuzz-build >"$top/$FUZZ_BUILD.log" 2>&1; then
+if ! make -s -j2 -C "$top" FUZZ_BUILD="$FUZZ_BUILD" fuzz-build >"$top/$FUZZ_BUILD.log" 2>&1; then
 	echo "FAIL: make fuzz-build"
 	tail -n 30 "$top/$FUZZ_BUILD.log"
 	exit 1
