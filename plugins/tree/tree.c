@@ -549,7 +549,9 @@ tree_load(const void *buf, size_t len, struct lathe_model **out, char **err)
 	width = task == 2 ? K : 1;
 	if (d == 0 || d > INT32_MAX || (task != 1 && task != 2) ||
 	    (task == 1 && (K != 0 || crit != CART_SQUARED_ERROR)) ||
-	    (task == 2 && (K < 1 || K > 65535 || crit > CART_ENTROPY)))
+	    (task == 2 && (K < 1 || K > 65535 || crit > CART_ENTROPY)) ||
+	    !blobr_has(&r, d, 4))	/* room for d name lengths, before allocating d
+					 * names (found by tests/fuzz/payload_tree) */
 		goto corrupt;
 	if ((m = calloc(1, sizeof *m)) == NULL ||
 	    (m->names = calloc((size_t)d, sizeof *m->names)) == NULL) {

@@ -40,6 +40,10 @@ r=$(train --data peng --algo kmeans --set n_clusters=3 --step 'impute median num
 r=$(train --data iris --algo kmeans --set n_clusters=2); runs="$runs $r"
 r=$(train --data iris --algo pca --set n_components=2); runs="$runs $r"
 r=$(train --data diab --algo pca --set n_components=3 --step 'drop target'); runs="$runs $r"
+r=$(train --data iris --target target --algo tree --set max_depth=3); runs="$runs $r"
+r=$(train --data diab --target target --algo tree --set max_depth=4 --set min_samples_leaf=5); runs="$runs $r"
+r=$(train --data iris --target target --algo forest --set n_estimators=3 --set max_depth=3); runs="$runs $r"
+r=$(train --data diab --target target --algo forest --set n_estimators=2 --set max_depth=3); runs="$runs $r"
 
 mkdir -p "$out/recipe_load" "$out/bundle" "$out/registry"
 for r in $runs; do
@@ -50,7 +54,7 @@ for r in $runs; do
 	$L $P model register "$r" --name "m$algo" >/dev/null
 done
 # bundles: the files themselves
-for m in mlogistic mlinear mridge mkmeans mpca; do
+for m in mlogistic mlinear mridge mkmeans mpca mtree mforest; do
 	$L $P export "$m@1" -o "$out/bundle/$m" >/dev/null
 done
 # registry: what model register recorded, one field a line (fuzz_registry.c)
