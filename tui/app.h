@@ -272,5 +272,7 @@ int	plot_run_curves(struct app *a, const int64_t *ids, size_t n, struct plot *pl
  * exported files), or the reason there is none in the message line. */
 void	plot_push_run_curves(struct app *a, const int64_t *ids, size_t n, const char *stem);
 int	plot_run_predictions(struct app *a, int64_t id, int roc, struct plot *pl, char **err);
+/* The permutation importance of run id as horizontal bars (computed now). */
+int	plot_run_importance(struct app *a, int64_t id, struct plot *pl, char **err);
 
 #endif

@@ -87,6 +87,7 @@ const struct keybind keys_table[] = {
 	{ RN, 'p', ACT_PLOT, KB_BAR, "curves", "plot the run's curves (loss and any others)" },
 	{ RN, 'P', ACT_PLOT_PRED, KB_BAR, "pred/actual", "plot predicted against actual (regression)" },
 	{ RN, 'o', ACT_PLOT_ROC, KB_BAR, "ROC", "plot the ROC curve (classification)" },
+	{ RN, 'i', ACT_PLOT_IMPORTANCE, KB_BAR, "importance", "plot the permutation importance of the input columns on the held-out rows (as lathe importance)" },
 	{ RN, 'r', ACT_RERUN, KB_BAR, "re-run", "train again from this record" },
 	{ RN, 'v', ACT_VERIFY, KB_BAR, "verify", "re-run and verify metrics, model bytes and fitted recipe are identical" },
 	{ RN, 'x', ACT_CANCEL, KB_BAR, "cancel", "cancel this run while it trains" },

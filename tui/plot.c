@@ -41,6 +41,9 @@ plot_free(struct plot *pl)
 	for (size_t i = 0; i < pl->nxtics; i++)
 		free(pl->xtics[i]);
 	free(pl->xtics);
+	for (size_t i = 0; i < pl->nytics; i++)
+		free(pl->ytics[i]);
+	free(pl->ytics);
 	free(pl->s);
 	free(pl->title);
 	free(pl->xlabel);
@@ -98,6 +101,19 @@ plot_xtic(struct plot *pl, const char *label)
 	return 0;
 }
 
+int
+plot_ytic(struct plot *pl, const char *label)
+{
+	char **v = realloc(pl->ytics, (pl->nytics + 1) * sizeof *v);
+	if (v == NULL)
+		return -1;
+	pl->ytics = v;
+	if ((v[pl->nytics] = str_dup(label)) == NULL)
+		return -1;
+	pl->nytics++;
+	return 0;
+}
+
 size_t
 plot_npoints(const struct plot *pl)
 {
@@ -130,6 +146,7 @@ style_name(enum plot_style s)
 	case PS_POINTS: return "points";
 	case PS_BOXES: return "boxes";
 	case PS_STEPS: return "steps";
+	case PS_HBARS: return "boxxyerror";
 	default: return "lines";
 	}
 }
@@ -138,7 +155,7 @@ void
 plot_script(const struct plot *pl, const char *terminal, const char *output, struct sbuf *b)
 {
 	char nx[32], ny[32];
-	int boxes = 0;
+	int boxes = 0, hbars = 0;
 
 	sbuf_printf(b, "set terminal %s\n", terminal);
 	if (output) {
@@ -166,8 +183,24 @@ plot_script(const struct plot *pl, const char *terminal, const char *output, str
 		sbuf_puts(b, "set logscale y\n");
 	if (pl->square)
 		sbuf_puts(b, "set xrange [-0.02:1.02]\nset yrange [-0.02:1.02]\n");
-	for (size_t i = 0; i < pl->ns; i++)
+	for (size_t i = 0; i < pl->ns; i++) {
 		boxes |= pl->s[i].style == PS_BOXES;
+		hbars |= pl->s[i].style == PS_HBARS;
+	}
+	/* bars from 0 to x, 0.8 of a row high; the first row at the top */
+	if (hbars)
+		sbuf_puts(b, "set style fill solid 0.5\nset xzeroaxis\n");
+	if (pl->nytics) {
+		sbuf_puts(b, "set ytics (");
+		for (size_t i = 0; i < pl->nytics; i++) {
+			if (i)
+				sbuf_puts(b, ", ");
+			quoted(b, pl->ytics[i]);
+			sbuf_printf(b, " %zu", i);
+		}
+		sbuf_puts(b, ")\n");
+		sbuf_printf(b, "set yrange [%zu.5:-0.5]\n", pl->nytics - 1);
+	}
 	if (boxes)
 		sbuf_puts(b, "set style fill solid 0.5\nset boxwidth 0.9 relative\nset yrange [0:*]\n");
 	if (pl->nxtics) {
@@ -186,7 +219,8 @@ plot_script(const struct plot *pl, const char *terminal, const char *output, str
 	for (size_t i = 0; i < pl->ns; i++) {
 		if (pl->s[i].n == 0)
 			continue;
-		sbuf_printf(b, "%s'-' using 1:2 with %s title ", any ? ", " : "",
+		sbuf_printf(b, "%s'-' using %s with %s title ", any ? ", " : "",
+		    pl->s[i].style == PS_HBARS ? "($1/2):2:(abs($1)/2):(0.4)" : "1:2",
 		    style_name(pl->s[i].style));
 		quoted(b, pl->s[i].title ? pl->s[i].title : "");
 		any = 1;

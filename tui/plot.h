@@ -2,7 +2,7 @@
  * plot.h — plots drawn by gnuplot, driven over a pipe.
  *
  * A plot is a title, axis labels and a few series of (x, y) points, each
- * drawn as lines, points or boxes.  plot_script() turns it into a gnuplot
+ * drawn as lines, points, boxes or horizontal bars.  plot_script() turns it into a gnuplot
  * script with the data inline (numbers written with %.17g under the C
  * locale, so nothing is lost); plot_render() runs gnuplot with the text
  * terminal `dumb` sized to the pane, so plots work over any SSH session,
@@ -27,6 +27,7 @@ enum plot_style {
 	PS_POINTS,
 	PS_BOXES,
 	PS_STEPS,
+	PS_HBARS,	/* horizontal bars from 0 to x at row y (labels: ytics) */
 };
 
 struct plot_series {
@@ -45,6 +46,8 @@ struct plot {
 	int			 square;	/* equal ranges [0,1] on both axes (ROC) */
 	char			**xtics;	/* category labels at x = 0, 1, ... (or NULL) */
 	size_t			 nxtics;
+	char			**ytics;	/* category labels at y = 0, 1, ... top down */
+	size_t			 nytics;
 };
 
 void	plot_init(struct plot *pl, const char *title, const char *xlabel, const char *ylabel);
@@ -55,6 +58,8 @@ struct plot_series *plot_series_add(struct plot *pl, const char *title, enum plo
 int	plot_point(struct plot_series *s, double x, double y);
 /* Category label for x = i.  0 or -1 (OOM). */
 int	plot_xtic(struct plot *pl, const char *label);
+/* Category label for y = i (the first at the top).  0 or -1 (OOM). */
+int	plot_ytic(struct plot *pl, const char *label);
 /* Points over all series. */
 size_t	plot_npoints(const struct plot *pl);
 

@@ -12,11 +12,13 @@
  * regression and ROC curves for classification, both from the run's
  * `predictions` artifact (held-out rows: row, prediction, p_<class>...)
  * against the target column of the run's dataset version.
+ * Permutation importance: horizontal bars, computed on demand (train/importance.c).
  */
 #include "app.h"
 #include "plot.h"
 #include "plotdata.h"
 #include "store/dataset.h"
+#include "train/importance.h"
 #include "train/runs_query.h"
 
 #include <ctype.h>
@@ -431,5 +433,42 @@ out:
 	table_free(tc);
 	dsver_clear(&v);
 	run_info_clear(&ri);
+	return rc;
+}
+
+/*
+ * The permutation importance of run id (train/importance.c, as `lathe
+ * importance` with its default repeats) as horizontal bars, the most
+ * important column at the top.  Computed now, in the foreground: it
+ * predicts the held-out rows (1 + columns x 5) times.
+ */
+int
+plot_run_importance(struct app *a, int64_t id, struct plot *pl, char **err)
+{
+	struct importance *im = NULL;
+	char ref[32], title[160], xl[64];
+	int rc = -1;
+
+	snprintf(ref, sizeof ref, "%lld", (long long)id);
+	if (importance_compute(a->p, ref, IMPORTANCE_REPEATS_DEFAULT, &im, err) != 0)
+		return -1;
+	snprintf(title, sizeof title, "run %lld: permutation importance (%zu held-out rows, "
+	    "%d repeats)", (long long)id, im->nrows, im->repeats);
+	snprintf(xl, sizeof xl, "mean decrease of %s", im->metric);
+	plot_init(pl, title, xl, NULL);
+	struct plot_series *s = plot_series_add(pl, "mean decrease", PS_HBARS);
+	if (s == NULL)
+		goto oom;
+	for (size_t i = 0; i < im->ncols; i++)
+		if (plot_point(s, im->cols[i].mean, (double)i) != 0 ||
+		    plot_ytic(pl, im->cols[i].name) != 0)
+			goto oom;
+	rc = 0;
+	goto out;
+oom:
+	err_set(err, "out of memory");
+	plot_free(pl);
+out:
+	importance_free(im);
 	return rc;
 }

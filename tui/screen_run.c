@@ -9,7 +9,8 @@
  * re-runs) and the log.  While the run trains here, its progress line
  * updates live.
  *
- * From here: plots of the curves, predicted against actual, ROC; re-run,
+ * From here: plots of the curves, predicted against actual, ROC, the
+ * permutation importance (i; computed on demand, train/importance.c); re-run,
  * and re-run and verify (the record alone drives the new run, and the two
  * are compared bit for bit when it ends).
  */
@@ -554,10 +555,12 @@ on_action(struct screen *sc, struct app *a, enum action act)
 	switch (act) {
 	case ACT_PLOT:
 	case ACT_PLOT_PRED:
-	case ACT_PLOT_ROC: {
+	case ACT_PLOT_ROC:
+	case ACT_PLOT_IMPORTANCE: {
 		struct plot *pl = calloc(1, sizeof *pl);
 		char stem[64];
 		int rc = pl == NULL ? -1 : act == ACT_PLOT ? plot_run_curves(a, &s->id, 1, pl, &err) :
+		    act == ACT_PLOT_IMPORTANCE ? plot_run_importance(a, s->id, pl, &err) :
 		    plot_run_predictions(a, s->id, act == ACT_PLOT_ROC, pl, &err);
 		if (rc != 0) {
 			app_err(a, err);
@@ -567,7 +570,8 @@ on_action(struct screen *sc, struct app *a, enum action act)
 			return R_HANDLED | R_REDRAW;
 		}
 		snprintf(stem, sizeof stem, "r%lld-%s", (long long)s->id, act == ACT_PLOT ? "curves" :
-		    act == ACT_PLOT_ROC ? "roc" : "predicted");
+		    act == ACT_PLOT_ROC ? "roc" : act == ACT_PLOT_IMPORTANCE ? "importance" :
+		    "predicted");
 		app_push(a, screen_plot_new(a, pl, stem));
 		return R_HANDLED | R_REDRAW;
 	}
@@ -601,6 +605,9 @@ can(const struct screen *sc, enum action act)
 		return strcmp(s->task, "regression") == 0;
 	case ACT_PLOT_ROC:
 		return strcmp(s->task, "classification") == 0;
+	case ACT_PLOT_IMPORTANCE:
+		return !s->running && (strcmp(s->task, "classification") == 0 ||
+		    strcmp(s->task, "regression") == 0);
 	case ACT_CANCEL:
 		return s->running;
 	default:

@@ -140,6 +140,13 @@ int	cmd_list_close(const struct cmd_ctx *ctx, struct jw *w, struct sbuf *b,
 int	cmd_resolve_recipe(struct project *p, const char *arg, char **text, char **origin,
 	    char **name, int *version, char **err);
 
+/* The permutation importance report (train/importance.h) as text for
+ * people or as one JSON object, appended to b / w: `lathe importance` and
+ * `lathe show --importance` print it alike (cmd_importance.c). */
+struct importance;
+void	cmd_importance_text(struct sbuf *b, const struct importance *im);
+void	cmd_importance_json(struct jw *w, const struct importance *im);
+
 /* Reset getopt for a command's argv. */
 void	cmd_getopt_reset(void);
 

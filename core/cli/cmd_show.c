@@ -4,6 +4,7 @@
 #include "cmd.h"
 #include "base/jsonw.h"
 #include "base/util.h"
+#include "train/importance.h"
 #include "train/run.h"
 
 #include <jansson.h>
@@ -92,7 +93,8 @@ curves_obj(struct jw *w, struct project *p, int64_t id)
 }
 
 static void
-write_json(struct sbuf *b, struct project *p, const struct run_info *ri)
+write_json(struct sbuf *b, struct project *p, const struct run_info *ri,
+    const struct importance *im)
 {
 	struct jw w;
 	void *art;
@@ -168,6 +170,10 @@ write_json(struct sbuf *b, struct project *p, const struct run_info *ri)
 		jw_null(&w);
 	}
 	jw_key(&w, "log"); jw_str(&w, ri->log);
+	if (im) {
+		jw_key(&w, "importance");
+		cmd_importance_json(&w, im);
+	}
 	jw_obj_end(&w);
 	sbuf_putc(b, '\n');
 }
@@ -199,7 +205,8 @@ metrics_text(struct sbuf *b, struct project *p, int64_t id)
 }
 
 static void
-write_text(struct sbuf *b, struct project *p, const struct run_info *ri)
+write_text(struct sbuf *b, struct project *p, const struct run_info *ri,
+    const struct importance *im)
 {
 	void *art;
 	size_t len;
@@ -292,21 +299,40 @@ write_text(struct sbuf *b, struct project *p, const struct run_info *ri)
 		json_decref(o);
 		free(art);
 	}
+	if (im) {
+		sbuf_putc(b, '\n');
+		cmd_importance_text(b, im);
+	}
 	if (ri->log && *ri->log)
 		sbuf_printf(b, "\nlog\n%s", ri->log);
 }
 
+enum { OPT_IMPORTANCE = OPT_LONG + 1 };
+
 static int
 cmd_show_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
+	static const struct option lo[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "importance", no_argument, NULL, OPT_IMPORTANCE },
+		CMD_COMMON_LONGOPTS, { 0 }
+	};
 	struct project *p = NULL;
+	struct importance *im = NULL;
 	struct run_info ri;
 	struct sbuf b;
 	char *err = NULL;
-	int rc = EXIT_USER;
+	int c, rc = EXIT_USER, importance = 0;
 
-	if (cmd_opts_json(ctx, argc, argv, &rc))
-		return rc;
+	cmd_getopt_reset();
+	while ((c = cmd_getopt(ctx, argc, argv, lo)) != -1) {
+		if (c == OPT_JSON)
+			ctx->json = 1;
+		else if (c == OPT_IMPORTANCE)
+			importance = 1;
+		else if (cmd_opt_common(ctx, c, &rc))
+			return rc;
+	}
 	if (optind != argc - 1)
 		return cmd_usage(ctx, optind < argc ? "expected one run" : "missing the run id");
 	if ((p = cmd_open(ctx)) == NULL)
@@ -316,13 +342,21 @@ cmd_show_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		project_close(p);
 		return cmd_fail_err(err);
 	}
+	/* computed only when asked: it predicts the test rows columns x 5 times */
+	if (importance && importance_compute(p, argv[optind], IMPORTANCE_REPEATS_DEFAULT, &im,
+	    &err) != 0) {
+		run_info_clear(&ri);
+		project_close(p);
+		return cmd_fail_err(err);
+	}
 	sbuf_init(&b);
 	if (ctx->json)
-		write_json(&b, p, &ri);
+		write_json(&b, p, &ri, im);
 	else
-		write_text(&b, p, &ri);
+		write_text(&b, p, &ri, im);
 	rc = b.oom ? cmd_fail("out of memory") : cmd_write_out(b.s);
 	sbuf_free(&b);
+	importance_free(im);
 	run_info_clear(&ri);
 	project_close(p);
 	return rc;
@@ -330,10 +364,13 @@ cmd_show_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_show_entry = {
 	.name = "show",
-	.args = "RUN [--json]",
+	.args = "RUN [--importance] [--json]",
 	.summary = "Show everything a run recorded: data, recipe, parameters, metrics, model.",
 	.help =
 	    "options:\n"
+	    "  --importance         also compute the permutation importance of the input\n"
+	    "                       columns on the held-out rows (5 repeats; as 'lathe\n"
+	    "                       importance RUN'; JSON: an \"importance\" member)\n"
 	    "  --json               print {\"id\", \"status\", \"error\", \"experiment\", \"parent_run\",\n"
 	    "                       \"dataset\", \"dataset_hash\", \"target\", \"task\", \"algo\",\n"
 	    "                       \"plugin\": {\"version\", \"sha256\", \"path\"}, \"params\",\n"

@@ -387,56 +387,6 @@ encode_classes(const struct column *c, size_t n, int **labels, int *k, char **cl
 	return 0;
 }
 
-/*
- * The run's stored split record: {"method": "holdout", "test_size": F} or
- * {"method": "kfold", "folds": K, "fold": I}.  A record that does not parse
- * or lacks a field is an error — never a silent holdout of size 0.
- * *method points to static storage.
- */
-static int
-split_record_parse(const char *text, const char **method, double *test_size, int *folds,
-    int *fold, char **err)
-{
-	json_error_t je;
-	json_t *sj = text ? json_loads(text, 0, &je) : NULL;
-	int rc = -1;
-
-	*method = "holdout";
-	*test_size = 0;
-	*folds = *fold = 0;
-	if (sj == NULL)
-		return err_set(err, "the run's split record does not parse (%s): '%.80s'",
-		    text ? je.text : "missing", text ? text : "");
-	const char *m = json_string_value(json_object_get(sj, "method"));
-	json_t *tsz = json_object_get(sj, "test_size");
-	json_t *fs = json_object_get(sj, "folds"), *fi = json_object_get(sj, "fold");
-	if (m && strcmp(m, "holdout") == 0) {
-		if (!json_is_number(tsz) || !(json_number_value(tsz) >= 0) ||
-		    !(json_number_value(tsz) < 1)) {
-			err_set(err, "the run's split record has no valid test_size: '%.80s'", text);
-			goto out;
-		}
-		*test_size = json_number_value(tsz);
-	} else if (m && strcmp(m, "kfold") == 0) {
-		if (!json_is_integer(fs) || !json_is_integer(fi) || json_integer_value(fs) < 2 ||
-		    json_integer_value(fs) > INT32_MAX || json_integer_value(fi) < 0 ||
-		    json_integer_value(fi) >= json_integer_value(fs)) {
-			err_set(err, "the run's split record has no valid folds/fold: '%.80s'", text);
-			goto out;
-		}
-		*method = "kfold";
-		*folds = (int)json_integer_value(fs);
-		*fold = (int)json_integer_value(fi);
-	} else {
-		err_set(err, "the run's split record has an unknown method: '%.80s'", text);
-		goto out;
-	}
-	rc = 0;
-out:
-	json_decref(sj);
-	return rc;
-}
-
 struct evaluation {
 	const char	*split;
 	size_t		 n;

@@ -24,4 +24,14 @@ int	split_holdout(size_t n, const int *labels, int k, double test_size, uint64_t
 int	split_kfold(size_t n, const int *labels, int k, int folds, uint64_t seed, int **fold,
 	    char **err);
 
+/*
+ * A run's stored split record: {"method": "holdout", "test_size": F} or
+ * {"method": "kfold", "folds": K, "fold": I}.  A record that does not parse
+ * or lacks a field is an error — never a silent holdout of size 0.
+ * *method points to static storage.  Training and permutation importance
+ * both read it, so both split alike.
+ */
+int	split_record_parse(const char *text, const char **method, double *test_size, int *folds,
+	    int *fold, char **err);
+
 #endif

@@ -168,6 +168,33 @@ test_script(void **state)
 	plot_free(&pl);
 }
 
+/* permutation importance: horizontal bars, labels top down, the bar from
+ * 0 to x drawn as a box centred at x/2 (negative decreases go left) */
+static void
+test_script_hbars(void **state)
+{
+	struct plot pl;
+	struct sbuf b;
+	(void)state;
+	plot_init(&pl, "run 4: permutation importance", "decrease of r2", NULL);
+	struct plot_series *s = plot_series_add(&pl, "mean decrease", PS_HBARS);
+	plot_point(s, 0.5, 0);
+	plot_point(s, -0.25, 1);
+	plot_ytic(&pl, "bmi");
+	plot_ytic(&pl, "it's");
+	sbuf_init(&b);
+	plot_script(&pl, "dumb size 80,24", NULL, &b);
+	assert_non_null(strstr(b.s, "set ytics ('bmi' 0, 'it''s' 1)\n"));
+	assert_non_null(strstr(b.s, "set yrange [1.5:-0.5]\n"));	/* the first at the top */
+	assert_non_null(strstr(b.s, "set style fill solid 0.5\n"));
+	assert_non_null(strstr(b.s,
+	    "plot '-' using ($1/2):2:(abs($1)/2):(0.4) with boxxyerror title 'mean decrease'\n"));
+	assert_non_null(strstr(b.s, "\n0.5 0\n-0.25 1\ne\n"));
+	assert_null(strstr(b.s, "set xtics"));
+	sbuf_free(&b);
+	plot_free(&pl);
+}
+
 static void
 test_render(void **state)
 {
@@ -239,6 +266,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hist),
+		cmocka_unit_test(test_script_hbars),
 		cmocka_unit_test(test_roc),
 		cmocka_unit_test(test_rowsort_num),
 		cmocka_unit_test(test_rowsort_codes),
