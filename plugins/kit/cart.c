@@ -52,6 +52,11 @@
 
 /* scikit-learn's tolerance: sorted values closer than this are one value. */
 #define FEATURE_THRESHOLD 1e-7
+/* An entry of labc: a row drawn c times (1..LC_MAXC) with label l. */
+#define LC_MAXC 65535u
+#define LC_PACK(c, l) (((uint32_t)(c) << 16) | (uint32_t)(l))
+#define LC_COUNT(x) ((x) >> 16)
+#define LC_LABEL(x) ((x) & 0xffffu)
 /* (node, feature) cells per batch of open nodes */
 #define BATCH_CELLS ((size_t)1 << 20)
 
@@ -79,6 +84,7 @@ struct cand {
 struct grow {
 	const struct cart_params *p;
 	size_t		 n, d, K;       /* n: entries per column */
+	uint64_t	 draws;         /* rows counted with their draws */
 	size_t		 nrows;         /* rows of the data (labels, y, flag) */
 	const uint32_t	*counts;        /* nrows draws per row, or NULL (once) */
 	int		 clf;
@@ -87,9 +93,11 @@ struct grow {
 	double		*cw;            /* K class weights (classification) */
 	double		*vals;          /* d x n, sorted within node ranges */
 	uint32_t	*rows;          /* d x n */
-	uint16_t	*labc;          /* d x n: the label of each entry of rows
-	                                 * (classification), so scans read it in
-	                                 * order instead of gathering */
+	uint32_t	*labc;          /* d x n: beside each entry of rows, how
+	                                 * many draws it stands for and its label
+	                                 * (LC_COUNT, LC_LABEL; 0 in regression),
+	                                 * so scans read them in order instead of
+	                                 * gathering */
 	int		 unit;          /* every class weight is 1 */
 	unsigned char	*flag;          /* n: goes left */
 	/* the tree so far */
@@ -117,7 +125,7 @@ struct grow {
 	double		*wk;            /* workers x K */
 	uint32_t	*tmp_rows;      /* workers x n */
 	double		*tmp_vals;      /* workers x n */
-	uint16_t	*tmp_lab;       /* workers x n (classification) */
+	uint32_t	*tmp_lab;       /* workers x n */
 	uint64_t	*sort_key;      /* workers x 2n (sorting only) */
 	uint32_t	*sort_idx;      /* workers x 2n */
 	const double	*X;
@@ -271,7 +279,7 @@ sort_feature(void *vctx, int worker, size_t shard, size_t begin, size_t end)
 	}
 	if (g->labc != NULL)
 		for (i = 0; i < n; i++)
-			g->labc[f * n + i] = g->lab[ix[i]];
+			g->labc[f * n + i] = LC_PACK(1, g->lab != NULL ? g->lab[ix[i]] : 0);
 	return 0;
 }
 
@@ -294,29 +302,30 @@ transpose_rows(void *vctx, int worker, size_t shard, size_t begin, size_t end)
 /* ---- phase B: the best position of one feature in one node ------------------ */
 
 static void
-eval_clf(struct grow *g, size_t f, size_t s, size_t e, const double *total,
+eval_clf(struct grow *g, size_t f, size_t s, size_t e, uint64_t nn, const double *total,
     double wtot, double *cnt, struct cand *out)
 {
 	const double *v = g->vals + f * g->n, *cw = g->cw;
-	const uint16_t *lab = g->labc + f * g->n;
+	const uint32_t *lab = g->labc + f * g->n;
 	size_t K = g->K, minl = g->p->min_samples_leaf, i, k, pos, bpos = 0;
-	size_t last = e - minl;         /* no position beyond this */
+	uint64_t nl = 0;                /* draws left of i + 1 */
 	double wl = 0.0, wr, best = -INFINITY, proxy;
 	enum cart_criterion crit = g->p->criterion;
 
 	memset(cnt, 0, K * sizeof *cnt);
 	for (i = s; i + 1 < e; i++) {
-		unsigned c = lab[i];
-		double w = cw[c];
+		unsigned c = LC_LABEL(lab[i]), m = LC_COUNT(lab[i]);
+		double w = cw[c] * m;
 
 		cnt[c] += w;
 		wl += w;
+		nl += m;
 		if (v[i + 1] <= v[i] + FEATURE_THRESHOLD)
 			continue;
 		pos = i + 1;
-		if (pos - s < minl)
+		if (nl < minl)
 			continue;
-		if (pos > last)
+		if (nn - nl < minl)
 			break;
 		wr = wtot - wl;
 		if (crit == CART_GINI) {
@@ -355,25 +364,28 @@ eval_clf(struct grow *g, size_t f, size_t s, size_t e, const double *total,
  * numbers, kept as integers (exact, so the same doubles as scikit-learn's
  * sums) and the labels read from the column without a branch. */
 static void
-eval_gini2(struct grow *g, size_t f, size_t s, size_t e, const double *total,
+eval_gini2(struct grow *g, size_t f, size_t s, size_t e, uint64_t nn, const double *total,
     double wtot, struct cand *out)
 {
 	const double *v = g->vals + f * g->n;
-	const uint16_t *lab = g->labc + f * g->n;
-	size_t minl = g->p->min_samples_leaf, i, pos, bpos = 0, last = e - minl;
-	uint64_t n1 = 0;
+	const uint32_t *lab = g->labc + f * g->n;
+	size_t minl = g->p->min_samples_leaf, i, pos, bpos = 0;
+	uint64_t n1 = 0, nl = 0;
 	double c0, c1, wl, wr, best = -INFINITY, proxy, r0, r1;
 
 	for (i = s; i + 1 < e; i++) {
-		n1 += lab[i];
+		uint32_t x = lab[i];
+
+		n1 += LC_LABEL(x) * LC_COUNT(x);
+		nl += LC_COUNT(x);
 		if (v[i + 1] <= v[i] + FEATURE_THRESHOLD)
 			continue;
 		pos = i + 1;
-		if (pos - s < minl)
+		if (nl < minl)
 			continue;
-		if (pos > last)
+		if (nn - nl < minl)
 			break;
-		wl = (double)(pos - s);
+		wl = (double)nl;
 		c1 = (double)n1;
 		c0 = wl - c1;
 		wr = wtot - wl;
@@ -391,23 +403,27 @@ eval_gini2(struct grow *g, size_t f, size_t s, size_t e, const double *total,
 }
 
 static void
-eval_mse(struct grow *g, size_t f, size_t s, size_t e, double total, double wtot,
-    struct cand *out)
+eval_mse(struct grow *g, size_t f, size_t s, size_t e, uint64_t nn, double total,
+    double wtot, struct cand *out)
 {
 	const double *v = g->vals + f * g->n, *y = g->y;
-	const uint32_t *r = g->rows + f * g->n;
-	size_t minl = g->p->min_samples_leaf, i, pos, bpos = 0, last = e - minl;
+	const uint32_t *r = g->rows + f * g->n, *lab = g->labc + f * g->n;
+	size_t minl = g->p->min_samples_leaf, i, pos, bpos = 0;
+	uint64_t nl = 0;
 	double sl = 0.0, sr, wl = 0.0, wr, best = -INFINITY, proxy;
 
 	for (i = s; i + 1 < e; i++) {
-		sl += y[r[i]];
-		wl += 1.0;
+		uint32_t m = LC_COUNT(lab[i]);
+
+		sl += m * y[r[i]];
+		wl += m;
+		nl += m;
 		if (v[i + 1] <= v[i] + FEATURE_THRESHOLD)
 			continue;
 		pos = i + 1;
-		if (pos - s < minl)
+		if (nl < minl)
 			continue;
-		if (pos > last)
+		if (nn - nl < minl)
 			break;
 		wr = wtot - wl;
 		sr = total - sl;
@@ -435,16 +451,17 @@ eval_feature(void *vctx, int worker, size_t shard, size_t begin, size_t end)
 		const struct open *o = &g->open[g->b0 + i];
 		const double *sum = g->osum + (g->b0 + i) * K;
 		double w = g->g[o->id].weighted;
+		uint64_t nn = g->g[o->id].n;
 		struct cand *c = &g->cand[i * d + f];
 
 		if (!g->sel[i * d + f])
 			continue;
 		if (!g->clf)
-			eval_mse(g, f, o->s, o->e, sum[0], w, c);
+			eval_mse(g, f, o->s, o->e, nn, sum[0], w, c);
 		else if (K == 2 && g->unit && g->p->criterion == CART_GINI)
-			eval_gini2(g, f, o->s, o->e, sum, w, c);
+			eval_gini2(g, f, o->s, o->e, nn, sum, w, c);
 		else
-			eval_clf(g, f, o->s, o->e, sum, w, cnt, c);
+			eval_clf(g, f, o->s, o->e, nn, sum, w, cnt, c);
 	}
 	return 0;
 }
@@ -460,7 +477,7 @@ keep_one_side(struct grow *g, size_t f, size_t s, size_t e, int left)
 	size_t n = g->n, i, w;
 	double *v = g->vals + f * n;
 	uint32_t *r = g->rows + f * n;
-	uint16_t *lc = g->labc != NULL ? g->labc + f * n : NULL;
+	uint32_t *lc = g->labc + f * n;
 	const unsigned char *flag = g->flag;
 
 	if (left) {
@@ -470,8 +487,7 @@ keep_one_side(struct grow *g, size_t f, size_t s, size_t e, int left)
 				continue;
 			r[w] = row;
 			v[w] = v[i];
-			if (lc != NULL)
-				lc[w] = lc[i];
+			lc[w] = lc[i];
 			w++;
 		}
 		return;
@@ -483,8 +499,7 @@ keep_one_side(struct grow *g, size_t f, size_t s, size_t e, int left)
 		w--;
 		r[w] = row;
 		v[w] = v[i];
-		if (lc != NULL)
-			lc[w] = lc[i];
+		lc[w] = lc[i];
 	}
 }
 
@@ -495,8 +510,7 @@ partition_feature(void *vctx, int worker, size_t shard, size_t begin, size_t end
 	size_t f = shard, n = g->n, i, j, li, ri;
 	double *v = g->vals + f * n, *tv = g->tmp_vals + (size_t)worker * n;
 	uint32_t *r = g->rows + f * n, *tr = g->tmp_rows + (size_t)worker * n;
-	uint16_t *lc = g->labc != NULL ? g->labc + f * n : NULL;
-	uint16_t *tl = g->tmp_lab != NULL ? g->tmp_lab + (size_t)worker * n : NULL;
+	uint32_t *lc = g->labc + f * n, *tl = g->tmp_lab + (size_t)worker * n;
 	const unsigned char *flag = g->flag;
 
 	(void)begin;
@@ -513,37 +527,22 @@ partition_feature(void *vctx, int worker, size_t shard, size_t begin, size_t end
 		li = o->s;
 		ri = 0;
 		/* both writes are safe: li <= i, and entry i is read first */
-		if (lc != NULL) {
-			for (i = o->s; i < o->e; i++) {
-				uint32_t row = r[i];
-				double val = v[i];
-				uint16_t lab = lc[i];
-				size_t left = flag[row];
+		for (i = o->s; i < o->e; i++) {
+			uint32_t row = r[i];
+			double val = v[i];
+			uint32_t lab = lc[i];
+			size_t left = flag[row];
 
-				r[li] = row;
-				v[li] = val;
-				lc[li] = lab;
-				tr[ri] = row;
-				tv[ri] = val;
-				tl[ri] = lab;
-				li += left;
-				ri += 1 - left;
-			}
-			memcpy(lc + li, tl, ri * sizeof *lc);
-		} else {
-			for (i = o->s; i < o->e; i++) {
-				uint32_t row = r[i];
-				double val = v[i];
-				size_t left = flag[row];
-
-				r[li] = row;
-				v[li] = val;
-				tr[ri] = row;
-				tv[ri] = val;
-				li += left;
-				ri += 1 - left;
-			}
+			r[li] = row;
+			v[li] = val;
+			lc[li] = lab;
+			tr[ri] = row;
+			tv[ri] = val;
+			tl[ri] = lab;
+			li += left;
+			ri += 1 - left;
 		}
+		memcpy(lc + li, tl, ri * sizeof *lc);
 		memcpy(r + li, tr, ri * sizeof *r);
 		memcpy(v + li, tv, ri * sizeof *v);
 	}
@@ -642,7 +641,7 @@ choose_features(struct grow *g, size_t i, int depth)
 	const struct cart_params *p = g->p;
 	const struct open *o = &g->open[g->b0 + i];
 	const struct gnode *nd = &g->g[o->id];
-	size_t d = g->d, nn = o->e - o->s, j, visited = 0, nonconst = 0;
+	size_t d = g->d, nn = nd->n, j, visited = 0, nonconst = 0;
 	int32_t *ord = g->order + i * d;
 	unsigned char *sel = g->sel + i * d;
 
@@ -685,7 +684,8 @@ split_node(struct grow *g, size_t i, int depth)
 	double sql = 0.0, sqr = 0.0, il, ir, wn, impr, thr, a, b;
 	int32_t bf = -1;
 	const double *v;
-	const uint32_t *rr;
+	const uint32_t *rr, *lc;
+	uint64_t nl = 0, nr = 0;
 	struct gnode *nd;
 	long lid, rid;
 
@@ -702,17 +702,22 @@ split_node(struct grow *g, size_t i, int depth)
 	pos = g->cand[i * d + (size_t)bf].pos;
 	v = g->vals + (size_t)bf * g->n;
 	rr = g->rows + (size_t)bf * g->n;
+	lc = g->labc + (size_t)bf * g->n;
 	/* the children's sums, in the best feature's order (scikit-learn's
 	 * update() walking forward from the start) */
 	memset(sl, 0, 2 * K * sizeof *sl);
 	for (r = s; r < e; r++) {
-		uint32_t row = rr[r];
+		uint32_t row = rr[r], m = LC_COUNT(lc[r]);
 		int left = r < pos;
 
 		g->flag[row] = (unsigned char)left;
+		if (left)
+			nl += m;
+		else
+			nr += m;
 		if (g->clf) {
-			unsigned c = g->lab[row];
-			double w = g->cw[c];
+			unsigned c = LC_LABEL(lc[r]);
+			double w = g->cw[c] * m;
 			if (left) {
 				sl[c] += w;
 				wl += w;
@@ -723,13 +728,13 @@ split_node(struct grow *g, size_t i, int depth)
 		} else {
 			double yv = g->y[row];
 			if (left) {
-				sl[0] += yv;
-				sql += yv * yv;
-				wl += 1.0;
+				sl[0] += m * yv;
+				sql += m * yv * yv;
+				wl += m;
 			} else {
-				sr[0] += yv;
-				sqr += yv * yv;
-				wr += 1.0;
+				sr[0] += m * yv;
+				sqr += m * yv * yv;
+				wr += m;
 			}
 		}
 	}
@@ -749,10 +754,10 @@ split_node(struct grow *g, size_t i, int depth)
 	thr = a / 2.0 + b / 2.0;
 	if (thr == b || isinf(thr))
 		thr = a;
-	lid = add_node(g, sl, wl, il, pos - s, depth + 1);
+	lid = add_node(g, sl, wl, il, nl, depth + 1);
 	if (lid < 0)
 		return -1;
-	rid = add_node(g, sr, wr, ir, e - pos, depth + 1);
+	rid = add_node(g, sr, wr, ir, nr, depth + 1);
 	if (rid < 0)
 		return -1;
 	nd = &g->g[o->id];
@@ -761,8 +766,8 @@ split_node(struct grow *g, size_t i, int depth)
 	nd->left = (uint32_t)lid;
 	nd->right = (uint32_t)rid;
 	g->split_f[i] = bf;
-	g->keep[i] = (unsigned char)((leaf_by_rules(g, pos - s, il, depth + 1) ? 0 : 1) |
-	    (leaf_by_rules(g, e - pos, ir, depth + 1) ? 0 : 2));
+	g->keep[i] = (unsigned char)((leaf_by_rules(g, nl, il, depth + 1) ? 0 : 1) |
+	    (leaf_by_rules(g, nr, ir, depth + 1) ? 0 : 2));
 	if (push_next(g, s, pos, (uint32_t)lid, sl, sql) != 0 ||
 	    push_next(g, pos, e, (uint32_t)rid, sr, sqr) != 0)
 		return -1;
@@ -789,12 +794,10 @@ grow_alloc(struct grow *g)
 	g->tmp_rows = malloc(w * n * sizeof *g->tmp_rows);
 	g->tmp_vals = malloc(w * n * sizeof *g->tmp_vals);
 	g->perm = malloc(d * sizeof *g->perm);
-	if (g->clf) {
-		g->labc = malloc(d * n * sizeof *g->labc);
-		g->tmp_lab = malloc(w * n * sizeof *g->tmp_lab);
-		if (g->labc == NULL || g->tmp_lab == NULL)
-			return -1;
-	}
+	g->labc = malloc(d * n * sizeof *g->labc);
+	g->tmp_lab = malloc(w * n * sizeof *g->tmp_lab);
+	if (g->labc == NULL || g->tmp_lab == NULL)
+		return -1;
 	g->osum = malloc(K * sizeof *g->osum);
 	g->osq = malloc(sizeof *g->osq);
 	g->open = malloc(sizeof *g->open);
@@ -845,22 +848,22 @@ static int
 grow_root(struct grow *g)
 {
 	size_t i, K = g->K;
-	uint32_t c, k;
+	uint32_t c;
 	double w = 0.0, sq = 0.0;
 
 	memset(g->osum, 0, K * sizeof *g->osum);
 	for (i = 0; i < g->nrows; i++) {
 		c = g->counts != NULL ? g->counts[i] : 1;
-		for (k = 0; k < c; k++) {
-			if (g->clf) {
-				unsigned l = g->lab[i];
-				g->osum[l] += g->cw[l];
-				w += g->cw[l];
-			} else {
-				g->osum[0] += g->y[i];
-				sq += g->y[i] * g->y[i];
-				w += 1.0;
-			}
+		if (c == 0)
+			continue;
+		if (g->clf) {
+			unsigned l = g->lab[i];
+			g->osum[l] += g->cw[l] * c;
+			w += g->cw[l] * c;
+		} else {
+			g->osum[0] += c * g->y[i];
+			sq += c * g->y[i] * g->y[i];
+			w += c;
 		}
 	}
 	g->osq[0] = sq;
@@ -868,22 +871,8 @@ grow_root(struct grow *g)
 	g->open[0].e = g->n;
 	g->open[0].id = 0;
 	g->nopen = 1;
-	return add_node(g, g->osum, w, impurity_of(g, g->osum, w, sq), g->n, 0) < 0 ? -1 : 0;
-}
-
-/* The label beside every entry of every column. */
-static int
-fill_labels(void *vctx, int worker, size_t shard, size_t begin, size_t end)
-{
-	struct grow *g = vctx;
-	size_t f = shard, n = g->n, i;
-
-	(void)worker;
-	(void)begin;
-	(void)end;
-	for (i = 0; i < n; i++)
-		g->labc[f * n + i] = g->lab[g->rows[f * n + i]];
-	return 0;
+	return add_node(g, g->osum, w, impurity_of(g, g->osum, w, sq), g->draws, 0) < 0 ?
+	    -1 : 0;
 }
 
 /* Splits every open node of one level; fills the next level. */
@@ -1005,6 +994,7 @@ grow_init(struct grow *g, const struct cart_params *p, size_t nrows, size_t d,
 	g->p = p;
 	g->nrows = nrows;
 	g->n = nrows;
+	g->draws = nrows;
 	g->d = d;
 	g->clf = p->criterion != CART_SQUARED_ERROR;
 	g->K = g->clf ? (size_t)n_classes : 1;
@@ -1027,8 +1017,6 @@ grow_tree(struct grow *g, struct cart_tree *t)
 	char chk[160];
 	int rc, depth;
 
-	if (g->clf && parfor_run(g->d, 1, g->workers, fill_labels, g) != 0)
-		return fail(g, "tree: out of memory");
 	if (grow_root(g) != 0)
 		return fail(g, "tree: out of memory");
 	for (depth = 0; g->nopen > 0; depth++) {
@@ -1156,6 +1144,7 @@ cart_grow(struct cart_tree *t, const struct cart_params *p, const struct cart_pr
 {
 	struct grow g;
 	size_t m = 0, i, f, j;
+	uint64_t draws = 0;
 	int rc = -1;
 
 	memset(t, 0, sizeof *t);
@@ -1163,11 +1152,16 @@ cart_grow(struct cart_tree *t, const struct cart_params *p, const struct cart_pr
 		return -1;
 	g.counts = counts;
 	if (counts != NULL) {
-		for (i = 0; i < ps->n; i++)
-			m += counts[i];
-		if (m == 0 || m > UINT32_MAX)
+		/* a row drawn c times is one entry of weight c (several if c is
+		 * over LC_MAXC); rows not drawn are left out */
+		for (i = 0; i < ps->n; i++) {
+			draws += counts[i];
+			m += (counts[i] + LC_MAXC - 1) / LC_MAXC;
+		}
+		if (draws == 0 || draws > UINT32_MAX)
 			return fail(&g, "tree: bad sample counts");
 		g.n = m;
+		g.draws = draws;
 	} else {
 		m = ps->n;
 	}
@@ -1179,18 +1173,22 @@ cart_grow(struct cart_tree *t, const struct cart_params *p, const struct cart_pr
 		fail(&g, "tree: out of memory");
 		goto out;
 	}
-	/* each row as many times as drawn, keeping the sorted order */
+	/* the drawn rows with their counts and labels, in the sorted order */
 	for (f = 0; f < ps->d; f++) {
 		const double *sv = ps->vals + f * ps->n;
 		const uint32_t *sr = ps->rows + f * ps->n;
 		double *dv = g.vals + f * m;
-		uint32_t *dr = g.rows + f * m;
+		uint32_t *dr = g.rows + f * m, *dl = g.labc + f * m;
 
 		for (i = 0, j = 0; i < ps->n; i++) {
-			uint32_t c = counts != NULL ? counts[sr[i]] : 1, k;
-			for (k = 0; k < c; k++) {
+			uint32_t row = sr[i], c = counts != NULL ? counts[row] : 1, k;
+			unsigned l = g.clf ? g.lab[row] : 0;
+
+			for (; c > 0; c -= k) {
+				k = c < LC_MAXC ? c : LC_MAXC;
 				dv[j] = sv[i];
-				dr[j] = sr[i];
+				dr[j] = row;
+				dl[j] = LC_PACK(k, l);
 				j++;
 			}
 		}
