@@ -7,8 +7,8 @@
  * node; the forest averages the trees' class probabilities (or values).
  *
  * The training rows are sorted once, feature by feature (cart_presort);
- * each tree copies the sorted columns with every row repeated as often as
- * its bootstrap drew it, so no tree sorts anything.  Trees are grown in
+ * each tree copies from the sorted columns the rows its bootstrap drew,
+ * each once weighted by its draw count, so no tree sorts anything.  Trees are grown in
  * parallel, one per thread (OpenBLAS's thread count), each from its own
  * seed (the run's seed and the tree's index), so the forest is the same
  * bit for bit whatever the thread count.  Out-of-bag scores are computed

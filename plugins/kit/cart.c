@@ -33,11 +33,13 @@
  * rows are kept in order (one in-place pass).
  *
  * Forests (cart_presort, cart_grow) sort the columns once; each tree copies
- * them with every row repeated as often as its bootstrap drew it.
+ * only the rows its bootstrap drew (~63% of them), each once with its draw
+ * count beside its label: the scans add count-weighted sums (as
+ * scikit-learn's sample weights) and node sizes count draws.
  *
- * Memory: the sorted columns (12 bytes a value, 14 with the label beside
- * it), one byte per row for the left/right marks, and per worker a
- * column-sized buffer for partitions.
+ * Memory: the sorted columns (16 bytes an entry: value, row, and count and
+ * label packed in 32 bits), one byte per row for the left/right marks, and
+ * per worker a column-sized buffer for partitions.
  */
 #include "cart.h"
 

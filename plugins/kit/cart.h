@@ -88,9 +88,10 @@ int cart_presort_new(struct cart_presort *ps, const double *X, size_t n, size_t 
 void cart_presort_free(struct cart_presort *ps);
 
 /* As cart_fit on presorted data, each row i counts[i] times (a bootstrap
- * sample: rows drawn 0 times are left out; counts NULL: every row once).
- * A node's n_samples counts draws.  ps is only read, so several trees may
- * grow from one presort at once. */
+ * sample: rows drawn 0 times are left out; counts NULL: every row once),
+ * as a sample weight: the row is held once and its sums are weighted by
+ * counts[i].  A node's n_samples counts draws.  ps is only read, so several
+ * trees may grow from one presort at once. */
 int cart_grow(struct cart_tree *t, const struct cart_params *p,
     const struct cart_presort *ps, const uint32_t *counts, const int *labels,
     int n_classes, const double *y, char *msg, size_t msgsz);
