@@ -4,6 +4,10 @@
 #   make run             install missing Debian packages, build, open the demo project
 #   make test            install missing packages, build, run every test, then the
 #                        same tests again under AddressSanitizer + UBSan
+#   make faultbuild      build-asan/lathe and plugins (ASan + UBSan), which can make
+#                        allocations, SQLite I/O and file writes fail at the Nth call
+#   make fault           that build, then every injection point of every command
+#                        (tests/fault/run.sh; docs/testing.md, "Fault injection")
 #   make install PREFIX=/usr/local DESTDIR=
 #
 # Every module directory is globbed, so adding a source file is enough.
@@ -36,6 +40,22 @@ LDSAN      := -fsanitize=address,undefined
 endif
 LDFLAGS_ALL = $(LDSAN) $(LDFLAGS)
 
+# Fault injection (FAULT=1, the default of the sanitizer build): lathe's
+# own objects, the unit tests and the plugins are linked with --wrap for
+# these functions, and tests/fault/fault.c (linked into lathe and the unit
+# tests, which export its __wrap_ functions to the plugins they load)
+# decides which call fails.  Inert unless LATHE_FAULT is set; see
+# docs/testing.md, "Fault injection".
+FAULT ?= $(SAN)
+ifeq ($(FAULT),1)
+FAULT_WRAP := malloc calloc realloc strdup strndup asprintf vasprintf posix_memalign \
+              aligned_alloc fopen fwrite fputs fputc fprintf vfprintf fflush fclose \
+              write rename sqlite3_open_v2
+LDFAULT    := $(foreach f,$(FAULT_WRAP),-Wl,--wrap=$(f))
+FAULT_OBJ  := $(BUILD)/tests/fault/fault.o
+FAULT_EXPORT := -Wl,--export-dynamic-symbol=__wrap_*
+endif
+
 # The folder lists (docs/architecture.md has the map of what each owns
 # and may use; scripts/check-layers.sh holds the code to it).
 CORE_DIRS  := base store ingest features train registry serve cli
@@ -59,7 +79,8 @@ MAIN_OBJ   := $(BUILD)/main.o
 PLUGINS    := $(patsubst %,$(BUILD)/plugins/%.so,$(PLUGIN_DIRS))
 TESTS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
-.PHONY: all deps run test check check-unit check-e2e asan install uninstall clean bench
+.PHONY: all bins deps run test check check-unit check-e2e asan faultbuild fault install \
+        uninstall clean bench
 # keep object files of pattern chains (plugins, tests): no rebuild next time
 .SECONDARY:
 .SECONDEXPANSION:
@@ -95,8 +116,11 @@ $(BUILD)/libplugpriv.a: $(PRIV_OBJ)
 	@rm -f $@
 	ar rcs $@ $(if $^,$^,)
 
-$(BUILD)/lathe: $(MAIN_OBJ) $(BUILD)/liblathe.a $(BUILD)/liblinalg.a
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+$(BUILD)/lathe: $(MAIN_OBJ) $(BUILD)/liblathe.a $(BUILD)/liblinalg.a $(FAULT_OBJ)
+	$(CC) $(LDFLAGS_ALL) $(LDFAULT) $(FAULT_EXPORT) -o $@ $^ $(PKG_LIBS)
+
+# the program and its plugins, without the unit tests
+bins: $(BUILD)/lathe $(PLUGINS)
 
 # Built-in algorithms are ordinary plugins: one .so each from the files of
 # its folder, linked with the kit and the linear-algebra layer statically so
@@ -104,12 +128,12 @@ $(BUILD)/lathe: $(MAIN_OBJ) $(BUILD)/liblathe.a $(BUILD)/liblinalg.a
 plugin_obj = $(patsubst %.c,$(BUILD)/%.o,$(wildcard plugins/$(1)/*.c))
 $(BUILD)/plugins/%.so: $$(call plugin_obj,$$*) \
     $(BUILD)/libkit.a $(BUILD)/liblinalg.a plugins/plugin.map
-	$(CC) -shared -Wl,--version-script=plugins/plugin.map $(LDFLAGS_ALL) -o $@ $(filter-out %.map,$^) $(PKG_LIBS)
+	$(CC) -shared -Wl,--version-script=plugins/plugin.map $(LDFLAGS_ALL) $(LDFAULT) -o $@ $(filter-out %.map,$^) $(PKG_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/liblathe.a $(BUILD)/libplugpriv.a \
-    $(BUILD)/libkit.a $(BUILD)/liblinalg.a
+    $(BUILD)/libkit.a $(BUILD)/liblinalg.a $(FAULT_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(LDFLAGS_ALL) $(LDFAULT) $(FAULT_EXPORT) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
 
 deps:
 	@scripts/install-deps.sh
@@ -128,6 +152,14 @@ check: all
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 OPT=-O1 check
+
+# the sanitizer build's program and plugins, the build fault injection uses
+faultbuild:
+	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 OPT=-O1 bins
+
+# Every injection point of every command: long (docs/testing.md).
+fault: faultbuild
+	@tests/fault/run.sh build-asan
 
 bench: all
 	@bench/run.sh $(BUILD)

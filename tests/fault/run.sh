@@ -1,0 +1,324 @@
+#!/bin/bash
+# tests/fault/run.sh — fail every allocation, SQLite write and file write of
+# a command in turn, as SQLite's malloc-failure and I/O-error tests do.
+#
+#   tests/fault/run.sh [--sample] [--kinds "alloc io full write"] [BUILD] [SCENARIO...]
+#
+# BUILD is a build with fault injection (the sanitizer build, build-asan:
+# tests/fault/fault.c explains the mechanism).  SCENARIOs, default all:
+#   import   lathe import penguins.csv          (categorical columns, NAs)
+#   train    lathe train ... --step 'standardize *'  (the launcher and the
+#            training child `lathe __run`, each a process of its own)
+#   recipe   lathe recipe add
+#   register lathe model register
+#   export   lathe export -o FILE
+#   serve    lathe serve, one /invocations request, a second one, SIGTERM
+#
+# For each scenario the script counts the injection points of every kind in
+# every process (LATHE_FAULT=count), then for N = 1 .. count runs the
+# command on a fresh copy of the project with LATHE_FAULT=KIND:N (or
+# LATHE_FAULT_CHILD for the training child) and requires:
+#   - the point was reached (fault.c logged "fired"), else it is counted
+#     as unreached and reported (a point reached only sometimes, as in the
+#     server's threads, is not a failure);
+#   - exit status 0, or 1 with exactly one line on stderr, "lathe: ...";
+#     no sanitizer report (crash, leak, undefined behaviour), no timeout;
+#   - PRAGMA integrity_check says ok and foreign_key_check nothing;
+#   - the project holds exactly the state before the command or after it
+#     (a canonical dump of every table without times, pids and logs);
+#     status 0 only with the state after; train may also leave the state
+#     before plus one run recorded as failed; no run left queued/running;
+#   - export: the project unchanged, and the file either absent (no
+#     FILE.tmp either) or a complete bundle; serve: a request answers 200
+#     with the right body or a 5xx with a message, the next request after a
+#     one-shot fault answers 200 with the right body, and SIGTERM ends the
+#     server with status 0.
+# --sample runs a deterministic stride of the points (every point where
+# there are few) for `make test` (tests/e2e/fault_sample.sh); the default is
+# every point.  Prints one line per scenario, role and kind, and a total;
+# exits 1 if any check failed.
+set -u
+sample=0
+kinds="alloc io write"
+while [ $# -gt 0 ]; do
+	case $1 in
+	--sample) sample=1; shift ;;
+	--kinds) kinds=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:-build-asan}
+[ $# -gt 0 ] && shift
+scenarios=${*:-import train recipe register export serve}
+LATHE="$top/$build/lathe"
+export LATHE_PLUGIN_PATH="$top/$build/plugins"
+export LATHE_PROGRESS=0
+unset LATHE_PROJECT LATHE_FAULT LATHE_FAULT_CHILD
+T=$(mktemp -d /tmp/lathe-fault.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+san="$T/san"
+mkdir -p "$san"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:log_path=$san/asan"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$san/ubsan"
+export LATHE_FAULT_LOG="$T/fault.log"
+
+if [ ! -x "$LATHE" ]; then
+	echo "fault: no $LATHE (make faultbuild)" >&2
+	exit 2
+fi
+: > "$LATHE_FAULT_LOG"
+LATHE_FAULT=count "$LATHE" --version > /dev/null 2>&1
+if ! grep -q '^count main' "$LATHE_FAULT_LOG"; then
+	echo "fault: $LATHE has no fault injection (build it with SAN=1: make faultbuild)" >&2
+	exit 2
+fi
+
+fails=0 total=0 unreached=0
+fail() {
+	fails=$((fails + 1))
+	echo "FAIL $scn $role $kind:$n: $*"
+	if [ "$fails" -le 40 ]; then
+		sed 's/^/    stderr: /' "$T/err" | head -n 5
+		for r in "$san"/*; do
+			[ -f "$r" ] && grep -m 8 -e 'ERROR' -e 'runtime error' -e '#[0-9] ' "$r" |
+			    sed 's/^/    /'
+		done
+	fi
+}
+
+# ---- the base project: iris imported, run 1 trained, registered as m@1 ----
+B="$T/base.lathe"
+dat="$top/datasets"
+{
+	"$LATHE" -p "$B" init &&
+	"$LATHE" -p "$B" import "$dat/iris.csv" &&
+	"$LATHE" -p "$B" train --data iris --target target --algo logistic &&
+	"$LATHE" -p "$B" model register 1 --name m
+} > "$T/setup.out" 2>&1 || { echo "fault: cannot make the base project"; cat "$T/setup.out"; exit 2; }
+printf 'impute median *\nstandardize *\nderive ratio = petal_length / sepal_length\n' \
+    > "$T/recipe.txt"
+printf '{"dataframe_split": {"columns": ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"], "data": [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]]}}' \
+    > "$T/request.json"
+
+# The canonical state: every table but the server's own records, without
+# the columns that differ from one run of the same command to the next.
+volatile="'created','updated','time','started','finished','duration','pid','host',\
+'env','timings','log','pid_start','owner_pid','owner_start','stopped','error'"
+state_sql=$(sqlite3 "$B" "SELECT 'SELECT ''' || m.name || ''', ' ||
+    (SELECT group_concat('hex(quote(' || p.name || '))', ', ') FROM pragma_table_info(m.name) p
+     WHERE p.name NOT IN ($volatile)) || ' FROM ' || m.name || ';'
+    FROM sqlite_schema m WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'
+    AND m.name NOT IN ('servers', 'server_events', 'prediction_log', 'prediction_log_counts')
+    ORDER BY m.name")
+state() { sqlite3 "$1" "$state_sql" | LC_ALL=C sort | md5sum | cut -c1-32; }
+integrity() {
+	local r
+	r=$(sqlite3 "$1" "PRAGMA integrity_check; PRAGMA foreign_key_check;" 2>&1)
+	[ "$r" = ok ] || { echo "integrity: $r" | head -n 3; return 1; }
+	r=$(sqlite3 "$1" "SELECT count(*) FROM runs WHERE status IN ('queued', 'running')")
+	[ "$r" = 0 ] || { echo "$r run(s) left queued or running"; return 1; }
+}
+# the state of P without the runs recorded as failed after the base's runs
+state_minus_failed() {
+	cp "$1" "$T/minus.lathe"
+	sqlite3 "$T/minus.lathe" "PRAGMA foreign_keys = ON;
+	    DELETE FROM runs WHERE status = 'failed' AND id > $base_runs" 2>/dev/null
+	state "$T/minus.lathe"
+}
+base_runs=$(sqlite3 "$B" "SELECT max(id) FROM runs")
+before=$(state "$B")
+
+fresh() {
+	rm -f "$T"/p.lathe* "$T"/out.bundle*
+	cp "$B" "$T/p.lathe"
+}
+
+# one clear line on stderr for status 1; nothing a sanitizer or a crash says
+clear_error() {
+	local lines
+	lines=$(grep -c . "$T/err")
+	if grep -q -e 'Sanitizer' -e 'runtime error' -e '(null)' "$T/err"; then
+		echo "stderr: $(grep -m 1 -e 'Sanitizer' -e 'runtime error' -e '(null)' "$T/err")"
+		return 1
+	fi
+	if [ "$1" = 1 ]; then
+		[ "$lines" = 1 ] && grep -q '^lathe: ..' "$T/err" && return 0
+		echo "status 1 with $lines stderr lines, not one 'lathe: ...'"
+		return 1
+	fi
+	return 0
+}
+
+# ---- the command of each scenario, run on $T/p.lathe ----
+cmd_import()   { "$LATHE" -p "$T/p.lathe" import "$dat/penguins.csv" --name pg; }
+cmd_train()    { "$LATHE" -p "$T/p.lathe" train --data iris --target target --algo logistic \
+                     --step 'standardize *' --seed 7; }
+cmd_recipe()   { "$LATHE" -p "$T/p.lathe" recipe add r "$T/recipe.txt"; }
+cmd_register() { "$LATHE" -p "$T/p.lathe" model register 1 --name prod; }
+cmd_export()   { "$LATHE" -p "$T/p.lathe" export m@1 -o "$T/out.bundle"; }
+bundle_state() {
+	sqlite3 "$1" "SELECT key, quote(value) FROM bundle WHERE key != 'created' ORDER BY key" |
+	    md5sum | cut -c1-32
+}
+
+# serve: start, two requests, SIGTERM.  Sets rc (the server's status),
+# code1/code2 (HTTP statuses), and the bodies in $T/body1, $T/body2.
+cmd_serve() {
+	local pid i port
+	code1=none code2=none
+	rm -f "$T/body1" "$T/body2"
+	"$LATHE" -p "$T/p.lathe" serve --model m --port 0 -q > "$T/out" 2> "$T/err" &
+	pid=$!
+	for i in $(seq 400); do
+		grep -q 'listening on' "$T/out" 2>/dev/null && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$T/out" | head -n 1)
+	if [ -n "$port" ]; then
+		for i in 1 2; do
+			eval "code$i=\$(curl -s -o \"\$T/body$i\" -w '%{http_code}' --max-time 20 \
+			    -H 'Content-Type: application/json' --data-binary @\"\$T/request.json\" \
+			    http://127.0.0.1:\$port/invocations)"
+		done
+		kill -TERM "$pid" 2>/dev/null
+	fi
+	wait "$pid"
+}
+
+# run_one SPEC_VAR SPEC: run the scenario once; sets rc
+run_one() {
+	: > "$LATHE_FAULT_LOG"
+	rm -f "$san"/*
+	fresh
+	if [ "$scn" = serve ]; then
+		env "$1=$2" bash -c "$(declare -f cmd_serve); T=$T LATHE=$LATHE; cmd_serve; \
+		    echo \"\$code1 \$code2\" > $T/codes" 
+		rc=$?
+		read -r code1 code2 < "$T/codes"
+	else
+		env "$1=$2" timeout 120 bash -c "$(declare -f "cmd_$scn"); T=$T LATHE=$LATHE \
+		    dat=$dat; cmd_$scn" > "$T/out" 2> "$T/err"
+		rc=$?
+	fi
+}
+
+# check_one: the checks after one injected run; prints the first problem
+check_one() {
+	local s
+	for r in "$san"/*; do
+		[ -f "$r" ] && { echo "sanitizer report"; return 1; }
+	done
+	case $rc in
+	0|1) ;;
+	124) echo "timed out"; return 1 ;;
+	*) echo "exit status $rc"; return 1 ;;
+	esac
+	if [ "$scn" = serve ]; then
+		clear_error 0 || return 1
+		if [ "$code1" = none ]; then
+			[ "$rc" = 1 ] || { echo "server did not start, status $rc"; return 1; }
+			clear_error 1 || return 1
+		else
+			[ "$rc" = 0 ] || { echo "server ended with status $rc after SIGTERM"; return 1; }
+			case $code1 in
+			200) cmp -s "$T/body1" "$ref_body" || { echo "wrong 200 body"; return 1; } ;;
+			5*) [ -s "$T/body1" ] || { echo "$code1 with an empty body"; return 1; } ;;
+			*) echo "first request answered $code1"; return 1 ;;
+			esac
+			if [ "$code2" != 200 ] || ! cmp -s "$T/body2" "$ref_body"; then
+				echo "second request answered $code2"; return 1
+			fi
+		fi
+		integrity "$T/p.lathe" || return 1
+		return 0
+	fi
+	clear_error "$rc" || return 1
+	integrity "$T/p.lathe" || return 1
+	s=$(state "$T/p.lathe")
+	if [ "$scn" = export ]; then
+		[ "$s" = "$before" ] || { echo "export changed the project"; return 1; }
+		[ -e "$T/out.bundle.tmp" ] && { echo "left out.bundle.tmp"; return 1; }
+		if [ "$rc" = 0 ]; then
+			[ "$(bundle_state "$T/out.bundle")" = "$ref_bundle" ] ||
+			    { echo "status 0 but the bundle differs"; return 1; }
+		elif [ -e "$T/out.bundle" ]; then
+			echo "status 1 but the bundle exists"; return 1
+		fi
+		return 0
+	fi
+	if [ "$rc" = 0 ]; then
+		[ "$s" = "$after" ] || { echo "status 0 but not the state after"; return 1; }
+		return 0
+	fi
+	[ "$s" = "$before" ] || [ "$s" = "$after" ] && return 0
+	if [ "$scn" = train ] && [ "$(state_minus_failed "$T/p.lathe")" = "$before" ]; then
+		return 0
+	fi
+	echo "the project is neither the state before nor after"
+	return 1
+}
+
+for scn in $scenarios; do
+	# the reference run: counts, the state after, the answers
+	role=count kind=count n=0
+	run_one LATHE_FAULT count
+	if [ "$rc" != 0 ]; then
+		echo "fault: scenario $scn fails without faults (status $rc)"; cat "$T/err"
+		exit 1
+	fi
+	counts=$(grep '^count' "$LATHE_FAULT_LOG")
+	after=$(state "$T/p.lathe")
+	if [ "$scn" = serve ]; then
+		ref_body="$T/ref_body"
+		cp "$T/body1" "$ref_body"
+		[ "$code1" = 200 ] || { echo "fault: serve answered $code1 without faults"; exit 1; }
+	fi
+	if [ "$scn" = export ]; then
+		ref_bundle=$(bundle_state "$T/out.bundle")
+	fi
+	for role in main child; do
+		line=$(printf '%s\n' "$counts" | grep "^count $role " | head -n 1)
+		[ -n "$line" ] || continue
+		var=LATHE_FAULT
+		[ "$role" = child ] && var=LATHE_FAULT_CHILD
+		for kind in $kinds; do
+			ck=$kind
+			[ "$kind" = full ] && ck=io
+			cnt=$(printf '%s\n' "$line" | sed -n "s/.* $ck \([0-9]*\).*/\1/p")
+			[ "${cnt:-0}" -gt 0 ] || { printf '%-8s %-5s %-5s %5d points\n' \
+			    "$scn" "$role" "$kind" 0; continue; }
+			step=1
+			if [ "$sample" = 1 ]; then
+				case $scn in
+				recipe|register) step=$(( (cnt + 39) / 40 )) ;;
+				*) step=$(( (cnt + 11) / 12 )) ;;
+				esac
+			fi
+			ran=0 bad=0 miss=0
+			t0=$(date +%s)
+			n=1
+			while [ "$n" -le "$cnt" ]; do
+				run_one "$var" "$kind:$n"
+				total=$((total + 1)) ran=$((ran + 1))
+				if ! grep -q "^fired $role" "$LATHE_FAULT_LOG"; then
+					miss=$((miss + 1)) unreached=$((unreached + 1))
+				fi
+				if ! why=$(check_one); then
+					bad=$((bad + 1))
+					fail "$why"
+				fi
+				if [ "$n" -lt "$cnt" ] && [ $((n + step)) -gt "$cnt" ]; then
+					n=$cnt		# always the last point too
+				else
+					n=$((n + step))
+				fi
+			done
+			printf '%-8s %-5s %-5s %5d points, %4d run, %3d failed, %3d unreached (%ds)\n' \
+			    "$scn" "$role" "$kind" "$cnt" "$ran" "$bad" "$miss" $(( $(date +%s) - t0 ))
+		done
+	done
+done
+echo "fault: $total runs, $fails failed, $unreached injections not reached"
+[ "$fails" = 0 ]
