@@ -148,9 +148,17 @@ print_result(struct project *p, int64_t id, int json, int quiet, double secs)
 		jw_obj_end(&w);
 		sbuf_putc(&b, '\n');
 	}
-	int rc = cmd_write_out(b.s);
-	if (!json && !quiet)
-		fprintf(stderr, "%s\n", human.s);
+	int rc = EXIT_USER;
+	if (b.oom || human.oom) {
+		/* the run is recorded; only its report is lost */
+		if (ri.status == RUN_FINISHED)
+			cmd_fail("run %lld finished, but its report is lost: out of memory",
+			    (long long)id);
+	} else {
+		rc = cmd_write_out(b.s);
+		if (!json && !quiet)
+			fprintf(stderr, "%s\n", human.s);
+	}
 	if (ri.status != RUN_FINISHED) {
 		cmd_fail("run %lld %s: %s", (long long)id, run_status_name(ri.status),
 		    ri.error ? ri.error : "no reason recorded");
@@ -231,9 +239,16 @@ print_cv(struct project *p, const int64_t *ids, int n, int json, double secs)
 		jw_obj_end(&w);
 		sbuf_putc(&b, '\n');
 	}
-	rc = cmd_write_out(b.s);
-	if (!json)
-		fprintf(stderr, "%s\n", human.s);
+	if (b.oom || human.oom) {
+		/* the runs are recorded; only their report is lost */
+		if (!failed)
+			cmd_fail("the fold runs finished, but their report is lost: out of memory");
+		rc = EXIT_USER;
+	} else {
+		rc = cmd_write_out(b.s);
+		if (!json)
+			fprintf(stderr, "%s\n", human.s);
+	}
 	if (failed) {
 		cmd_fail("%d of %d fold runs did not finish (see 'lathe runs')", failed, n);
 		rc = EXIT_USER;
@@ -332,6 +347,10 @@ cmd_train_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (optind < argc) {
 		rc = cmd_usage(ctx, "unexpected argument '%s'", argv[optind]);
+		goto out;
+	}
+	if (steps.oom) {
+		rc = cmd_fail("out of memory");
 		goto out;
 	}
 	if (rq.dataset == NULL || rq.algo == NULL) {

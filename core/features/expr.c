@@ -124,12 +124,17 @@ mknode(enum nkind k, int op, const char *at, struct parser *ps)
 	return n;
 }
 
+/* Append a to n's arguments: n owns a from now on, even on failure (when
+ * a is freed and the parser's error is "out of memory"). */
 static int
-add_arg(struct node *n, struct node *a)
+add_arg(struct parser *ps, struct node *n, struct node *a)
 {
 	struct node **v = realloc(n->args, (n->nargs + 1) * sizeof *v);
-	if (v == NULL)
+	if (v == NULL) {
+		node_free(a);
+		fail(ps, ps->p, "out of memory");
 		return -1;
+	}
 	n->args = v;
 	v[n->nargs++] = a;
 	return 0;
@@ -238,10 +243,9 @@ atom(struct parser *ps)
 			if (*ps->p != ')')
 				for (;;) {
 					struct node *a = binary(ps, 0);
-					if (a == NULL || add_arg(n, a) != 0) {
-						node_free(a);
+					if (a == NULL || add_arg(ps, n, a) != 0) {
 						node_free(n);
-						return fail(ps, ps->p, "out of memory");
+						return NULL;
 					}
 					ws(ps);
 					if (*ps->p == ',') {
@@ -302,8 +306,11 @@ unary(struct parser *ps)
 		if (a == NULL)
 			return NULL;
 		struct node *n = mknode(neg ? N_NEG : N_NOT, 0, at, ps);
-		if (n == NULL || add_arg(n, a) != 0) {
+		if (n == NULL) {
 			node_free(a);
+			return NULL;
+		}
+		if (add_arg(ps, n, a) != 0) {
 			node_free(n);
 			return NULL;
 		}
@@ -317,9 +324,17 @@ unary(struct parser *ps)
 		const char *op = ps->p++;
 		struct node *e = unary(ps);
 		struct node *n = e ? mknode(N_BIN, OP_POW, op, ps) : NULL;
-		if (n == NULL || add_arg(n, base) != 0 || add_arg(n, e) != 0) {
+		if (n == NULL) {
 			node_free(base);
 			node_free(e);
+			return NULL;
+		}
+		if (add_arg(ps, n, base) != 0) {
+			node_free(e);
+			node_free(n);
+			return NULL;
+		}
+		if (add_arg(ps, n, e) != 0) {
 			node_free(n);
 			return NULL;
 		}
@@ -377,9 +392,17 @@ binary(struct parser *ps, int level)
 			break;
 		struct node *right = binary(ps, level + 1);
 		struct node *n = right ? mknode(N_BIN, (int)op, at, ps) : NULL;
-		if (n == NULL || add_arg(n, left) != 0 || add_arg(n, right) != 0) {
+		if (n == NULL) {
 			node_free(left);
 			node_free(right);
+			return NULL;
+		}
+		if (add_arg(ps, n, left) != 0) {	/* left is freed */
+			node_free(right);
+			node_free(n);
+			return NULL;
+		}
+		if (add_arg(ps, n, right) != 0) {	/* left is n's */
 			node_free(n);
 			return NULL;
 		}
@@ -462,7 +485,8 @@ expr_parse(const char *text, int col0, struct expr **out, int *errcol, char **er
 	}
 	if (root == NULL) {
 		*errcol = ps.errcol;
-		err_set(err, "%s", ps.err ? ps.err : "bad expression");
+		/* every failure sets ps.err, unless even that allocation failed */
+		err_set(err, "%s", ps.err ? ps.err : "out of memory");
 		free(ps.err);
 		return -1;
 	}

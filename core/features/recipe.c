@@ -146,6 +146,11 @@ err_caret(char **err, const char *origin, int line, const char *src, int col,
 	va_start(ap, fmt);
 	err_setv(&msg, fmt, ap);
 	va_end(ap);
+	if (msg == NULL || strcmp(msg, "out of memory") == 0) {
+		/* not a fault of the text: no place to point at */
+		free(msg);
+		return err_set(err, "out of memory");
+	}
 	struct sbuf b;
 	sbuf_init(&b);
 	sbuf_printf(&b, "%s:%d:%d: %s", origin, line, col, msg ? msg : "error");
@@ -162,7 +167,7 @@ err_caret(char **err, const char *origin, int line, const char *src, int col,
 	}
 	free(msg);
 	char *s = sbuf_detach(&b);
-	err_set(err, "%s", s ? s : "recipe error");
+	err_set(err, "%s", s ? s : "out of memory");
 	free(s);
 	return -1;
 }
@@ -288,6 +293,10 @@ lex_next(struct lex *lx, char **text, int *col, char **err)
 			sbuf_putc(&b, *lx->p++);
 		}
 		*text = sbuf_detach(&b);
+		if (*text == NULL) {
+			err_set(err, "out of memory");
+			return T_ERROR;
+		}
 		return T_STRING;
 	}
 	const char *start = lx->p;
@@ -296,6 +305,10 @@ lex_next(struct lex *lx, char **text, int *col, char **err)
 	    *lx->p != '#' && !(*lx->p == '=' && lx->p == start))
 		lx->p++;
 	*text = str_ndup(start, (size_t)(lx->p - start));
+	if (*text == NULL) {
+		err_set(err, "out of memory");
+		return T_ERROR;
+	}
 	return T_WORD;
 }
 

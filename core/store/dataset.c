@@ -555,6 +555,8 @@ load_inf_counts(sqlite3_stmt *st, struct column *c)
 	}
 }
 
+/* The top values of c from their JSON: 0; -1 if text is not a JSON array;
+ * -2 out of memory. */
 static int
 load_top(struct column *c, const char *text)
 {
@@ -580,8 +582,10 @@ load_top(struct column *c, const char *text)
 			t->value = json_is_number(val) ? json_number_value(val) : NAN;
 			t->label = str_dup(fmt_double(buf, t->value));
 		}
-		if (t->label == NULL)
-			break;
+		if (t->label == NULL) {
+			json_decref(a);
+			return -2;	/* out of memory */
+		}
 		c->st.ntop++;
 	}
 	json_decref(a);
@@ -622,6 +626,10 @@ load_impl(struct project *p, const struct dsver *v, size_t max_rows, long only,
 		}
 		struct column *c = &t->cols[j];
 		c->name = db_text_dup(st, 1);
+		if (c->name == NULL && sqlite3_column_type(st, 1) != SQLITE_NULL) {
+			err_set(err, "out of memory loading %s@%d", v->name, v->version);
+			goto out;
+		}
 		if (c->name == NULL || col_kind_parse((const char *)sqlite3_column_text(st, 2),
 		    &c->kind) != 0) {
 			corrupt(p, v, "column kind", err);
@@ -641,7 +649,12 @@ load_impl(struct project *p, const struct dsver *v, size_t max_rows, long only,
 		c->st.max = col_real(st, 14);
 		load_inf_counts(st, c);
 		const char *top = (const char *)sqlite3_column_text(st, 15);
-		if (top && load_top(c, top) != 0) {
+		int trc = top ? load_top(c, top) : 0;
+		if (trc == -2) {
+			err_set(err, "out of memory loading %s@%d", v->name, v->version);
+			goto out;
+		}
+		if (trc != 0) {
 			corrupt(p, v, "top values", err);
 			goto out;
 		}

@@ -110,16 +110,20 @@ predictor_open_parts(const struct predictor_parts *pp, struct predictor **out, c
 	if (pr->task == LATHE_TASK_CLASSIFICATION) {
 		json_error_t je;
 		json_t *a = json_loads(pp->classes ? pp->classes : "", 0, &je);
-		pr->nclasses = json_array_size(a);
-		pr->classes = calloc(pr->nclasses ? pr->nclasses : 1, sizeof *pr->classes);
-		for (size_t i = 0; pr->classes && i < pr->nclasses; i++) {
+		size_t nc = json_array_size(a);
+		if ((pr->classes = calloc(nc ? nc : 1, sizeof *pr->classes)) == NULL) {
+			json_decref(a);
+			goto oom;
+		}
+		pr->nclasses = nc;	/* only now: predictor_free walks the array */
+		for (size_t i = 0; i < pr->nclasses; i++) {
 			json_t *e = json_array_get(a, i);
 			char buf[32];
 			pr->classes[i] = str_dup(json_is_string(e) ? json_string_value(e) :
 			    fmt_double(buf, json_number_value(e)));
 		}
 		json_decref(a);
-		if (pr->classes == NULL || pr->nclasses != pr->width) {
+		if (pr->nclasses != pr->width) {
 			err_set(err, "%s's model gives %zu probabilities for %zu classes",
 			    pp->what, pr->width, pr->nclasses);
 			goto out;

@@ -319,6 +319,7 @@ encode_classes(const struct column *c, size_t n, int **labels, int *k, char **cl
 		double *u = malloc((n ? n : 1) * sizeof *u);
 		if (u == NULL) {
 			free(lab);
+			sbuf_free(&b);
 			return err_set(err, "out of memory");
 		}
 		memcpy(u, v, n * sizeof *u);
@@ -326,6 +327,7 @@ encode_classes(const struct column *c, size_t n, int **labels, int *k, char **cl
 		if (tmp == NULL) {
 			free(u);
 			free(lab);
+			sbuf_free(&b);
 			return err_set(err, "out of memory");
 		}
 		sort_doubles(u, tmp, n);	/* radix: a million labels in milliseconds */
@@ -353,6 +355,7 @@ encode_classes(const struct column *c, size_t n, int **labels, int *k, char **cl
 			free(map);
 			free(seen);
 			free(lab);
+			sbuf_free(&b);
 			return err_set(err, "out of memory");
 		}
 		for (size_t i = 0; i < n; i++)
@@ -530,12 +533,24 @@ evaluate(const struct lathe_plugin *d, const struct lathe_model *m, unsigned tas
 			double v;
 			if (mi->task != METRICS_TASK_CLASSIFICATION)
 				continue;
-			if (mi->compute(&in, &v, NULL) == 0)
+			int mrc = mi->compute(&in, &v, NULL);
+			if (mrc == METRICS_ENOMEM) {	/* not "undefined": a lost metric */
+				free(pred);
+				err_set(err, "out of memory");
+				goto out;
+			}
+			if (mrc == 0)
 				metric_add(ml, mi->name, ev->split, v);
 		}
 		if (confusion_json) {
 			struct metrics_class_report *rep = NULL;
-			if (metrics_class_report_new(ev->labels, pred, n, k, &rep, NULL) == 0) {
+			int crc = metrics_class_report_new(ev->labels, pred, n, k, &rep, NULL);
+			if (crc == METRICS_ENOMEM) {
+				free(pred);
+				err_set(err, "out of memory");
+				goto out;
+			}
+			if (crc == 0) {
 				struct sbuf b;
 				struct jw jw;
 				sbuf_init(&b);
@@ -567,6 +582,11 @@ evaluate(const struct lathe_plugin *d, const struct lathe_model *m, unsigned tas
 				jw_obj_end(&jw);
 				*confusion_json = sbuf_detach(&b);
 				metrics_class_report_free(rep);
+				if (*confusion_json == NULL) {
+					free(pred);
+					err_set(err, "out of memory");
+					goto out;
+				}
 			}
 		}
 		free(pred);
@@ -575,7 +595,14 @@ evaluate(const struct lathe_plugin *d, const struct lathe_model *m, unsigned tas
 		for (size_t q = 0; q < metrics_table_len; q++) {
 			const struct metrics_info *mi = &metrics_table[q];
 			double v;
-			if (mi->task == METRICS_TASK_REGRESSION && mi->compute(&in, &v, NULL) == 0)
+			if (mi->task != METRICS_TASK_REGRESSION)
+				continue;
+			int mrc = mi->compute(&in, &v, NULL);
+			if (mrc == METRICS_ENOMEM) {
+				err_set(err, "out of memory");
+				goto out;
+			}
+			if (mrc == 0)
 				metric_add(ml, mi->name, ev->split, v);
 		}
 	} else if (task == LATHE_TASK_CLUSTERING) {
@@ -590,37 +617,55 @@ evaluate(const struct lathe_plugin *d, const struct lathe_model *m, unsigned tas
 				kk = lab[i] + 1;
 		}
 		double *cent = summary_centres(summary, kk, ev->d);
-		if (cent == NULL && (cent = calloc((size_t)kk * ev->d, sizeof *cent)) != NULL) {
+		if (cent == NULL) {
 			/* no centres published: the means of each cluster's rows */
+			cent = calloc((size_t)kk * ev->d, sizeof *cent);
 			size_t *cnt = calloc((size_t)kk, sizeof *cnt);
-			for (size_t i = 0; cnt && i < n; i++) {
+			if (cent == NULL || cnt == NULL) {
+				free(cent);
+				free(cnt);
+				free(lab);
+				err_set(err, "out of memory");
+				goto out;
+			}
+			for (size_t i = 0; i < n; i++) {
 				cnt[lab[i]]++;
 				for (size_t j = 0; j < ev->d; j++)
 					cent[(size_t)lab[i] * ev->d + j] += ev->X[i * ev->d + j];
 			}
-			for (int c = 0; cnt && c < kk; c++)
+			for (int c = 0; c < kk; c++)
 				for (size_t j = 0; j < ev->d; j++)
 					cent[(size_t)c * ev->d + j] /= cnt[c] ? (double)cnt[c] : 1;
 			free(cnt);
 		}
 		double v;
-		if (cent && metrics_inertia(ev->X, n, ev->d, lab, cent, kk, &v, NULL) == 0)
+		int mrc = metrics_inertia(ev->X, n, ev->d, lab, cent, kk, &v, NULL);
+		if (mrc == 0)
 			metric_add(ml, "inertia", ev->split, v);
 		free(cent);
 		/* silhouette is O(n^2): a seeded sample of at most 5000 rows */
 		size_t ns = n < SILHOUETTE_SAMPLE ? n : SILHOUETTE_SAMPLE;
-		size_t *sample = malloc(n * sizeof *sample);
-		if (sample) {
-			struct rng r;
-			rng_init(&r, seed ^ 0x5111u);
-			for (size_t i = 0; i < n; i++)
-				sample[i] = i;
-			if (ns < n)
-				rng_shuffle(&r, sample, n);
-			if (metrics_silhouette(ev->X, n, ev->d, lab, kk, sample, ns, &v, NULL) == 0)
-				metric_add(ml, "silhouette", ev->split, v);
-			free(sample);
+		size_t *sample = mrc == METRICS_ENOMEM ? NULL : malloc(n * sizeof *sample);
+		if (sample == NULL) {
+			free(lab);
+			err_set(err, "out of memory");
+			goto out;
 		}
+		struct rng r;
+		rng_init(&r, seed ^ 0x5111u);
+		for (size_t i = 0; i < n; i++)
+			sample[i] = i;
+		if (ns < n)
+			rng_shuffle(&r, sample, n);
+		mrc = metrics_silhouette(ev->X, n, ev->d, lab, kk, sample, ns, &v, NULL);
+		free(sample);
+		if (mrc == METRICS_ENOMEM) {
+			free(lab);
+			err_set(err, "out of memory");
+			goto out;
+		}
+		if (mrc == 0)
+			metric_add(ml, "silhouette", ev->split, v);
 		free(lab);
 	}
 	rc = 0;
@@ -1159,6 +1204,8 @@ exec_evaluation(struct exec_state *s, char **err)
 	    held_out ? &s->confusion : NULL, s->ri.seed, held_out ? &s->pred : NULL, s->te,
 	    s->class_text, err) != 0)
 		return -1;
+	if (s->pred.oom)	/* never a truncated predictions table */
+		return err_set(err, "out of memory");
 	if (d->save(s->model, &s->payload, &s->payload_len, &perr) != 0) {
 		err_set(err, "%s could not save its model: %s", d->name, perr ? perr : "?");
 		free(perr);
