@@ -61,8 +61,11 @@ cmd_rerun_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		goto fail;
 	if (plugin_set_load(&ps, &err) != 0 || run_create(p, ps, &rq, &id, &err) != 0)
 		goto fail;
-	if (run_spawn(ctx->project, id, &rp, &err) != 0 ||
-	    cmd_train_wait(p, rp, !quiet && !ctx->json, &err) != 0)
+	if (run_spawn(ctx->project, id, &rp, &err) != 0) {
+		run_abandon(p, id, err, NULL);
+		goto fail;
+	}
+	if (cmd_train_wait(p, rp, !quiet && !ctx->json, &err) != 0)
 		goto fail;
 	snprintf(ref, sizeof ref, "%lld", (long long)id);
 	if (run_load(p, ref, &nr, &err) != 0)

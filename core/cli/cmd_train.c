@@ -400,8 +400,12 @@ cmd_train_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	double t0 = time_mono();
 	if (nruns == 1) {
-		if (run_spawn(ctx->project, ids[0], &rp, &err) != 0 ||
-		    cmd_train_wait(p, rp, !quiet && !ctx->json, &err) != 0) {
+		if (run_spawn(ctx->project, ids[0], &rp, &err) != 0) {
+			run_abandon(p, ids[0], err, NULL);
+			rc = cmd_fail_err(err);
+			goto out;
+		}
+		if (cmd_train_wait(p, rp, !quiet && !ctx->json, &err) != 0) {
 			rc = cmd_fail_err(err);
 			goto out;
 		}
@@ -412,8 +416,12 @@ cmd_train_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	for (int f = 0; f < nruns; f++) {
 		run_proc_free(rp);
 		rp = NULL;
-		if (run_spawn(ctx->project, ids[f], &rp, &err) != 0 ||
-		    cmd_train_wait(p, rp, !quiet && !ctx->json, &err) != 0) {
+		if (run_spawn(ctx->project, ids[f], &rp, &err) != 0) {
+			run_abandon(p, ids[f], err, NULL);
+			rc = cmd_fail_err(err);
+			goto out;
+		}
+		if (cmd_train_wait(p, rp, !quiet && !ctx->json, &err) != 0) {
 			rc = cmd_fail_err(err);
 			goto out;
 		}

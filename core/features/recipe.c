@@ -2311,6 +2311,8 @@ recipe_fit(struct recipe *r, struct frame *f, char **err)
 	/* names of the raw columns, copied: steps may free the frame's */
 	for (size_t j = 0; j < n0; j++)
 		if ((names0[j] = str_dup(names0[j])) == NULL) {
+			for (size_t q = j + 1; q < n0; q++)
+				names0[q] = NULL;	/* still the frame's */
 			err_set(err, "out of memory");
 			goto out;
 		}

@@ -759,8 +759,20 @@ run_load(struct project *p, const char *ref, struct run_info *ri, char **err)
 	ri->features = db_text_dup(st, 27);
 	ri->log = db_text_dup(st, 28);
 	ri->timings = db_text_dup(st, 29);
-	if (ri->dataset == NULL || ri->task == NULL || ri->algo == NULL || ri->params == NULL ||
-	    ri->recipe == NULL || ri->split == NULL || ri->env == NULL) {
+	/* a NULL copy of a value that is not NULL is a lost allocation */
+	char **const text[] = { &ri->experiment, &ri->dataset, &ri->dataset_hash, &ri->target,
+	    &ri->task, &ri->algo, &ri->plugin_version, &ri->plugin_hash, &ri->plugin_path,
+	    &ri->params, &ri->recipe, &ri->recipe_name, &ri->split, &ri->env, &ri->error,
+	    &ri->created, &ri->started, &ri->finished, &ri->classes, &ri->features, &ri->log,
+	    &ri->timings };
+	static const int col[] = { 1, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16, 19, 21, 22, 23,
+	    24, 26, 27, 28, 29 };
+	_Static_assert(ARRAY_LEN(text) == ARRAY_LEN(col), "one column per field");
+	int lost = 0;
+	for (size_t i = 0; i < ARRAY_LEN(col); i++)
+		lost |= *text[i] == NULL && sqlite3_column_type(st, col[i]) != SQLITE_NULL;
+	if (lost || ri->dataset == NULL || ri->task == NULL || ri->algo == NULL ||
+	    ri->params == NULL || ri->recipe == NULL || ri->split == NULL || ri->env == NULL) {
 		run_info_clear(ri);
 		err_set(err, "out of memory");
 		goto out;
@@ -987,6 +999,10 @@ run_proc_finish(struct project *p, struct run_proc *rp, char **err)
 		snprintf(reason, sizeof reason, "disk full: the training process could not record "
 		    "its result (%lld KB free on the project's file system)",
 		    space >= 0 ? space / 1024 : 0);
+	} else if (rp->last_log && strncmp(rp->last_log, "1 ", 2) == 0) {
+		/* its last word was an error it could not record (L 1 TEXT) */
+		snprintf(reason, sizeof reason, "training process exited with status %d without "
+		    "recording a result: %.180s", code, rp->last_log + 2);
 	} else {
 		snprintf(reason, sizeof reason, "training process exited with status %d without "
 		    "recording a result", code);
@@ -1007,6 +1023,26 @@ run_proc_finish(struct project *p, struct run_proc *rp, char **err)
 		s = sqlite3_step(st);
 	}
 	if (s != SQLITE_DONE)
+		rc = db_fail(p, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+run_abandon(struct project *p, int64_t id, const char *why, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	char ts[32];
+	int rc = 0;
+
+	if (db_prepare(p, "UPDATE runs SET status = 'failed', error = 'could not start the "
+	    "training process: ' || ?2, finished = ?3 WHERE id = ?1 AND status = 'queued'", &st,
+	    err) != 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, why ? why : "no reason given", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, time_now_iso(ts), -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = db_fail(p, err);
 	sqlite3_finalize(st);
 	return rc;

@@ -138,6 +138,10 @@ double	run_cancel_grace(void);
  * died without recording becomes failed/cancelled with the reason). */
 int	run_proc_finish(struct project *p, struct run_proc *rp, char **err);
 void	run_proc_free(struct run_proc *rp);
+/* A queued run whose child could not be started (run_spawn failed with
+ * `why`): recorded as failed, so that it is not left queued while its
+ * launcher lives on.  Only a still-queued run is changed. */
+int	run_abandon(struct project *p, int64_t id, const char *why, char **err);
 
 /* Reading records. */
 struct run_info {

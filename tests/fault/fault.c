@@ -19,9 +19,10 @@
  *          returns SQLITE_IOERR_WRITE / _FSYNC / _TRUNCATE; kind `full`
  *          counts the same calls and answers SQLITE_FULL instead.
  *   write  file writes outside SQLite: fopen for writing, fwrite, fputs,
- *          fputc, fprintf, vfprintf, fflush, fclose on a stream, and
- *          write(2), on regular files only (not the terminal, pipes or
- *          sockets), plus rename(2).  A failed call reports ENOSPC (and a
+ *          fputc, fprintf, vfprintf, fflush, fclose on a stream open for
+ *          writing, and write(2), on regular files only (not the terminal,
+ *          pipes or sockets, nor stdout redirected to a file), plus
+ *          rename(2).  A failed call reports ENOSPC (and a
  *          failed fclose still closes the stream; a failed stream write
  *          sets the stream's error flag, as a real one does).
  *
@@ -59,6 +60,9 @@
 
 #ifndef _IO_ERR_SEEN
 #define _IO_ERR_SEEN 0x0020	/* glibc's stream error flag (struct_FILE.h) */
+#endif
+#ifndef _IO_NO_WRITES
+#define _IO_NO_WRITES 0x0008	/* glibc: a stream opened for reading only */
 #endif
 
 enum { K_ALLOC, K_IO, K_WRITE, K_N };
@@ -295,10 +299,17 @@ is_file(int fd)
 	return fd > 2 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* A stream that writes to a regular file. */
+static int
+is_file_stream(FILE *f)
+{
+	return f != NULL && !(f->_flags & _IO_NO_WRITES) && is_file(fileno(f));
+}
+
 static int
 write_fails(FILE *f)
 {
-	if (f == NULL || !is_file(fileno(f)) || !hit(K_WRITE))
+	if (!is_file_stream(f) || !hit(K_WRITE))
 		return 0;
 	f->_flags |= _IO_ERR_SEEN;
 	errno = ENOSPC;
@@ -358,7 +369,7 @@ __wrap_fflush(FILE *f)
 int
 __wrap_fclose(FILE *f)
 {
-	int fail = f && is_file(fileno(f)) && hit(K_WRITE);
+	int fail = is_file_stream(f) && hit(K_WRITE);
 	int r = __real_fclose(f);
 	if (fail) {
 		errno = ENOSPC;

@@ -33,9 +33,10 @@
 #     with the right body or a 5xx with a message, the next request after a
 #     one-shot fault answers 200 with the right body, and SIGTERM ends the
 #     server with status 0.
-# --sample runs a deterministic stride of the points (every point where
-# there are few) for `make test` (tests/e2e/fault_sample.sh); the default is
-# every point.  Prints one line per scenario, role and kind, and a total;
+# --sample runs a deterministic stride of the points (about 40 of recipe
+# add and model register, 6 allocations and 4 of each other kind per process
+# of the rest, the first and last always) for `make test`
+# (tests/e2e/fault_sample.sh); the default is every point.  Prints one line per scenario, role and kind, and a total;
 # exits 1 if any check failed.
 set -u
 sample=0
@@ -51,8 +52,12 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-build-asan}
 [ $# -gt 0 ] && shift
 scenarios=${*:-import train recipe register export serve}
-LATHE="$top/$build/lathe"
-export LATHE_PLUGIN_PATH="$top/$build/plugins"
+case $build in
+/*) dir=$build ;;
+*) dir=$top/$build ;;
+esac
+LATHE="$dir/lathe"
+export LATHE_PLUGIN_PATH="$dir/plugins"
 export LATHE_PROGRESS=0
 unset LATHE_PROJECT LATHE_FAULT LATHE_FAULT_CHILD
 T=$(mktemp -d /tmp/lathe-fault.XXXXXX)
@@ -300,10 +305,14 @@ for scn in $scenarios; do
 			    "$scn" "$role" "$kind" 0; continue; }
 			step=1
 			if [ "$sample" = 1 ]; then
-				case $scn in
-				recipe|register) step=$(( (cnt + 39) / 40 )) ;;
-				*) step=$(( (cnt + 11) / 12 )) ;;
+				# about 40 points of the quick commands, 6 (alloc)
+				# or 4 (io) of the others, first and last included
+				case $scn:$kind in
+				recipe:*|register:*) m=40 ;;
+				*:alloc) m=6 ;;
+				*) m=4 ;;
 				esac
+				step=$(( (cnt + m - 1) / m ))
 			fi
 			ran=0 bad=0 miss=0
 			t0=$(date +%s)

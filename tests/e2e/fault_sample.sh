@@ -1,0 +1,22 @@
+#!/bin/sh
+# fault_sample.sh — a bounded sample of the fault-injection run
+# (tests/fault/run.sh --sample): allocations, SQLite writes and file writes
+# made to fail in turn through import, train (launcher and child), recipe
+# add, model register, export and a served request, each run checked for a
+# clean error, no sanitizer report, an intact project holding the state
+# before or after the command.  Fault injection is linked into the
+# sanitizer build only (Makefile, FAULT); the plain build skips.  The
+# exhaustive run is `make fault` (docs/testing.md, "Fault injection").
+set -u
+. "$(dirname "$0")/lib/require.sh"
+require sqlite3
+require curl
+top=$(cd "$(dirname "$0")/../.." && pwd)
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+LATHE_FAULT=count LATHE_FAULT_LOG=$log "$LATHE" --version > /dev/null 2>&1
+if ! grep -q '^count main' "$log"; then
+	echo "SKIP: $LATHE has no fault injection (only the sanitizer build links it)"
+	exit 77
+fi
+exec nice -n 5 "$top/tests/fault/run.sh" --sample "$(dirname "$LATHE")"
