@@ -119,8 +119,10 @@ intern_name(struct exec *ex, const char *name)
 	if (ex->nnames == ARRAY_LEN(ex->names))
 		return NULL;
 	char *s = str_dup(name);
-	if (s == NULL)
+	if (s == NULL) {
+		ex->oom = 1;	/* a lost curve fails the run, as a lost point does */
 		return NULL;
+	}
 	ex->curve_stride[ex->nnames] = 1;
 	ex->names[ex->nnames++] = s;
 	return s;
@@ -1171,10 +1173,14 @@ exec_evaluation(struct exec_state *s, char **err)
 	const struct lathe_plugin *d = s->d;
 	char *perr = NULL;
 
-	if (d->summary && d->summary(s->model, &s->summary, &perr) != 0) {
+	int src = d->summary ? d->summary(s->model, &s->summary, &perr) : 0;
+	if (src != 0) {
+		/* the summary is optional, but not lost to a failed allocation */
 		free(perr);
 		perr = NULL;
 		s->summary = NULL;
+		if (src == LATHE_ENOMEM)
+			return err_set(err, "out of memory");
 	}
 	struct evaluation evtr = { "train", s->ntr, s->Xtr, s->dcols, s->ytr, s->ltr };
 	struct evaluation evte = { "test", s->nte, s->Xte, s->dcols, s->yte, s->lte };
