@@ -161,8 +161,9 @@ cmd_predict_exec(struct cmd_ctx *ctx, int argc, char **argv)
 fail:
 	rc = cmd_fail_err(err);
 out:
-	if (f && f != stdout)
-		fclose(f);
+	/* a close can fail too (the last buffer, a network file system) */
+	if (f && f != stdout && fclose(f) != 0 && rc == EXIT_OK)
+		rc = cmd_fail("%s: write error: %s", outpath, strerror(errno));
 	prediction_clear(&pd);
 	frame_free(fr);
 	table_free(t);

@@ -175,7 +175,8 @@ send_reply(struct server *sv, struct MHD_Connection *c, struct reply *r)
 static int
 error_status(const char *err)
 {
-	return err && strcmp(err, "out of memory") == 0 ? 500 : 400;
+	/* "out of memory", or a more specific "out of memory building ..." */
+	return err && strstr(err, "out of memory") ? 500 : 400;
 }
 
 /* predictor_run with the transform and predict phases timed. */

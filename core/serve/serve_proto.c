@@ -1179,7 +1179,8 @@ proto_mlflow_fast(const struct proto_schema *s, const struct proto_limits *lim,
 oom:
 	rc = -1;
 out:
-	for (size_t j = 0; f.num && j < s->n; j++) {
+	/* the three arrays are filled together, once all three exist */
+	for (size_t j = 0; f.num && f.codes && f.dict && j < s->n; j++) {
 		free(f.num[j]);
 		free(f.codes[j]);
 		if (f.dict[j]) {

@@ -2,7 +2,8 @@
 # tests/fault/run.sh — fail every allocation, SQLite write and file write of
 # a command in turn, as SQLite's malloc-failure and I/O-error tests do.
 #
-#   tests/fault/run.sh [--sample] [--kinds "alloc io full write"] [BUILD] [SCENARIO...]
+#   tests/fault/run.sh [--sample] [--persist] [--kinds "alloc io full write"] [BUILD]
+#                      [SCENARIO...]
 #
 # BUILD is a build with fault injection (the sanitizer build, build-asan:
 # tests/fault/fault.c explains the mechanism).  SCENARIOs, default all:
@@ -12,6 +13,7 @@
 #   recipe   lathe recipe add
 #   register lathe model register
 #   export   lathe export -o FILE
+#   predict  lathe predict RUN iris.csv -o FILE   (the file writes)
 #   serve    lathe serve, one /invocations request, a second one, SIGTERM
 #
 # For each scenario the script counts the injection points of every kind in
@@ -29,21 +31,27 @@
 #     status 0 only with the state after; train may also leave the state
 #     before plus one run recorded as failed; no run left queued/running;
 #   - export: the project unchanged, and the file either absent (no
-#     FILE.tmp either) or a complete bundle; serve: a request answers 200
-#     with the right body or a 5xx with a message, the next request after a
-#     one-shot fault answers 200 with the right body, and SIGTERM ends the
-#     server with status 0.
+#     FILE.tmp either) or a complete bundle; predict: the project
+#     unchanged, and with status 0 exactly the fault-free predictions; serve: it starts, or exits 1
+#     with a clear line; a request before the fault fires answers 200 with
+#     the right body or a 5xx with a message, the first request after it
+#     (the fault is one-shot) 200 with the right body; SIGTERM ends the
+#     server with status 0 (or 1 and a clear last line).
+# --persist makes the Nth call and every later one fail (KIND:N+), so the
+# error paths themselves run short of memory; a server then need not
+# recover, so its requests after the fault may fail too.
 # --sample runs a deterministic stride of the points (about 40 of recipe
 # add and model register, 6 allocations and 4 of each other kind per process
 # of the rest, the first and last always) for `make test`
 # (tests/e2e/fault_sample.sh); the default is every point.  Prints one line per scenario, role and kind, and a total;
 # exits 1 if any check failed.
 set -u
-sample=0
+sample=0 persist=""
 kinds="alloc io write"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--sample) sample=1; shift ;;
+	--persist) persist=+; shift ;;
 	--kinds) kinds=$2; shift 2 ;;
 	*) break ;;
 	esac
@@ -51,7 +59,7 @@ done
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-build-asan}
 [ $# -gt 0 ] && shift
-scenarios=${*:-import train recipe register export serve}
+scenarios=${*:-import train recipe register export predict serve}
 case $build in
 /*) dir=$build ;;
 *) dir=$top/$build ;;
@@ -132,10 +140,11 @@ state_minus_failed() {
 	state "$T/minus.lathe"
 }
 base_runs=$(sqlite3 "$B" "SELECT max(id) FROM runs")
+ref_body="$T/ref_body"	# the fault-free answer of the server
 before=$(state "$B")
 
 fresh() {
-	rm -f "$T"/p.lathe* "$T"/out.bundle*
+	rm -f "$T"/p.lathe* "$T"/out.bundle* "$T"/pred.csv
 	cp "$B" "$T/p.lathe"
 }
 
@@ -171,17 +180,22 @@ cmd_train()    { "$LATHE" -p "$T/p.lathe" train --data iris --target target --al
 cmd_recipe()   { "$LATHE" -p "$T/p.lathe" recipe add r "$T/recipe.txt"; }
 cmd_register() { "$LATHE" -p "$T/p.lathe" model register 1 --name prod; }
 cmd_export()   { "$LATHE" -p "$T/p.lathe" export m@1 -o "$T/out.bundle"; }
+cmd_predict()  { "$LATHE" -p "$T/p.lathe" predict 1 "$dat/iris.csv" -o "$T/pred.csv"; }
 bundle_state() {
 	sqlite3 "$1" "SELECT key, quote(value) FROM bundle WHERE key != 'created' ORDER BY key" |
 	    md5sum | cut -c1-32
 }
 
-# serve: start, two requests, SIGTERM.  Sets rc (the server's status),
-# code1/code2 (HTTP statuses), and the bodies in $T/body1, $T/body2.
+# serve VAR SPEC: start the server with VAR=SPEC, send requests, SIGTERM.
+# Sets rc (the server's status, "none" if it never started) and verdict
+# (empty when every answer was right).  Without faults: two requests.
+# With a fault: every request that starts before the fault has fired may
+# answer 200 with the right body or a 5xx with a message; the first one
+# that starts after it (the fault is one-shot) must answer 200 right; at
+# most three requests.
 cmd_serve() {
-	local pid i port
-	code1=none code2=none
-	rm -f "$T/body1" "$T/body2"
+	local pid i port code fired
+	verdict=""
 	"$LATHE" -p "$T/p.lathe" serve --model m --port 0 -q > "$T/out" 2> "$T/err" &
 	pid=$!
 	for i in $(seq 400); do
@@ -190,15 +204,37 @@ cmd_serve() {
 		sleep 0.05
 	done
 	port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$T/out" | head -n 1)
-	if [ -n "$port" ]; then
-		for i in 1 2; do
-			eval "code$i=\$(curl -s -o \"\$T/body$i\" -w '%{http_code}' --max-time 20 \
-			    -H 'Content-Type: application/json' --data-binary @\"\$T/request.json\" \
-			    http://127.0.0.1:\$port/invocations)"
-		done
-		kill -TERM "$pid" 2>/dev/null
+	if [ -z "$port" ]; then
+		wait "$pid"
+		rc=$?
+		started=0
+		return
 	fi
+	started=1
+	for i in 1 2 3; do
+		fired=$(grep -c '^fired' "$LATHE_FAULT_LOG")
+		code=$(curl -s -o "$T/body" -w '%{http_code}' --max-time 20 \
+		    -H 'Content-Type: application/json' --data-binary @"$T/request.json" \
+		    "http://127.0.0.1:$port/invocations")
+		[ "$i" = 1 ] && cp "$T/body" "$T/body1"
+		if [ "$code" = 200 ] && { [ ! -e "$ref_body" ] || cmp -s "$T/body" "$ref_body"; }; then
+			[ "$fired" -gt 0 ] && break
+		elif [ "$fired" -gt 0 ] && [ -z "$persist" ]; then
+			verdict="request $i after the fault answered $code"
+			break
+		else
+			case $code in
+			5*) [ -s "$T/body" ] || verdict="request $i: $code with an empty body" ;;
+			000) [ -n "$persist" ] || verdict="request $i: no answer" ;;
+			*) verdict="request $i answered $code" ;;
+			esac
+			[ -n "$verdict" ] && break
+		fi
+		[ "$2" = count ] && [ "$i" = 2 ] && break
+	done
+	kill -TERM "$pid" 2>/dev/null
 	wait "$pid"
+	rc=$?
 }
 
 # run_one SPEC_VAR SPEC: run the scenario once; sets rc
@@ -207,9 +243,9 @@ run_one() {
 	rm -f "$san"/*
 	fresh
 	if [ "$scn" = serve ]; then
-		env "$1=$2" bash -c "$(declare -f cmd_serve); T=$T LATHE=$LATHE; cmd_serve; \
-		    echo \"\$? \$code1 \$code2\" > $T/codes"
-		read -r rc code1 code2 < "$T/codes"
+		export "$1=$2"
+		cmd_serve "$1" "$2"
+		unset "$1"
 	else
 		env "$1=$2" timeout 120 bash -c "$(declare -f "cmd_$scn"); T=$T LATHE=$LATHE \
 		    dat=$dat; cmd_$scn" > "$T/out" 2> "$T/err"
@@ -229,20 +265,25 @@ check_one() {
 	*) echo "exit status $rc"; return 1 ;;
 	esac
 	if [ "$scn" = serve ]; then
-		clear_error 0 || return 1
-		if [ "$code1" = none ]; then
-			[ "$rc" = 1 ] || { echo "server did not start, status $rc"; return 1; }
-			clear_error 1 || return 1
+		if [ "$started" = 0 ]; then
+			[ "$rc" = 1 ] || { echo "the server did not start, status $rc"; return 1; }
 		else
-			[ "$rc" = 0 ] || { echo "server ended with status $rc after SIGTERM"; return 1; }
-			case $code1 in
-			200) cmp -s "$T/body1" "$ref_body" || { echo "wrong 200 body"; return 1; } ;;
-			5*) [ -s "$T/body1" ] || { echo "$code1 with an empty body"; return 1; } ;;
-			*) echo "first request answered $code1"; return 1 ;;
+			[ -z "$verdict" ] || { echo "$verdict"; return 1; }
+			case $rc in
+			0) ;;
+			1) ;;	# a failure while stopping: a clear line, below
+			*) echo "the server ended with status $rc after SIGTERM"; return 1 ;;
 			esac
-			if [ "$code2" != 200 ] || ! cmp -s "$T/body2" "$ref_body"; then
-				echo "second request answered $code2"; return 1
-			fi
+		fi
+		# the server logs to stderr as it goes: only its last line counts
+		# as the error of a status 1
+		if [ "$rc" = 1 ]; then
+			tail -n 1 "$T/err" > "$T/err1"
+			grep -q -e 'Sanitizer' -e 'runtime error' -e '(null)' "$T/err" &&
+			    { echo "stderr: $(grep -m 1 -e Sanitizer -e 'runtime error' -e '(null)' "$T/err")"; return 1; }
+			grep -q '^lathe: ..' "$T/err1" || { echo "status 1 without a 'lathe: ...' line"; return 1; }
+		else
+			clear_error 0 || return 1
 		fi
 		integrity "$T/p.lathe" || return 1
 		return 0
@@ -250,6 +291,13 @@ check_one() {
 	clear_error "$rc" || return 1
 	integrity "$T/p.lathe" || return 1
 	s=$(state "$T/p.lathe")
+	if [ "$scn" = predict ]; then
+		[ "$s" = "$before" ] || { echo "predict changed the project"; return 1; }
+		if [ "$rc" = 0 ] && ! cmp -s "$T/pred.csv" "$ref_pred"; then
+			echo "status 0 but the predictions differ"; return 1
+		fi
+		return 0
+	fi
 	if [ "$scn" = export ]; then
 		[ "$s" = "$before" ] || { echo "export changed the project"; return 1; }
 		[ -e "$T/out.bundle.tmp" ] && { echo "left out.bundle.tmp"; return 1; }
@@ -285,12 +333,16 @@ for scn in $scenarios; do
 	counts=$(grep '^count' "$LATHE_FAULT_LOG")
 	after=$(state "$T/p.lathe")
 	if [ "$scn" = serve ]; then
-		ref_body="$T/ref_body"
+		[ "$started" = 1 ] && [ -z "$verdict" ] ||
+		    { echo "fault: serve fails without faults: ${verdict:-did not start}"; exit 1; }
 		cp "$T/body1" "$ref_body"
-		[ "$code1" = 200 ] || { echo "fault: serve answered $code1 without faults"; exit 1; }
 	fi
 	if [ "$scn" = export ]; then
 		ref_bundle=$(bundle_state "$T/out.bundle")
+	fi
+	if [ "$scn" = predict ]; then
+		ref_pred="$T/ref_pred.csv"
+		cp "$T/pred.csv" "$ref_pred"
 	fi
 	for role in main child; do
 		line=$(printf '%s\n' "$counts" | grep "^count $role " | head -n 1)
@@ -318,7 +370,7 @@ for scn in $scenarios; do
 			t0=$(date +%s)
 			n=1
 			while [ "$n" -le "$cnt" ]; do
-				run_one "$var" "$kind:$n"
+				run_one "$var" "$kind:$n$persist"
 				total=$((total + 1)) ran=$((ran + 1))
 				if ! grep -q "^fired $role" "$LATHE_FAULT_LOG"; then
 					miss=$((miss + 1)) unreached=$((unreached + 1))
