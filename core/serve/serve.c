@@ -588,6 +588,25 @@ early(struct server *sv, struct MHD_Connection *c, struct req *rq, struct reply 
 	return send_reply(sv, c, r);
 }
 
+/* No memory for a request's state: answer 500 from static storage (both
+ * protocols' error shape) and close, rather than drop the connection. */
+static enum MHD_Result
+reply_oom(struct server *sv, struct MHD_Connection *c)
+{
+	static const char oom[] = "{\"error_code\": \"INTERNAL_ERROR\", \"message\": "
+	    "\"out of memory\", \"error\": \"out of memory\"}";
+	struct MHD_Response *resp = MHD_create_response_from_buffer(sizeof oom - 1,
+	    (void *)oom, MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, JSON);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	enum MHD_Result ret = MHD_queue_response(c, 500, resp);
+	MHD_destroy_response(resp);
+	metrics_http(sv->met, 500);
+	return ret;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
     const char *version, const char *upload, size_t *upload_size, void **con_cls)
@@ -603,7 +622,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		const char *allow;
 		/* not calloc: the inline buffer need not be cleared */
 		if ((rq = malloc(sizeof *rq)) == NULL)
-			return MHD_NO;
+			return reply_oom(sv, c);
 		memset(rq, 0, offsetof(struct req, inline_buf));
 		rq->t0 = time_mono();
 		rq->body = rq->inline_buf;
