@@ -1290,7 +1290,8 @@ run_execute(const char *path, int64_t id, int fd)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (project_open(path, &s.p, &err) != 0) {
-		fprintf(stderr, "lathe: %s\n", err ? err : "cannot open project");
+		/* no message: even its allocation failed (util.h) */
+		fprintf(stderr, "lathe: %s\n", err ? err : "cannot open project: out of memory");
 		free(err);
 		exec_state_free(&s);
 		return -1;
