@@ -2183,7 +2183,8 @@ static int
 ns_has(const struct nameset *ns, const char *name)
 {
 	uint32_t code = strdict_find(&ns->d, name, strlen(name));
-	return code != CODE_NA && ns->on[code];
+	/* a name interned when its flag could not be stored (ns->oom) is off */
+	return code != CODE_NA && code < ns->cap && ns->on[code];
 }
 
 static void

@@ -1317,7 +1317,7 @@ run_execute(const char *path, int64_t id, int fd)
 	rc = 0;
 	goto out;
 fail:
-	if (record_failure(s.p, id, s.status, err ? err : "failed", s.ex.log.s) != 0 &&
+	if (record_failure(s.p, id, s.status, err ? err : "failed (out of memory)", s.ex.log.s) != 0 &&
 	    project_disk_full(s.p))
 		rc = RUN_EXIT_DISK_FULL;	/* the parent records it */
 	wait_over(&s.ex);
