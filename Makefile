@@ -196,7 +196,7 @@ FUZZ_CORE_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRC))
 
 .PHONY: fuzz fuzz-build fuzz-bins
 fuzz-build:
-	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) SAN=1 OPT=-O1 \
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) SAN=1 FAULT=0 OPT=-O1 \
 	    CFLAGS="-fsanitize=fuzzer-no-link $(CFLAGS)" fuzz-bins
 
 fuzz: fuzz-build
