@@ -14,11 +14,15 @@
  * bit for bit whatever the thread count.  Out-of-bag scores are computed
  * afterwards tree by tree in order, for the same reason.
  *
- * Payload (format 1, see plugins/kit/blobio.h for the frame):
+ * Payload (format 2, see plugins/kit/blobio.h for the frame):
  *   u64 d, u32 task (1 regression, 2 classification), u32 n_classes (0 for
  *   regression), u32 criterion (0 gini, 1 entropy, 2 squared_error),
- *   u32 trees, f64 oob_score (NaN if not computed), then each tree as
- *   kit/cart.h's cart_tree_write lays it out.
+ *   u32 trees, f64 oob_score (NaN if not computed), f64 importances[d]
+ *   (each in [0, 1], summing to 1 or 0), then each tree as kit/cart.h's
+ *   cart_tree_write lays it out.  Format 1 had no importances, so nothing
+ *   in it bounded d: a payload declaring 50M features loaded and its
+ *   summary wrote 50M numbers (a fuzz finding); format 1 was never
+ *   released and is refused.
  */
 #include "lathe_plugin.h"
 
@@ -36,7 +40,7 @@
 #include "linalg/linalg.h"
 #include "linalg/parfor.h"
 
-#define FOREST_FORMAT 1u
+#define FOREST_FORMAT 2u	/* 2: the importances are stored (they bound d) */
 static const char FOREST_MAGIC[4] = { 'L', 'T', 'R', 'F' };
 
 #define PREDICT_SHARD ((size_t)4096)
@@ -141,6 +145,7 @@ struct lathe_model {
 	struct cart_tree *trees;
 	double **out;           /* per tree: nodes x width, what a leaf predicts */
 	double oob_score;       /* NaN if not computed */
+	double *imp;            /* d: normalised impurity importances */
 };
 
 static const char *
@@ -164,6 +169,7 @@ forest_destroy(struct lathe_model *m)
 	}
 	free(m->trees);
 	free(m->out);
+	free(m->imp);
 	free(m);
 }
 
@@ -493,11 +499,46 @@ forest_clear(struct lathe_model *m)
 	}
 	free(m->trees);
 	free(m->out);
+	free(m->imp);
 	m->trees = NULL;
 	m->out = NULL;
+	m->imp = NULL;
 	m->ntrees = 0;
 	m->fitted = 0;
 	m->oob_score = NAN;
+}
+
+/* m->imp: scikit-learn's feature_importances_, the mean of the trees'
+ * normalised importances, normalised again.  0, or -1 out of memory. */
+static int
+forest_importances(struct lathe_model *m)
+{
+	double *imp, *one, total = 0.0;
+	size_t i, j;
+
+	imp = calloc(m->d, sizeof *imp);
+	one = malloc(m->d * sizeof *one);
+	if (imp == NULL || one == NULL) {
+		free(imp);
+		free(one);
+		return -1;
+	}
+	for (i = 0; i < m->ntrees; i++) {
+		cart_tree_importances(&m->trees[i], m->d, one);
+		for (j = 0; j < m->d; j++)
+			imp[j] += one[j];
+	}
+	for (j = 0; j < m->d; j++) {
+		imp[j] /= (double)m->ntrees;
+		total += imp[j];
+	}
+	if (total > 0.0)
+		for (j = 0; j < m->d; j++)
+			imp[j] /= total;
+	free(one);
+	free(m->imp);
+	m->imp = imp;
+	return 0;
 }
 
 static int
@@ -611,6 +652,11 @@ forest_fit(struct lathe_model *m, const struct lathe_data *data,
 		}
 		if (isfinite(m->oob_score))
 			host->curve(host->ctx, "oob_score", (int)T, m->oob_score);
+	}
+	if (forest_importances(m) != 0) {
+		rc = LATHE_ENOMEM;
+		plugkit_fail(err, rc, "forest: out of memory");
+		goto out;
 	}
 	m->fitted = 1;
 	{
@@ -730,6 +776,7 @@ forest_save(const struct lathe_model *m, void **buf, size_t *len, char **err)
 	blobw_u32(&w, (uint32_t)m->criterion);
 	blobw_u32(&w, (uint32_t)m->ntrees);
 	blobw_f64(&w, m->oob_score);
+	blobw_f64s(&w, m->imp, m->d);
 	for (i = 0; i < m->ntrees; i++)
 		cart_tree_write(&w, &m->trees[i]);
 	if (blobw_finish(&w, buf, len) != LINALG_OK)
@@ -755,6 +802,10 @@ forest_load(const void *buf, size_t len, struct lathe_model **out, char **err)
 	if (blobr_open(&r, buf, len, FOREST_MAGIC, FOREST_FORMAT, &version,
 	    "forest model", msg, sizeof msg) != 0)
 		return plugkit_fail(err, LATHE_EFORMAT, "forest: %s", msg);
+	if (version != FOREST_FORMAT)	/* 1: a development format, never released */
+		return plugkit_fail(err, LATHE_EFORMAT, "forest: forest model payload has "
+		    "format version %u, which stored no importances and is no longer read "
+		    "(train the model again)", (unsigned)version);
 	if (blobr_u64(&r, &d) != 0 || blobr_u32(&r, &task) != 0 ||
 	    blobr_u32(&r, &K) != 0 || blobr_u32(&r, &crit) != 0 ||
 	    blobr_u32(&r, &T) != 0 || blobr_f64(&r, &oob) != 0)
@@ -762,10 +813,29 @@ forest_load(const void *buf, size_t len, struct lathe_model **out, char **err)
 	if (d == 0 || d > INT32_MAX || (task != 1 && task != 2) ||
 	    (task == 1 && (K != 0 || crit != CART_SQUARED_ERROR)) ||
 	    (task == 2 && (K < 1 || K > 65535 || crit > CART_ENTROPY)) ||
-	    T == 0 || T > 100000 || !blobr_has(&r, T, 8) || isinf(oob))
+	    T == 0 || T > 100000 || isinf(oob) || !blobr_has(&r, d, 8))
 		goto corrupt;
+	/* d importances, then T trees: a feature count is only believed when
+	 * the payload holds its importances (a forest's trees alone do not
+	 * bound it, and the summary writes one number per feature) */
 	if ((m = calloc(1, sizeof *m)) == NULL ||
-	    (m->trees = calloc(T, sizeof *m->trees)) == NULL ||
+	    (m->imp = malloc((size_t)d * sizeof *m->imp)) == NULL) {
+		rc = plugkit_fail(err, LATHE_ENOMEM, "forest: out of memory");
+		goto fail;
+	}
+	if (blobr_f64s(&r, m->imp, (size_t)d) != 0 || !blobr_has(&r, T, 8))
+		goto corrupt;
+	{
+		double total = 0.0;
+		for (i = 0; i < d; i++) {
+			if (!(m->imp[i] >= 0.0 && m->imp[i] <= 1.0))
+				goto corrupt;
+			total += m->imp[i];
+		}
+		if (total > 1.0 + 1e-9)
+			goto corrupt;
+	}
+	if ((m->trees = calloc(T, sizeof *m->trees)) == NULL ||
 	    (m->out = calloc(T, sizeof *m->out)) == NULL) {
 		rc = plugkit_fail(err, LATHE_ENOMEM, "forest: out of memory");
 		goto fail;
@@ -813,37 +883,18 @@ static int
 forest_summary(const struct lathe_model *m, char **json, char **err)
 {
 	struct jbuf b;
-	double *imp, *one, total = 0.0, depth = 0.0;
-	size_t i, j, nodes = 0;
+	double depth = 0.0;
+	size_t i, nodes = 0;
 	int maxd = 0;
 
 	if (m == NULL || !m->fitted)
 		return plugkit_fail(err, LATHE_EINVAL, "forest: model is not fitted");
-	imp = calloc(m->d, sizeof *imp);
-	one = malloc(m->d * sizeof *one);
-	if (imp == NULL || one == NULL) {
-		free(imp);
-		free(one);
-		return plugkit_fail(err, LATHE_ENOMEM, "forest: out of memory");
-	}
-	/* scikit-learn: the mean of the trees' normalised importances, then
-	 * normalised again */
 	for (i = 0; i < m->ntrees; i++) {
-		cart_tree_importances(&m->trees[i], m->d, one);
-		for (j = 0; j < m->d; j++)
-			imp[j] += one[j];
 		nodes += m->trees[i].nodes;
 		depth += m->trees[i].depth;
 		if (m->trees[i].depth > maxd)
 			maxd = m->trees[i].depth;
 	}
-	for (j = 0; j < m->d; j++) {
-		imp[j] /= (double)m->ntrees;
-		total += imp[j];
-	}
-	if (total > 0.0)
-		for (j = 0; j < m->d; j++)
-			imp[j] /= total;
 	jbuf_init(&b);
 	jbuf_obj(&b);
 	jbuf_key(&b, "criterion");
@@ -863,10 +914,8 @@ forest_summary(const struct lathe_model *m, char **json, char **err)
 	jbuf_key(&b, "max_depth");
 	jbuf_int(&b, maxd);
 	jbuf_key(&b, "feature_importances");
-	jbuf_nums(&b, imp, m->d);
+	jbuf_nums(&b, m->imp, m->d);
 	jbuf_obj_end(&b);
-	free(imp);
-	free(one);
 	if (jbuf_finish(&b, json) != LINALG_OK)
 		return plugkit_fail(err, LATHE_ENOMEM, "forest: out of memory");
 	return LATHE_OK;

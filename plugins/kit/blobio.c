@@ -160,9 +160,15 @@ blobr_open(struct blobr *r, const void *buf, size_t len, const char magic[4],
 
 	r->p = p;
 	r->pos = r->end = 0;
-	if (buf == NULL || len < 4) {
+	if (buf == NULL || len < 8) {
 		snprintf(msg, msgsz, "%s payload is truncated (%zu bytes)", what,
 		    buf == NULL ? (size_t)0 : len);
+		return -1;
+	}
+	/* the magic first: another plugin's payload is "not ours" whatever its
+	 * version (formats are numbered per plugin) */
+	if (memcmp(p + 4, magic, 4) != 0) {
+		snprintf(msg, msgsz, "not a %s payload (magic bytes do not match)", what);
 		return -1;
 	}
 	v = (uint32_t)get_le(p, 4);
@@ -179,10 +185,6 @@ blobr_open(struct blobr *r, const void *buf, size_t len, const char magic[4],
 	}
 	if (len < 12) {
 		snprintf(msg, msgsz, "%s payload is truncated (%zu bytes)", what, len);
-		return -1;
-	}
-	if (memcmp(p + 4, magic, 4) != 0) {
-		snprintf(msg, msgsz, "not a %s payload (magic bytes do not match)", what);
 		return -1;
 	}
 	crc = (uint32_t)get_le(p + len - 4, 4);

@@ -1743,6 +1743,31 @@ test_payload_huge_dims(void **state)
 		free(err);
 		free(buf);
 	}
+	/* forest (a fuzz finding): d = 50,331,658 with one tiny tree loaded,
+	 * as nothing in format 1 grew with d, and summary() then wrote d
+	 * importances; format 2 stores them, so d must fit in the payload */
+	const struct lathe_plugin *fo = plugin("forest");
+	for (uint32_t version = 1; version <= 2; version++) {
+		err = NULL;
+		blobw_init(&w, version, "LTRF");
+		blobw_u64(&w, 50331658);	/* d */
+		blobw_u32(&w, 2);	/* task: classification */
+		blobw_u32(&w, 2);	/* classes */
+		blobw_u32(&w, 0);	/* gini */
+		blobw_u32(&w, 1);	/* trees */
+		blobw_f64(&w, NAN);	/* oob_score */
+		blobw_u64(&w, 1);	/* one node: a leaf */
+		blobw_u32(&w, 0xffffffffu);
+		blobw_u32(&w, 0);
+		for (i = 0; i < 6; i++)
+			blobw_f64(&w, 1.0);
+		assert_int_equal(blobw_finish(&w, &buf, &len), LINALG_OK);
+		assert_int_equal(fo->load(buf, len, &m, &err), LATHE_EFORMAT);
+		assert_null(m);
+		assert_non_null(strstr(err, version == 1 ? "format version 1" : "corrupt"));
+		free(err);
+		free(buf);
+	}
 }
 
 /* ---- tree ---------------------------------------------------------------------------- */
