@@ -29,6 +29,9 @@
  *
  *   History:  1.0  first release.
  *             1.1  lathe_plugin.sizeof_param appended.
+ *             1.2  lathe_plugin.capabilities and lathe_data.feature_kinds
+ *                  appended: a plugin may take missing values and
+ *                  categorical columns natively (see DATA).
  *
  * MEMORY AND ERRORS
  *   Operations return 0 on success and a LATHE_E* code on failure.  When
@@ -51,6 +54,18 @@
  *   scaled): no missing values, no strings.  Classification targets arrive
  *   as class indexes 0..n_classes-1; lathe maps them back to labels.
  *
+ *   Since ABI 1.2 a plugin may declare `capabilities`.  With
+ *   LATHE_CAP_MISSING, lathe's default feature handling does not impute:
+ *   missing values arrive as NaN, in fit and in predict.  With
+ *   LATHE_CAP_CATEGORICAL it does not one-hot encode string columns: each
+ *   arrives as one column of dictionary codes 0, 1, 2, ... (as doubles;
+ *   NaN when missing, or when predict meets a category the training data
+ *   did not have), and lathe_data.feature_kinds marks it
+ *   LATHE_FEATURE_CATEGORICAL.  A recipe's explicit steps still apply
+ *   (an `impute` or `onehot` step does what it says).  A plugin reads
+ *   feature_kinds only when host->abi_minor >= 2; lathe sets it only for
+ *   plugins that declare LATHE_CAP_CATEGORICAL.
+ *
  * PAYLOADS
  *   save() turns a fitted model into bytes that load() turns back into an
  *   equivalent model.  The bytes must begin with the plugin's own format
@@ -70,7 +85,7 @@ extern "C" {
 #endif
 
 #define LATHE_PLUGIN_ABI_MAJOR	1
-#define LATHE_PLUGIN_ABI_MINOR	1
+#define LATHE_PLUGIN_ABI_MINOR	2
 
 /* The name of the one exported symbol. */
 #define LATHE_PLUGIN_ENTRY	"lathe_plugin_entry"
@@ -92,6 +107,18 @@ enum lathe_task {
 	LATHE_TASK_CLASSIFICATION = 1u << 1,	/* predict: n x n_classes probabilities */
 	LATHE_TASK_CLUSTERING = 1u << 2,	/* predict: n cluster indexes (as doubles) */
 	LATHE_TASK_PROJECTION = 1u << 3,	/* predict: n x output_width components */
+};
+
+/* What a plugin takes natively (ABI 1.2); `capabilities` is a bit set. */
+enum lathe_capability {
+	LATHE_CAP_MISSING = 1u << 0,		/* NaN in X, in fit and predict */
+	LATHE_CAP_CATEGORICAL = 1u << 1,	/* string columns as codes */
+};
+
+/* lathe_data.feature_kinds values (ABI 1.2). */
+enum lathe_feature_kind {
+	LATHE_FEATURE_NUMERIC = 0,
+	LATHE_FEATURE_CATEGORICAL = 1,	/* codes 0..k-1 as doubles, NaN missing */
 };
 
 /* Hyperparameter types. */
@@ -178,6 +205,11 @@ struct lathe_data {
 	const double		*X_val;
 	const double		*y_val;
 	const int		*labels_val;
+
+	/* ---- ABI 1.2 ---- */
+	/* d entries, LATHE_FEATURE_*; NULL means every feature is numeric.
+	 * Set only for plugins declaring LATHE_CAP_CATEGORICAL. */
+	const unsigned char	*feature_kinds;
 };
 
 struct lathe_model;	/* the plugin's own */
@@ -229,6 +261,11 @@ struct lathe_plugin {
 	 * smaller than the ABI 1.0 element or not a multiple of its
 	 * alignment. */
 	size_t	sizeof_param;
+
+	/* ---- ABI 1.2 ---- */
+	/* LATHE_CAP_* bits: what fit() and predict() take natively.  0 (or a
+	 * plugin built for an older minor): imputed, one-hot encoded input. */
+	uint32_t capabilities;
 };
 
 /* The entry point every plugin exports. */

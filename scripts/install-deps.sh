@@ -22,7 +22,7 @@ if [ "${1:-}" = "--list" ]; then
 	exit 0
 fi
 if [ "${1:-}" = "--bench" ]; then
-	pkgs="$pkgs python3-pandas python3-sklearn python3-flask gunicorn wrk hyperfine time bc"
+	pkgs="$pkgs python3-pandas python3-sklearn python3-xgboost python3-flask gunicorn wrk hyperfine time bc"
 fi
 
 missing=""

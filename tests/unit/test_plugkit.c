@@ -77,7 +77,7 @@ test_misc(void **state)
 {
 	char *err = NULL;
 	double X[4] = { 1, 2, 3, INFINITY };
-	struct lathe_data d = { 2, 2, X, NULL, NULL, 0, NULL, 0, NULL, NULL, NULL };
+	struct lathe_data d = { 2, 2, X, NULL, NULL, 0, NULL, 0, NULL, NULL, NULL, NULL };
 
 	assert_int_equal(plugkit_choice(&spec[3], "b"), 1);
 	assert_int_equal(plugkit_choice(&spec[3], "z"), -1);

@@ -1,0 +1,626 @@
+/*
+ * grow.c — the gbdt tree grower: one regression tree on gradients and
+ * hessians, grown leaf-wise over binned features (LightGBM's and
+ * scikit-learn's HistGradientBoosting scheme).
+ *
+ * The rows of the training set live in one index array; every node owns a
+ * contiguous range of it, and a split partitions its range in place (left
+ * rows first, each side in row order).  Each splittable leaf holds a
+ * histogram per feature: per bin, the sums of gradients and hessians and
+ * the row count.  Splitting a leaf builds the histogram of the SMALLER
+ * child from its rows and gets the larger child's as parent - smaller
+ * (the "subtraction trick"), so each level reads at most half the rows.
+ * The next leaf to split is the one whose best split gains most (ties:
+ * the older leaf), until max_leaf_nodes leaves exist or no split gains.
+ *
+ * The objective is the second-order one of XGBoost, in scikit-learn's
+ * scaling: a leaf's value is -G / (H + l2) times the learning rate; a
+ * split's gain is GL^2/(HL+l2) + GR^2/(HR+l2) - G^2/(H+l2), and a split is
+ * used only when the gain is positive, each side has min_samples_leaf
+ * rows and a hessian sum of at least min_hessian (1e-3).
+ *
+ * Missing values: a numeric split scans the bins twice, once with the
+ * missing bin on the right and once on the left, and keeps the better
+ * direction (a split "all values left, missing right" is allowed).  When a
+ * node saw no missing value, missing goes to the child with more rows.
+ * Categorical splits sort the categories with at least 10 rows by
+ * G / (H + 10) and try the first and the last up to 32 of that order as
+ * the left set (LightGBM's and scikit-learn's method); missing is one
+ * more category; the rest go right.
+ *
+ * Threads: histograms are built one feature per task (linalg/parfor.h),
+ * each by one thread in row order, and the best split is reduced over
+ * features in feature order, so results do not depend on the thread count.
+ */
+#include "gbdt.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "linalg/parfor.h"
+
+#define MIN_CAT_SUPPORT 10
+#define MAX_CAT_THRESHOLD 32
+#define CAT_SMOOTH 10.0
+
+struct leaf {
+	size_t start, end;
+	double G, H;
+	uint32_t N;
+	int depth;
+	int node;
+	struct gbdt_hbin *hist;         /* d x GBDT_NBINS, or NULL */
+	struct gbdt_split split;        /* gain 0: cannot split */
+};
+
+struct gbdt_grower {
+	const uint8_t *bins;
+	size_t n, d;
+	const struct gbdt_feature *fe;
+	struct gbdt_grow_params gp;
+	uint32_t *idx, *tmp;
+	float *og, *oh;
+	struct gbdt_hbin **pool;
+	int npool, pool_cap;
+	struct gbdt_tnode *nodes;
+	int nnodes, node_cap;
+	struct leaf *leaves;
+	int nleaves;
+	struct gbdt_split *fs;          /* d x 2 per-feature best splits */
+	const float *grad, *hess;
+	/* the job in flight */
+	struct leaf *small, *large;     /* large may be NULL */
+	int small_split, large_split;   /* find their splits */
+	int build_small;                /* build small's histogram */
+	const struct gbdt_hbin *parent;
+};
+
+/* ---- split finding -------------------------------------------------------------- */
+
+static inline double
+score(double g, double h, double l2)
+{
+	return g * g / (h + l2);
+}
+
+struct cand {
+	double ratio;
+	int bin;
+};
+
+static int
+cmp_cand(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	if (x->ratio != y->ratio)
+		return x->ratio < y->ratio ? -1 : 1;
+	return x->bin - y->bin;
+}
+
+static void
+split_categorical(const struct gbdt_hbin *hist, const struct gbdt_feature *fe, int f,
+    double G, double H, uint32_t N, const struct gbdt_grow_params *gp,
+    double parent, struct gbdt_split *best)
+{
+	struct cand c[GBDT_NBINS];
+	int nc = 0, b, i, dir, maxcats, hc = gp->hess_const;
+	uint32_t msl = (uint32_t)gp->min_samples_leaf;
+
+	for (b = 0; b < fe->nbins; b++)
+		if (hist[b].n >= MIN_CAT_SUPPORT) {
+			double h = hc ? (double)hist[b].n : hist[b].h;
+			c[nc].ratio = hist[b].g / (h + CAT_SMOOTH);
+			c[nc++].bin = b;
+		}
+	if (hist[GBDT_MISSING].n >= MIN_CAT_SUPPORT) {
+		double h = hc ? (double)hist[GBDT_MISSING].n : hist[GBDT_MISSING].h;
+		c[nc].ratio = hist[GBDT_MISSING].g / (h + CAT_SMOOTH);
+		c[nc++].bin = GBDT_MISSING;
+	}
+	if (nc < 2)
+		return;
+	qsort(c, (size_t)nc, sizeof *c, cmp_cand);
+	maxcats = (nc + 1) / 2;
+	if (maxcats > MAX_CAT_THRESHOLD)
+		maxcats = MAX_CAT_THRESHOLD;
+	for (dir = 0; dir < 2; dir++) {
+		double gl = 0.0, hl = 0.0;
+		uint32_t nl = 0;
+
+		for (i = 0; i < maxcats && i < nc - 1; i++) {
+			const struct gbdt_hbin *e = &hist[c[dir ? nc - 1 - i : i].bin];
+			double gain, hr;
+			uint32_t nr;
+
+			gl += e->g;
+			hl += hc ? (double)e->n : e->h;
+			nl += e->n;
+			nr = N - nl;
+			hr = H - hl;
+			if (nl < msl || nr < msl || hl < gp->min_hessian ||
+			    hr < gp->min_hessian)
+				continue;
+			gain = score(gl, hl, gp->l2) + score(G - gl, hr, gp->l2) - parent;
+			if (gain > best->gain) {
+				int k;
+				memset(best, 0, sizeof *best);
+				best->gain = gain;
+				best->feature = f;
+				best->is_cat = 1;
+				for (k = 0; k <= i; k++) {
+					int bb = c[dir ? nc - 1 - k : k].bin;
+					best->cats[bb >> 6] |= (uint64_t)1 << (bb & 63);
+				}
+				best->gl = gl;
+				best->hl = hl;
+				best->nl = nl;
+				best->gr = G - gl;
+				best->hr = hr;
+				best->nr = nr;
+				best->missing_left = (int)(best->cats[GBDT_MISSING >> 6] >>
+				    (GBDT_MISSING & 63)) & 1;
+			}
+		}
+	}
+	if (best->is_cat && best->feature == f && hist[GBDT_MISSING].n == 0 &&
+	    best->nl > best->nr) {
+		/* no missing value here: NaN follows the majority */
+		best->missing_left = 1;
+		best->cats[GBDT_MISSING >> 6] |= (uint64_t)1 << (GBDT_MISSING & 63);
+	}
+}
+
+void
+gbdt_best_split_feature(const struct gbdt_hbin *hist, const struct gbdt_feature *fe,
+    int f, double G, double H, uint32_t N, const struct gbdt_grow_params *gp,
+    struct gbdt_split *best)
+{
+	double parent = score(G, H, gp->l2), gl, hl;
+	const struct gbdt_hbin *m = &hist[GBDT_MISSING];
+	int hc = gp->hess_const, b, last, nb = fe->nbins;
+	uint32_t msl = (uint32_t)gp->min_samples_leaf, nl;
+
+	memset(best, 0, sizeof *best);
+	best->feature = -1;
+	if (fe->kind == GBDT_CATEGORICAL) {
+		split_categorical(hist, fe, f, G, H, N, gp, parent, best);
+		return;
+	}
+	/* missing (if any) on the right; with missing values also the split
+	 * "every value left, missing right" (b = nb - 1) */
+	last = m->n > 0 ? nb - 1 : nb - 2;
+	gl = hl = 0.0;
+	nl = 0;
+	for (b = 0; b <= last; b++) {
+		double gain, hr;
+		uint32_t nr;
+
+		gl += hist[b].g;
+		hl += hc ? (double)hist[b].n : hist[b].h;
+		nl += hist[b].n;
+		nr = N - nl;
+		if (nr < msl)
+			break;
+		hr = H - hl;
+		if (nl < msl || hl < gp->min_hessian || hr < gp->min_hessian)
+			continue;
+		gain = score(gl, hl, gp->l2) + score(G - gl, hr, gp->l2) - parent;
+		if (gain > best->gain) {
+			best->gain = gain;
+			best->feature = f;
+			best->bin = b;
+			best->missing_left = 0;
+			best->gl = gl;
+			best->hl = hl;
+			best->nl = nl;
+			best->gr = G - gl;
+			best->hr = hr;
+			best->nr = nr;
+		}
+	}
+	if (m->n > 0) {
+		/* missing on the left */
+		gl = m->g;
+		hl = hc ? (double)m->n : m->h;
+		nl = m->n;
+		for (b = 0; b <= nb - 2; b++) {
+			double gain, hr;
+			uint32_t nr;
+
+			gl += hist[b].g;
+			hl += hc ? (double)hist[b].n : hist[b].h;
+			nl += hist[b].n;
+			nr = N - nl;
+			if (nr < msl)
+				break;
+			hr = H - hl;
+			if (nl < msl || hl < gp->min_hessian || hr < gp->min_hessian)
+				continue;
+			gain = score(gl, hl, gp->l2) + score(G - gl, hr, gp->l2) - parent;
+			if (gain > best->gain) {
+				best->gain = gain;
+				best->feature = f;
+				best->bin = b;
+				best->missing_left = 1;
+				best->gl = gl;
+				best->hl = hl;
+				best->nl = nl;
+				best->gr = G - gl;
+				best->hr = hr;
+				best->nr = nr;
+			}
+		}
+	} else if (best->feature == f) {
+		best->missing_left = best->nl > best->nr;
+	}
+}
+
+/* ---- histograms ----------------------------------------------------------------- */
+
+static void
+build_hist(const struct gbdt_grower *g, size_t f, const struct leaf *L,
+    struct gbdt_hbin *h)
+{
+	const uint8_t *col = g->bins + f * g->n;
+	size_t k, m = L->end - L->start;
+	const uint32_t *rows = g->idx + L->start;
+
+	memset(h, 0, GBDT_NBINS * sizeof *h);
+	if (m == g->n) {
+		/* the root: every row, in order, no gather */
+		const float *gr = g->grad, *hs = g->hess;
+		if (g->gp.hess_const)
+			for (k = 0; k < m; k++) {
+				struct gbdt_hbin *e = &h[col[k]];
+				e->g += gr[k];
+				e->n++;
+			}
+		else
+			for (k = 0; k < m; k++) {
+				struct gbdt_hbin *e = &h[col[k]];
+				e->g += gr[k];
+				e->h += hs[k];
+				e->n++;
+			}
+	} else {
+		const float *og = g->og, *oh = g->oh;
+		if (g->gp.hess_const)
+			for (k = 0; k < m; k++) {
+				struct gbdt_hbin *e = &h[col[rows[k]]];
+				e->g += og[k];
+				e->n++;
+			}
+		else
+			for (k = 0; k < m; k++) {
+				struct gbdt_hbin *e = &h[col[rows[k]]];
+				e->g += og[k];
+				e->h += oh[k];
+				e->n++;
+			}
+	}
+}
+
+/* One task per feature: build the small child's histogram, derive the
+ * large one's by subtraction, find both best splits for the feature. */
+static int
+hist_task(void *vctx, int worker, size_t shard, size_t begin, size_t end)
+{
+	struct gbdt_grower *g = vctx;
+	size_t f, b;
+
+	(void)worker;
+	(void)shard;
+	for (f = begin; f < end; f++) {
+		struct gbdt_hbin *hs = g->small->hist + f * GBDT_NBINS;
+		const struct gbdt_feature *fe = &g->fe[f];
+
+		if (g->build_small)
+			build_hist(g, f, g->small, hs);
+		if (g->large != NULL && g->large->hist != NULL) {
+			/* large->hist holds the parent's: subtract in place */
+			struct gbdt_hbin *hl = g->large->hist + f * GBDT_NBINS;
+			for (b = 0; b < GBDT_NBINS; b++) {
+				hl[b].g -= hs[b].g;
+				hl[b].h -= hs[b].h;
+				hl[b].n -= hs[b].n;
+			}
+		}
+		if (g->small_split)
+			gbdt_best_split_feature(hs, fe, (int)f, g->small->G, g->small->H,
+			    g->small->N, &g->gp, &g->fs[2 * f]);
+		if (g->large_split)
+			gbdt_best_split_feature(g->large->hist + f * GBDT_NBINS, fe, (int)f,
+			    g->large->G, g->large->H, g->large->N, &g->gp, &g->fs[2 * f + 1]);
+	}
+	return 0;
+}
+
+/* ---- the grower ---------------------------------------------------------------- */
+
+void
+gbdt_grower_free(struct gbdt_grower *g)
+{
+	int i;
+
+	if (g == NULL)
+		return;
+	for (i = 0; i < g->npool; i++)
+		free(g->pool[i]);
+	if (g->leaves != NULL)
+		for (i = 0; i < g->nleaves; i++)
+			free(g->leaves[i].hist);
+	free(g->pool);
+	free(g->idx);
+	free(g->tmp);
+	free(g->og);
+	free(g->oh);
+	free(g->nodes);
+	free(g->leaves);
+	free(g->fs);
+	free(g);
+}
+
+struct gbdt_grower *
+gbdt_grower_new(const uint8_t *bins, size_t n, size_t d,
+    const struct gbdt_feature *fe, const struct gbdt_grow_params *gp)
+{
+	struct gbdt_grower *g = calloc(1, sizeof *g);
+	int maxl = gp->max_leaf_nodes;
+
+	if (g == NULL)
+		return NULL;
+	g->bins = bins;
+	g->n = n;
+	g->d = d;
+	g->fe = fe;
+	g->gp = *gp;
+	g->idx = malloc((n ? n : 1) * sizeof *g->idx);
+	g->tmp = malloc((n ? n : 1) * sizeof *g->tmp);
+	g->og = malloc((n ? n : 1) * sizeof *g->og);
+	g->oh = malloc((n ? n : 1) * sizeof *g->oh);
+	g->node_cap = 2 * maxl;
+	g->nodes = malloc((size_t)g->node_cap * sizeof *g->nodes);
+	g->leaves = calloc((size_t)maxl + 1, sizeof *g->leaves);
+	g->pool_cap = maxl + 2;
+	g->pool = calloc((size_t)g->pool_cap, sizeof *g->pool);
+	g->fs = malloc(2 * (d ? d : 1) * sizeof *g->fs);
+	if (g->idx == NULL || g->tmp == NULL || g->og == NULL || g->oh == NULL ||
+	    g->nodes == NULL || g->leaves == NULL || g->pool == NULL || g->fs == NULL) {
+		gbdt_grower_free(g);
+		return NULL;
+	}
+	return g;
+}
+
+static struct gbdt_hbin *
+hist_get(struct gbdt_grower *g)
+{
+	if (g->npool > 0)
+		return g->pool[--g->npool];
+	return malloc(g->d * GBDT_NBINS * sizeof(struct gbdt_hbin));
+}
+
+static void
+hist_put(struct gbdt_grower *g, struct gbdt_hbin *h)
+{
+	if (h == NULL)
+		return;
+	if (g->npool < g->pool_cap)
+		g->pool[g->npool++] = h;
+	else
+		free(h);
+}
+
+static int
+can_split(const struct gbdt_grower *g, const struct leaf *L)
+{
+	if (g->gp.max_depth > 0 && L->depth >= g->gp.max_depth)
+		return 0;
+	if (L->N < 2 * (uint32_t)g->gp.min_samples_leaf)
+		return 0;
+	if (!g->gp.hess_const && L->H < 2 * g->gp.min_hessian)
+		return 0;
+	return 1;
+}
+
+static int
+new_node(struct gbdt_grower *g, const struct leaf *L)
+{
+	struct gbdt_tnode *t = &g->nodes[g->nnodes];
+
+	memset(t, 0, sizeof *t);
+	t->feature = -1;
+	t->count = L->N;
+	t->value = -g->gp.learning_rate * L->G / (L->H + g->gp.l2);
+	return g->nnodes++;
+}
+
+/* Reduces the per-feature splits (column which of g->fs) into L->split. */
+static void
+reduce_split(struct gbdt_grower *g, struct leaf *L, int which)
+{
+	size_t f;
+
+	memset(&L->split, 0, sizeof L->split);
+	L->split.feature = -1;
+	for (f = 0; f < g->d; f++) {
+		const struct gbdt_split *s = &g->fs[2 * f + (size_t)which];
+		if (s->feature >= 0 && s->gain > L->split.gain)
+			L->split = *s;
+	}
+}
+
+int
+gbdt_grow(struct gbdt_grower *g, const float *grad, const float *hess,
+    double *raw, size_t stride, const struct gbdt_tnode **nodes, int *nnodes)
+{
+	struct leaf *lv = g->leaves;
+	size_t i, f;
+	int k, threads = g->gp.threads, rc = -1;
+
+	g->grad = grad;
+	g->hess = hess;
+	g->nnodes = 0;
+	g->nleaves = 0;
+	for (i = 0; i < g->n; i++)
+		g->idx[i] = (uint32_t)i;
+
+	/* the root */
+	memset(&lv[0], 0, sizeof lv[0]);
+	lv[0].start = 0;
+	lv[0].end = g->n;
+	lv[0].N = (uint32_t)g->n;
+	for (i = 0; i < g->n; i++) {
+		lv[0].G += grad[i];
+		lv[0].H += g->gp.hess_const ? 1.0 : hess[i];
+	}
+	lv[0].node = new_node(g, &lv[0]);
+	lv[0].split.feature = -1;
+	g->nleaves = 1;
+	if (can_split(g, &lv[0]) && g->gp.max_leaf_nodes > 1) {
+		if ((lv[0].hist = hist_get(g)) == NULL)
+			goto out;
+		g->small = &lv[0];
+		g->large = NULL;
+		g->build_small = 1;
+		g->small_split = 1;
+		g->large_split = 0;
+		for (f = 0; f < g->d; f++)
+			g->fs[2 * f].feature = -1;
+		parfor_run(g->d, 1, threads, hist_task, g);
+		reduce_split(g, &lv[0], 0);
+	}
+
+	while (g->nleaves < g->gp.max_leaf_nodes) {
+		struct leaf *P = NULL, *S, *Lg, left, right;
+		uint8_t go_left[GBDT_NBINS];
+		const uint8_t *col;
+		struct gbdt_tnode *pn;
+		size_t nl = 0, nr = 0;
+		int best = -1, more;
+
+		for (k = 0; k < g->nleaves; k++)
+			if (lv[k].split.feature >= 0 && lv[k].split.gain > 0.0 &&
+			    (best < 0 || lv[k].split.gain > lv[best].split.gain))
+				best = k;
+		if (best < 0)
+			break;
+		P = &lv[best];
+
+		/* the node becomes a split */
+		pn = &g->nodes[P->node];
+		pn->feature = P->split.feature;
+		pn->missing_left = P->split.missing_left;
+		pn->is_cat = P->split.is_cat;
+		pn->bin = P->split.bin;
+		pn->gain = P->split.gain;
+		memcpy(pn->cats, P->split.cats, sizeof pn->cats);
+		for (k = 0; k < GBDT_NBINS; k++)
+			go_left[k] = P->split.is_cat ?
+			    (uint8_t)((P->split.cats[k >> 6] >> (k & 63)) & 1) :
+			    (uint8_t)(k <= P->split.bin);
+		go_left[GBDT_MISSING] = (uint8_t)P->split.missing_left;
+
+		/* partition the rows: left first, each side in row order */
+		col = g->bins + (size_t)P->split.feature * g->n;
+		for (i = P->start; i < P->end; i++) {
+			uint32_t r = g->idx[i];
+			if (go_left[col[r]])
+				g->idx[P->start + nl++] = r;
+			else
+				g->tmp[nr++] = r;
+		}
+		memcpy(g->idx + P->start + nl, g->tmp, nr * sizeof *g->tmp);
+
+		memset(&left, 0, sizeof left);
+		memset(&right, 0, sizeof right);
+		left.start = P->start;
+		left.end = P->start + nl;
+		left.G = P->split.gl;
+		left.H = P->split.hl;
+		left.N = (uint32_t)nl;
+		right.start = P->start + nl;
+		right.end = P->end;
+		right.G = P->split.gr;
+		right.H = P->split.hr;
+		right.N = (uint32_t)nr;
+		left.depth = right.depth = P->depth + 1;
+		left.split.feature = right.split.feature = -1;
+		left.node = new_node(g, &left);
+		right.node = new_node(g, &right);
+		pn = &g->nodes[P->node];
+		pn->left = left.node;
+		pn->right = right.node;
+
+		/* the children replace P: left in P's slot, right appended */
+		left.hist = NULL;
+		right.hist = NULL;
+		{
+			struct gbdt_hbin *ph = P->hist;
+			lv[best] = left;
+			lv[g->nleaves] = right;
+			g->nleaves++;
+			S = nl <= nr ? &lv[best] : &lv[g->nleaves - 1];
+			Lg = nl <= nr ? &lv[g->nleaves - 1] : &lv[best];
+			more = g->nleaves < g->gp.max_leaf_nodes;
+			g->small_split = more && can_split(g, S);
+			g->large_split = more && can_split(g, Lg);
+			if (!g->small_split && !g->large_split) {
+				hist_put(g, ph);
+				continue;
+			}
+			/* the large child inherits the parent's histogram, the
+			 * small one gets a fresh one */
+			if ((S->hist = hist_get(g)) == NULL) {
+				hist_put(g, ph);
+				goto out;
+			}
+			if (g->large_split)
+				Lg->hist = ph;
+			else
+				hist_put(g, ph);
+		}
+		/* gather the small child's gradients in row order */
+		for (i = 0; i < S->N; i++) {
+			uint32_t r = g->idx[S->start + i];
+			g->og[i] = grad[r];
+			if (!g->gp.hess_const)
+				g->oh[i] = hess[r];
+		}
+		g->small = S;
+		g->large = g->large_split ? Lg : NULL;
+		g->build_small = 1;
+		for (f = 0; f < g->d; f++)
+			g->fs[2 * f].feature = g->fs[2 * f + 1].feature = -1;
+		parfor_run(g->d, 1, threads, hist_task, g);
+		if (g->small_split)
+			reduce_split(g, S, 0);
+		if (g->large_split)
+			reduce_split(g, Lg, 1);
+		if (!g->small_split) {
+			hist_put(g, S->hist);
+			S->hist = NULL;
+		}
+	}
+
+	/* leaf values onto the raw predictions */
+	for (k = 0; k < g->nleaves; k++) {
+		double v = g->nodes[lv[k].node].value;
+		for (i = lv[k].start; i < lv[k].end; i++)
+			raw[(size_t)g->idx[i] * stride] += v;
+		hist_put(g, lv[k].hist);
+		lv[k].hist = NULL;
+	}
+	*nodes = g->nodes;
+	*nnodes = g->nnodes;
+	rc = 0;
+out:
+	if (rc != 0)
+		for (k = 0; k < g->nleaves; k++) {
+			hist_put(g, lv[k].hist);
+			lv[k].hist = NULL;
+		}
+	return rc;
+}
