@@ -25,12 +25,49 @@
 
 #include "linalg/parfor.h"
 
-static int
-cmp_double(const void *a, const void *b)
+/* Sorts v[0..n-1] (no NaN) ascending: quicksort with a median of three,
+ * insertion sort below 16, recursion on the smaller side only. */
+static void
+sort_doubles(double *v, size_t n)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	while (n > 16) {
+		size_t i = 0, j = n - 1, mid = n / 2;
+		double p, t;
 
-	return (x > y) - (x < y);
+		if (v[mid] < v[0]) { t = v[mid]; v[mid] = v[0]; v[0] = t; }
+		if (v[n - 1] < v[0]) { t = v[n - 1]; v[n - 1] = v[0]; v[0] = t; }
+		if (v[n - 1] < v[mid]) { t = v[n - 1]; v[n - 1] = v[mid]; v[mid] = t; }
+		p = v[mid];
+		for (;;) {
+			while (v[i] < p)
+				i++;
+			while (p < v[j])
+				j--;
+			if (i >= j)
+				break;
+			t = v[i]; v[i] = v[j]; v[j] = t;
+			i++;
+			j--;
+		}
+		/* [0, j] <= p <= [j + 1, n) */
+		if (j + 1 < n - j - 1) {
+			sort_doubles(v, j + 1);
+			v += j + 1;
+			n -= j + 1;
+		} else {
+			sort_doubles(v + j + 1, n - j - 1);
+			n = j + 1;
+		}
+	}
+	for (size_t a = 1; a < n; a++) {
+		double x = v[a];
+		size_t b = a;
+		while (b > 0 && v[b - 1] > x) {
+			v[b] = v[b - 1];
+			b--;
+		}
+		v[b] = x;
+	}
 }
 
 void
@@ -49,10 +86,10 @@ fit_numeric(struct gbdt_feature *fe, double *v, size_t k, int max_bins)
 	size_t i, distinct = 0, ne = 0;
 	double *e;
 
-	qsort(v, k, sizeof *v, cmp_double);
+	sort_doubles(v, k);
 	for (i = 0; i < k; i++)
 		distinct += i == 0 || v[i] != v[i - 1];
-	e = malloc((size_t)(max_bins > 1 ? max_bins : 1) * sizeof *e);
+	e = malloc(GBDT_NBINS * sizeof *e);
 	if (e == NULL)
 		return -1;
 	if (distinct <= (size_t)max_bins) {
@@ -80,8 +117,10 @@ fit_numeric(struct gbdt_feature *fe, double *v, size_t k, int max_bins)
 				e[ne++] = m;
 		}
 	}
-	fe->edges = e;
 	fe->nbins = (int)ne + 1;
+	for (i = ne; i < GBDT_NBINS; i++)
+		e[i] = INFINITY;
+	fe->edges = e;
 	return 0;
 }
 
@@ -187,9 +226,6 @@ gbdt_feature_fit(struct gbdt_feature *fe, int kind, const double *X, size_t n,
 	}
 	if (kind == GBDT_CATEGORICAL) {
 		rc = fit_categorical(fe, v, k, max_bins);
-	} else if (k == 0) {
-		fe->nbins = 1;
-		rc = 0;
 	} else {
 		rc = fit_numeric(fe, v, k, max_bins);
 	}
@@ -208,22 +244,21 @@ struct bin_job {
 	uint8_t *out;
 };
 
-/* One shard is one feature: its column of out is written by one thread. */
+/* One shard is a block of rows, every feature of it: X is read row by
+ * row, once; each output byte is written by exactly one shard. */
 static int
-bin_feature(void *vctx, int worker, size_t shard, size_t begin, size_t end)
+bin_block(void *vctx, int worker, size_t shard, size_t begin, size_t end)
 {
 	const struct bin_job *j = vctx;
 	size_t f, i;
 
 	(void)worker;
 	(void)shard;
-	for (f = begin; f < end; f++) {
-		uint8_t *o = j->out + f * j->m;
-		const struct gbdt_feature *fe = &j->fe[f];
-		for (i = 0; i < j->m; i++) {
-			size_t r = j->rows != NULL ? j->rows[i] : i;
-			o[i] = gbdt_bin_of(fe, j->X[r * j->d + f]);
-		}
+	for (i = begin; i < end; i++) {
+		size_t r = j->rows != NULL ? j->rows[i] : i;
+		const double *x = j->X + r * j->d;
+		for (f = 0; f < j->d; f++)
+			j->out[i * j->d + f] = gbdt_bin_of(&j->fe[f], x[f]);
 	}
 	return 0;
 }
@@ -234,5 +269,5 @@ gbdt_bin_rows(const struct gbdt_feature *fe, const double *X, size_t n,
 {
 	struct bin_job j = { fe, X, d, rows, rows != NULL ? m : n, out };
 
-	parfor_run(d, 1, threads, bin_feature, &j);
+	parfor_run(j.m, 16384, threads, bin_block, &j);
 }

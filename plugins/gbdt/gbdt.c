@@ -617,8 +617,10 @@ check_inputs(const struct lathe_model *m, const struct lathe_data *data, char **
 {
 	size_t i;
 
-	if (data == NULL || data->X == NULL || data->n == 0 || data->d == 0)
-		return plugkit_fail(err, LATHE_EINVAL, "gbdt: no training data");
+	if (data == NULL || data->n == 0)
+		return plugkit_fail(err, LATHE_EINVAL, "gbdt: no training rows");
+	if (data->d == 0 || data->X == NULL)
+		return plugkit_fail(err, LATHE_EINVAL, "gbdt: no features");
 	if (data->n >= UINT32_MAX)
 		return plugkit_fail(err, LATHE_EINVAL, "gbdt: %zu rows; at most %u",
 		    data->n, UINT32_MAX - 1);

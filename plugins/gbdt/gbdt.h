@@ -9,12 +9,16 @@
  * categorical: one bin per category, the rarest sharing the last bin when
  * there are more categories than bins) and bin GBDT_MISSING (255) holds
  * NaN (and, for categorical features, codes never seen in training).  The
- * matrix is column-major, n_rows bytes per feature, so that one thread
- * builds one feature's histogram reading one contiguous column.
+ * matrix is row-major, d bytes per row: a histogram pass reads each row
+ * of a node once (one cache line) and updates every feature's histogram
+ * from it, with the row's gradient loaded once (LightGBM's "row-wise"
+ * histograms, the fast layout for dense data with few features).
  *
- * Determinism.  A feature's histogram is summed by one thread in row
- * order, and features are reduced in feature order, so a fit does not
- * depend on the number of threads.
+ * Determinism.  A node's rows are cut into fixed blocks (the cut depends
+ * only on the node's size); each block sums into its own partial
+ * histogram, and partials are added in block order; the best split is
+ * reduced in feature order.  So a fit does not depend on the thread
+ * count.
  */
 #ifndef LATHE_GBDT_PRIV_H
 #define LATHE_GBDT_PRIV_H
@@ -33,8 +37,9 @@ struct gbdt_feature {
 	int kind;               /* GBDT_NUMERIC or GBDT_CATEGORICAL */
 	int nbins;              /* non-missing bins, 1..255 */
 	int has_missing;        /* training rows had missing values */
-	double *edges;          /* numeric: nbins - 1 upper edges; x <= edges[b]
-	                           lies in a bin <= b */
+	double *edges;          /* numeric: GBDT_NBINS entries, the nbins - 1
+	                           upper edges then +inf; x <= edges[b] lies in
+	                           a bin <= b */
 	uint32_t ncodes;        /* categorical: size of code_bin */
 	uint8_t *code_bin;      /* categorical: code -> bin (GBDT_MISSING if
 	                           the code had no training rows) */
@@ -64,22 +69,24 @@ gbdt_bin_of(const struct gbdt_feature *fe, double v)
 			return GBDT_MISSING;
 		return fe->code_bin[(uint32_t)v];
 	} else {
-		/* the first edge >= v: binary search over at most 254 edges */
-		int lo = 0, hi = fe->nbins - 1;
-		while (lo < hi) {
-			int mid = (lo + hi) >> 1;
-			if (v <= fe->edges[mid])
-				hi = mid;
-			else
-				lo = mid + 1;
-		}
-		return (uint8_t)lo;
+		/* the first edge >= v (edges[nbins - 1] is +inf): a branchless
+		 * binary search over the 256 padded entries */
+		const double *e = fe->edges;
+		unsigned i = 0;
+		i += (e[i + 127] < v) << 7;
+		i += (e[i + 63] < v) << 6;
+		i += (e[i + 31] < v) << 5;
+		i += (e[i + 15] < v) << 4;
+		i += (e[i + 7] < v) << 3;
+		i += (e[i + 3] < v) << 2;
+		i += (e[i + 1] < v) << 1;
+		i += (e[i] < v);
+		return (uint8_t)i;
 	}
 }
 
 /* Writes the bins of rows rows[0..m-1] (all n when rows is NULL) of every
- * feature into out (column-major, m bytes per feature), on `threads`
- * threads. */
+ * feature into out (row-major, m x d bytes), on `threads` threads. */
 void gbdt_bin_rows(const struct gbdt_feature *fe, const double *X, size_t n,
     size_t d, const size_t *rows, size_t m, uint8_t *out, int threads);
 
@@ -127,7 +134,7 @@ struct gbdt_grow_params {
 
 struct gbdt_grower;
 
-/* A grower for n training rows of d binned features (bins column-major,
+/* A grower for n training rows of d binned features (bins row-major,
  * borrowed for the grower's life).  NULL on allocation failure. */
 struct gbdt_grower *gbdt_grower_new(const uint8_t *bins, size_t n, size_t d,
     const struct gbdt_feature *fe, const struct gbdt_grow_params *gp);

@@ -60,7 +60,10 @@ struct gbdt_grower {
 	const struct gbdt_feature *fe;
 	struct gbdt_grow_params gp;
 	uint32_t *idx, *tmp;
-	float *og, *oh;
+	uint8_t *flag;                  /* per row of a partition: goes left */
+	size_t *nleft;                  /* per block of a partition */
+	struct gbdt_hbin *partial;      /* per block of a histogram pass */
+	size_t max_blocks, block_rows;
 	struct gbdt_hbin **pool;
 	int npool, pool_cap;
 	struct gbdt_tnode *nodes;
@@ -72,9 +75,19 @@ struct gbdt_grower {
 	/* the job in flight */
 	struct leaf *small, *large;     /* large may be NULL */
 	int small_split, large_split;   /* find their splits */
-	int build_small;                /* build small's histogram */
-	const struct gbdt_hbin *parent;
+	size_t nblocks;                 /* blocks of small's histogram pass */
+	/* the partition in flight */
+	const struct leaf *part;
+	int part_feature;
+	const uint8_t *go_left;
+	size_t part_nl;
 };
+
+/* Rows per block of a histogram pass or a partition: at least 16384, and
+ * few enough blocks that the partial histograms stay under 64 MiB.  It
+ * depends only on the training set's shape, never on the thread count. */
+#define BLOCK_ROWS_MIN ((size_t)16384)
+#define PARTIAL_BYTES ((size_t)64 << 20)
 
 /* ---- split finding -------------------------------------------------------------- */
 
@@ -259,56 +272,63 @@ gbdt_best_split_feature(const struct gbdt_hbin *hist, const struct gbdt_feature 
 
 /* ---- histograms ----------------------------------------------------------------- */
 
+/* Sums rows [begin, end) of leaf L into h (d x GBDT_NBINS, zeroed here). */
 static void
-build_hist(const struct gbdt_grower *g, size_t f, const struct leaf *L,
-    struct gbdt_hbin *h)
+hist_rows(const struct gbdt_grower *g, const struct leaf *L, size_t begin,
+    size_t end, struct gbdt_hbin *h)
 {
-	const uint8_t *col = g->bins + f * g->n;
-	size_t k, m = L->end - L->start;
+	const uint8_t *bins = g->bins;
+	const float *gr = g->grad, *hs = g->hess;
 	const uint32_t *rows = g->idx + L->start;
+	size_t d = g->d, k, f;
+	int root = L->end - L->start == g->n;
 
-	memset(h, 0, GBDT_NBINS * sizeof *h);
-	if (m == g->n) {
-		/* the root: every row, in order, no gather */
-		const float *gr = g->grad, *hs = g->hess;
-		if (g->gp.hess_const)
-			for (k = 0; k < m; k++) {
-				struct gbdt_hbin *e = &h[col[k]];
-				e->g += gr[k];
+	memset(h, 0, d * GBDT_NBINS * sizeof *h);
+	if (g->gp.hess_const) {
+		for (k = begin; k < end; k++) {
+			size_t r = root ? k : rows[k];
+			const uint8_t *b = bins + r * d;
+			double gg = gr[r];
+			for (f = 0; f < d; f++) {
+				struct gbdt_hbin *e = &h[f * GBDT_NBINS + b[f]];
+				e->g += gg;
 				e->n++;
 			}
-		else
-			for (k = 0; k < m; k++) {
-				struct gbdt_hbin *e = &h[col[k]];
-				e->g += gr[k];
-				e->h += hs[k];
-				e->n++;
-			}
+		}
 	} else {
-		const float *og = g->og, *oh = g->oh;
-		if (g->gp.hess_const)
-			for (k = 0; k < m; k++) {
-				struct gbdt_hbin *e = &h[col[rows[k]]];
-				e->g += og[k];
+		for (k = begin; k < end; k++) {
+			size_t r = root ? k : rows[k];
+			const uint8_t *b = bins + r * d;
+			double gg = gr[r], hh = hs[r];
+			for (f = 0; f < d; f++) {
+				struct gbdt_hbin *e = &h[f * GBDT_NBINS + b[f]];
+				e->g += gg;
+				e->h += hh;
 				e->n++;
 			}
-		else
-			for (k = 0; k < m; k++) {
-				struct gbdt_hbin *e = &h[col[rows[k]]];
-				e->g += og[k];
-				e->h += oh[k];
-				e->n++;
-			}
+		}
 	}
 }
 
-/* One task per feature: build the small child's histogram, derive the
- * large one's by subtraction, find both best splits for the feature. */
+/* One task per block of the small child's rows: its partial histogram. */
 static int
-hist_task(void *vctx, int worker, size_t shard, size_t begin, size_t end)
+block_task(void *vctx, int worker, size_t shard, size_t begin, size_t end)
 {
 	struct gbdt_grower *g = vctx;
-	size_t f, b;
+
+	(void)worker;
+	hist_rows(g, g->small, begin, end,
+	    g->partial + shard * g->d * GBDT_NBINS);
+	return 0;
+}
+
+/* One task per feature: add the blocks' partials (in block order), derive
+ * the large child's histogram by subtraction, find both best splits. */
+static int
+feature_task(void *vctx, int worker, size_t shard, size_t begin, size_t end)
+{
+	struct gbdt_grower *g = vctx;
+	size_t f, b, s, stride = g->d * GBDT_NBINS;
 
 	(void)worker;
 	(void)shard;
@@ -316,9 +336,19 @@ hist_task(void *vctx, int worker, size_t shard, size_t begin, size_t end)
 		struct gbdt_hbin *hs = g->small->hist + f * GBDT_NBINS;
 		const struct gbdt_feature *fe = &g->fe[f];
 
-		if (g->build_small)
-			build_hist(g, f, g->small, hs);
-		if (g->large != NULL && g->large->hist != NULL) {
+		if (g->nblocks > 1) {
+			const struct gbdt_hbin *p = g->partial + f * GBDT_NBINS;
+			memcpy(hs, p, GBDT_NBINS * sizeof *hs);
+			for (s = 1; s < g->nblocks; s++) {
+				const struct gbdt_hbin *q = p + s * stride;
+				for (b = 0; b < GBDT_NBINS; b++) {
+					hs[b].g += q[b].g;
+					hs[b].h += q[b].h;
+					hs[b].n += q[b].n;
+				}
+			}
+		}
+		if (g->large != NULL) {
 			/* large->hist holds the parent's: subtract in place */
 			struct gbdt_hbin *hl = g->large->hist + f * GBDT_NBINS;
 			for (b = 0; b < GBDT_NBINS; b++) {
@@ -330,11 +360,91 @@ hist_task(void *vctx, int worker, size_t shard, size_t begin, size_t end)
 		if (g->small_split)
 			gbdt_best_split_feature(hs, fe, (int)f, g->small->G, g->small->H,
 			    g->small->N, &g->gp, &g->fs[2 * f]);
-		if (g->large_split)
+		if (g->large != NULL && g->large_split)
 			gbdt_best_split_feature(g->large->hist + f * GBDT_NBINS, fe, (int)f,
 			    g->large->G, g->large->H, g->large->N, &g->gp, &g->fs[2 * f + 1]);
 	}
 	return 0;
+}
+
+/* Builds g->small's histogram, subtracts it from g->large's (if any) and
+ * finds the splits asked for. */
+static void
+histograms(struct gbdt_grower *g)
+{
+	size_t m = g->small->end - g->small->start, f;
+	int threads = g->gp.threads;
+
+	for (f = 0; f < g->d; f++)
+		g->fs[2 * f].feature = g->fs[2 * f + 1].feature = -1;
+	g->nblocks = parfor_shards(m, g->block_rows);
+	if (g->nblocks <= 1)
+		hist_rows(g, g->small, 0, m, g->small->hist);
+	else
+		parfor_run(m, g->block_rows, threads, block_task, g);
+	/* cheap per feature: threads only when there is real work */
+	parfor_run(g->d, 1, g->nblocks > 1 || m > g->block_rows / 4 ? threads : 1,
+	    feature_task, g);
+}
+
+/* Partition, pass 1: which rows of the block go left. */
+static int
+part_count(void *vctx, int worker, size_t shard, size_t begin, size_t end)
+{
+	struct gbdt_grower *g = vctx;
+	const uint32_t *rows = g->idx + g->part->start;
+	const uint8_t *bins = g->bins + g->part_feature;
+	size_t k, nl = 0, d = g->d;
+
+	(void)worker;
+	for (k = begin; k < end; k++) {
+		uint8_t l = g->go_left[bins[(size_t)rows[k] * d]];
+		g->flag[k] = l;
+		nl += l;
+	}
+	g->nleft[shard] = nl;
+	return 0;
+}
+
+/* Partition, pass 2: rows to their places in tmp, each side in row order. */
+static int
+part_scatter(void *vctx, int worker, size_t shard, size_t begin, size_t end)
+{
+	struct gbdt_grower *g = vctx;
+	const uint32_t *rows = g->idx + g->part->start;
+	size_t k, s, l = 0, r;
+
+	(void)worker;
+	for (s = 0; s < shard; s++)
+		l += g->nleft[s];
+	r = g->part_nl + (begin - l);
+	for (k = begin; k < end; k++) {
+		if (g->flag[k])
+			g->tmp[l++] = rows[k];
+		else
+			g->tmp[r++] = rows[k];
+	}
+	return 0;
+}
+
+/* Splits P's rows: left first, each side in row order.  Returns the
+ * number that go left. */
+static size_t
+partition(struct gbdt_grower *g, const struct leaf *P, const uint8_t *go_left)
+{
+	size_t m = P->end - P->start, nb = parfor_shards(m, g->block_rows), s;
+	int threads = nb > 1 ? g->gp.threads : 1;
+
+	g->part = P;
+	g->part_feature = P->split.feature;
+	g->go_left = go_left;
+	parfor_run(m, g->block_rows, threads, part_count, g);
+	g->part_nl = 0;
+	for (s = 0; s < nb; s++)
+		g->part_nl += g->nleft[s];
+	parfor_run(m, g->block_rows, threads, part_scatter, g);
+	memcpy(g->idx + P->start, g->tmp, m * sizeof *g->tmp);
+	return g->part_nl;
 }
 
 /* ---- the grower ---------------------------------------------------------------- */
@@ -354,8 +464,9 @@ gbdt_grower_free(struct gbdt_grower *g)
 	free(g->pool);
 	free(g->idx);
 	free(g->tmp);
-	free(g->og);
-	free(g->oh);
+	free(g->flag);
+	free(g->nleft);
+	free(g->partial);
 	free(g->nodes);
 	free(g->leaves);
 	free(g->fs);
@@ -378,15 +489,26 @@ gbdt_grower_new(const uint8_t *bins, size_t n, size_t d,
 	g->gp = *gp;
 	g->idx = malloc((n ? n : 1) * sizeof *g->idx);
 	g->tmp = malloc((n ? n : 1) * sizeof *g->tmp);
-	g->og = malloc((n ? n : 1) * sizeof *g->og);
-	g->oh = malloc((n ? n : 1) * sizeof *g->oh);
+	g->flag = malloc(n ? n : 1);
+	{
+		size_t per = (d ? d : 1) * GBDT_NBINS * sizeof(struct gbdt_hbin);
+		size_t cap = PARTIAL_BYTES / per < 2 ? 2 : PARTIAL_BYTES / per;
+		g->block_rows = (n + cap - 1) / cap;
+		if (g->block_rows < BLOCK_ROWS_MIN)
+			g->block_rows = BLOCK_ROWS_MIN;
+	}
+	g->max_blocks = parfor_shards(n, g->block_rows) + 1;
+	g->nleft = malloc(g->max_blocks * sizeof *g->nleft);
+	g->partial = g->max_blocks > 2 ? malloc(g->max_blocks * (d ? d : 1) *
+	    GBDT_NBINS * sizeof *g->partial) : NULL;
 	g->node_cap = 2 * maxl;
 	g->nodes = malloc((size_t)g->node_cap * sizeof *g->nodes);
 	g->leaves = calloc((size_t)maxl + 1, sizeof *g->leaves);
 	g->pool_cap = maxl + 2;
 	g->pool = calloc((size_t)g->pool_cap, sizeof *g->pool);
 	g->fs = malloc(2 * (d ? d : 1) * sizeof *g->fs);
-	if (g->idx == NULL || g->tmp == NULL || g->og == NULL || g->oh == NULL ||
+	if (g->idx == NULL || g->tmp == NULL || g->flag == NULL || g->nleft == NULL ||
+	    (g->max_blocks > 2 && g->partial == NULL) ||
 	    g->nodes == NULL || g->leaves == NULL || g->pool == NULL || g->fs == NULL) {
 		gbdt_grower_free(g);
 		return NULL;
@@ -457,8 +579,8 @@ gbdt_grow(struct gbdt_grower *g, const float *grad, const float *hess,
     double *raw, size_t stride, const struct gbdt_tnode **nodes, int *nnodes)
 {
 	struct leaf *lv = g->leaves;
-	size_t i, f;
-	int k, threads = g->gp.threads, rc = -1;
+	size_t i;
+	int k, rc = -1;
 
 	g->grad = grad;
 	g->hess = hess;
@@ -484,21 +606,17 @@ gbdt_grow(struct gbdt_grower *g, const float *grad, const float *hess,
 			goto out;
 		g->small = &lv[0];
 		g->large = NULL;
-		g->build_small = 1;
 		g->small_split = 1;
 		g->large_split = 0;
-		for (f = 0; f < g->d; f++)
-			g->fs[2 * f].feature = -1;
-		parfor_run(g->d, 1, threads, hist_task, g);
+		histograms(g);
 		reduce_split(g, &lv[0], 0);
 	}
 
 	while (g->nleaves < g->gp.max_leaf_nodes) {
 		struct leaf *P = NULL, *S, *Lg, left, right;
 		uint8_t go_left[GBDT_NBINS];
-		const uint8_t *col;
 		struct gbdt_tnode *pn;
-		size_t nl = 0, nr = 0;
+		size_t nl, nr;
 		int best = -1, more;
 
 		for (k = 0; k < g->nleaves; k++)
@@ -523,16 +641,8 @@ gbdt_grow(struct gbdt_grower *g, const float *grad, const float *hess,
 			    (uint8_t)(k <= P->split.bin);
 		go_left[GBDT_MISSING] = (uint8_t)P->split.missing_left;
 
-		/* partition the rows: left first, each side in row order */
-		col = g->bins + (size_t)P->split.feature * g->n;
-		for (i = P->start; i < P->end; i++) {
-			uint32_t r = g->idx[i];
-			if (go_left[col[r]])
-				g->idx[P->start + nl++] = r;
-			else
-				g->tmp[nr++] = r;
-		}
-		memcpy(g->idx + P->start + nl, g->tmp, nr * sizeof *g->tmp);
+		nl = partition(g, P, go_left);
+		nr = P->N - nl;
 
 		memset(&left, 0, sizeof left);
 		memset(&right, 0, sizeof right);
@@ -582,19 +692,9 @@ gbdt_grow(struct gbdt_grower *g, const float *grad, const float *hess,
 			else
 				hist_put(g, ph);
 		}
-		/* gather the small child's gradients in row order */
-		for (i = 0; i < S->N; i++) {
-			uint32_t r = g->idx[S->start + i];
-			g->og[i] = grad[r];
-			if (!g->gp.hess_const)
-				g->oh[i] = hess[r];
-		}
 		g->small = S;
 		g->large = g->large_split ? Lg : NULL;
-		g->build_small = 1;
-		for (f = 0; f < g->d; f++)
-			g->fs[2 * f].feature = g->fs[2 * f + 1].feature = -1;
-		parfor_run(g->d, 1, threads, hist_task, g);
+		histograms(g);
 		if (g->small_split)
 			reduce_split(g, S, 0);
 		if (g->large_split)
