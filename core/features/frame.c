@@ -257,6 +257,7 @@ frame_set_num(struct frame *f, size_t i, double *v)
 	free(c->num);
 	c->num = v;
 	c->kind = FK_NUM;
+	c->ordinal = 0;
 }
 
 struct tojob {
@@ -352,6 +353,30 @@ recipe_item(struct sbuf *b, const char *name)
 int
 frame_check_finite(const struct frame *f, const char *where, const size_t *rows, char **err)
 {
+	return frame_check_model_input(f, where, rows, 0, err);
+}
+
+size_t
+frame_native_categories(const struct frame *f, double *X, unsigned char *kinds)
+{
+	size_t ncat = 0, d = f->ncols;
+
+	for (size_t j = 0; j < d; j++) {
+		kinds[j] = f->cols[j].ordinal ? 1 : 0;	/* LATHE_FEATURE_CATEGORICAL */
+		if (!f->cols[j].ordinal)
+			continue;
+		ncat++;
+		for (size_t i = 0; X && i < f->n; i++)
+			if (X[i * d + j] < 0)
+				X[i * d + j] = NAN;
+	}
+	return ncat;
+}
+
+int
+frame_check_model_input(const struct frame *f, const char *where, const size_t *rows,
+    int allow_missing, char **err)
+{
 	const char *sp = where ? " " : "", *wh = where ? where : "";
 
 	for (size_t j = 0; j < f->ncols; j++) {
@@ -364,6 +389,8 @@ frame_check_finite(const struct frame *f, const char *where, const size_t *rows,
 			for (size_t i = 0; i < f->n; i++) {
 				double x = c->num[i];
 				if (isfinite(x))
+					continue;
+				if (isnan(x) && allow_missing)
 					continue;
 				if (nmiss + ninf == 0)
 					first = i;

@@ -38,6 +38,10 @@ struct fcol {
 	uint32_t		*codes;	/* FK_CAT/FK_TEXT, owned */
 	const struct strdict	*dict;	/* borrowed, or == own_dict */
 	struct strdict		*own_dict;
+	int			 ordinal;/* FK_NUM holding an `ordinal` step's level
+					   indexes (NaN missing, -1 unseen): a
+					   category, for plugins that take
+					   categories natively */
 };
 
 struct frame {
@@ -118,6 +122,19 @@ int		 frame_to_matrix(const struct frame *f, double **X, char **err);
  */
 int		 frame_check_finite(const struct frame *f, const char *where, const size_t *rows,
 		    char **err);
+/* The same check for a model that takes missing values natively (plugin
+ * capability LATHE_CAP_MISSING) when allow_missing is nonzero: NaN passes,
+ * strings and infinities do not. */
+int		 frame_check_model_input(const struct frame *f, const char *where,
+		    const size_t *rows, int allow_missing, char **err);
+
+/* Kinds of the columns as a plugin taking categories natively sees them
+ * (LATHE_FEATURE_*: `ordinal` columns categorical, the rest numeric) into
+ * kinds (ncols bytes), and in the row-major matrix X (n x ncols) every
+ * negative code (a category unseen in training) becomes NaN, as the
+ * plugin ABI promises.  Returns the number of categorical columns. */
+size_t		 frame_native_categories(const struct frame *f, double *X,
+		    unsigned char *kinds);
 
 const char	*fkind_name(enum fkind k);
 

@@ -36,6 +36,39 @@ const char recipe_default_text[] =
     "onehot categorical\n"
     "drop text\n";
 
+/* For plugins that take missing values and/or categories natively
+ * (lathe_plugin.h, ABI 1.2): what they take natively is left alone. */
+const char recipe_default_missing_text[] =
+    "# lathe's default feature handling (the algorithm takes missing values)\n"
+    "onehot categorical\n"
+    "drop text\n";
+const char recipe_default_categorical_text[] =
+    "# lathe's default feature handling (the algorithm takes categories)\n"
+    "impute mean numeric\n"
+    "impute mode categorical\n"
+    "ordinal categorical\n"
+    "drop text\n";
+const char recipe_default_native_text[] =
+    "# lathe's default feature handling (the algorithm takes missing values and "
+    "categories)\n"
+    "ordinal categorical\n"
+    "drop text\n";
+
+const char *
+recipe_default_for(unsigned caps)
+{
+	switch (caps & 3u) {
+	case 1u:
+		return recipe_default_missing_text;
+	case 2u:
+		return recipe_default_categorical_text;
+	case 3u:
+		return recipe_default_native_text;
+	default:
+		return recipe_default_text;
+	}
+}
+
 #define ONEHOT_MAX_DEFAULT 50
 
 /* ------------------------------------------------------------------ */
@@ -1606,6 +1639,7 @@ ordinal_apply(const struct step *s, struct frame *f, char **err)
 		for (size_t r = 0; r < f->n; r++)
 			v[r] = idx[r] == -2 ? NAN : idx[r];	/* unseen: -1 */
 		frame_set_num(f, (size_t)j, v);
+		f->cols[j].ordinal = 1;
 	}
 	free(idx);
 	return 0;

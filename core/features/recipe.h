@@ -40,6 +40,14 @@
 
 /* The default feature handling, as a recipe. */
 extern const char recipe_default_text[];
+/* The defaults for plugins that take missing values (caps bit 1,
+ * LATHE_CAP_MISSING: no impute), categories (bit 2, LATHE_CAP_CATEGORICAL:
+ * `ordinal` codes instead of onehot) or both; recipe_default_for picks by
+ * the capability bits. */
+extern const char recipe_default_missing_text[];
+extern const char recipe_default_categorical_text[];
+extern const char recipe_default_native_text[];
+const char *recipe_default_for(unsigned caps);
 
 struct recipe;
 

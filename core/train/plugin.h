@@ -50,6 +50,16 @@ const struct plugin	*plugin_find(const struct plugin_set *s, const char *name);
 /* SHA-256 of the plugin file, computed once.  0 or -1 with *err. */
 int			 plugin_hash(struct plugin *p, char **err);
 
+/* What the plugin takes natively (LATHE_CAP_* bits): its `capabilities`
+ * if it was built for ABI 1.2 or later, else 0 (an older descriptor ends
+ * before the field, which must not be read). */
+static inline unsigned
+plugin_caps(const struct lathe_plugin *d)
+{
+	return d->abi_minor >= 2 ? d->capabilities & (LATHE_CAP_MISSING |
+	    LATHE_CAP_CATEGORICAL) : 0;
+}
+
 /* Check a descriptor (exported for tests).  0 if fine, else -1 with the
  * reason in *err (caller frees). */
 int			 plugin_check_desc(const struct lathe_plugin *d, char **err);

@@ -239,10 +239,21 @@ predictor_run_timed(const struct predictor *pr, struct frame *f, struct predicti
 		*t_transform = time_mono() - t0;
 	/* the same words as training's check: a request row with a missing
 	 * or infinite value left by the recipe names its cause */
-	if (frame_check_finite(f, NULL, NULL, err) != 0)
+	unsigned caps = plugin_caps(pr->d);
+	if (frame_check_model_input(f, NULL, NULL, (caps & LATHE_CAP_MISSING) != 0, err) != 0)
 		return -1;
 	if (frame_to_matrix(f, &X, err) != 0)
 		return -1;
+	/* categories as codes, unseen ones NaN: exactly what training gave */
+	if (caps & LATHE_CAP_CATEGORICAL) {
+		unsigned char *kinds = malloc(f->ncols ? f->ncols : 1);
+		if (kinds == NULL) {
+			free(X);
+			return err_set(err, "out of memory");
+		}
+		frame_native_categories(f, X, kinds);
+		free(kinds);
+	}
 	size_t n = f->n, w = pr->width, cells = n * w;
 	raw = malloc((cells ? cells : 1) * sizeof *raw);
 	if (raw == NULL) {

@@ -166,7 +166,8 @@ count_problems(const struct column *c, size_t n, size_t *missing, size_t *inf)
  */
 static int
 check_far_rows(struct project *p, const struct dsver *v, const struct table *t,
-    const char *target, const char *rtext, const char *origin, char **err)
+    const char *target, const char *rtext, const char *origin, int allow_missing,
+    char **err)
 {
 	size_t ns = t->nrows, *rows = NULL, nr = 0;
 	struct table *full = NULL;
@@ -229,7 +230,7 @@ check_far_rows(struct project *p, const struct dsver *v, const struct table *t,
 	}
 	if (recipe_parse(rtext, origin, &rec, err) != 0 || recipe_fit(rec, fr, err) != 0)
 		goto out;
-	rc = frame_check_finite(fr, NULL, rows, err);
+	rc = frame_check_model_input(fr, NULL, rows, allow_missing, err);
 out:
 	frame_free(fr);
 	recipe_free(rec);
@@ -449,7 +450,7 @@ create_recipe(struct create_state *c, char **err)
 	struct frame *fr = NULL;
 	int rc = -1;
 
-	c->rtext = rq->recipe_text ? rq->recipe_text : recipe_default_text;
+	c->rtext = rq->recipe_text ? rq->recipe_text : recipe_default_for(plugin_caps(c->d));
 	if (recipe_parse(c->rtext, origin, &rec, err) != 0)
 		goto out;
 	if ((fr = frame_from_table(c->t, NULL, 0, rq->target)) == NULL) {
@@ -464,8 +465,10 @@ create_recipe(struct create_state *c, char **err)
 	}
 	/* strings, missing or infinite values the recipe leaves in these
 	 * rows: refused before a run exists (rows are the dataset's) */
-	if (frame_check_finite(fr, NULL, NULL, err) != 0 ||
-	    check_far_rows(c->p, &c->v, c->t, rq->target, c->rtext, origin, err) != 0)
+	if (frame_check_model_input(fr, NULL, NULL, plugin_caps(c->d) & LATHE_CAP_MISSING,
+	    err) != 0 ||
+	    check_far_rows(c->p, &c->v, c->t, rq->target, c->rtext, origin,
+	    plugin_caps(c->d) & LATHE_CAP_MISSING, err) != 0)
 		goto out;
 	rc = 0;
 out:

@@ -912,6 +912,7 @@ struct exec_state {
 	/* algorithm */
 	struct plugin_set	*ps;
 	const struct lathe_plugin *d;
+	unsigned char		*kinds;	/* feature kinds, for LATHE_CAP_CATEGORICAL */
 	struct param_values	 pv;
 	struct lathe_model	*model;
 	/* evaluation */
@@ -962,6 +963,7 @@ exec_state_free(struct exec_state *s)
 	free(s->ex.pts);
 	sbuf_free(&s->ex.log);
 	plugin_set_free(s->ps);
+	free(s->kinds);
 	project_close(s->p);
 }
 
@@ -1072,12 +1074,23 @@ exec_features(struct exec_state *s, char **err)
 	if (recipe_parse(s->ri.recipe, "recipe", &s->rec, err) != 0 ||
 	    recipe_fit(s->rec, s->ftr, err) != 0 || recipe_apply(s->rec, s->fte, err) != 0)
 		return -1;
-	if (frame_check_finite(s->ftr, "in the training rows", s->tr, err) != 0 ||
-	    frame_check_finite(s->fte, "in the test rows", s->te, err) != 0)
+	/* a plugin taking missing values natively gets NaN as it is */
+	unsigned caps = plugin_caps(s->d);
+	int allow_missing = (caps & LATHE_CAP_MISSING) != 0;
+	if (frame_check_model_input(s->ftr, "in the training rows", s->tr, allow_missing,
+	    err) != 0 ||
+	    frame_check_model_input(s->fte, "in the test rows", s->te, allow_missing, err) != 0)
 		return -1;
 	s->dcols = s->ftr->ncols;
 	if (frame_to_matrix(s->ftr, &s->Xtr, err) != 0 || frame_to_matrix(s->fte, &s->Xte, err) != 0)
 		return -1;
+	/* ... and categories as codes, marked in feature_kinds */
+	if (caps & LATHE_CAP_CATEGORICAL) {
+		if ((s->kinds = malloc(s->dcols ? s->dcols : 1)) == NULL)
+			return err_set(err, "out of memory");
+		frame_native_categories(s->ftr, s->Xtr, s->kinds);
+		frame_native_categories(s->fte, s->Xte, s->kinds);
+	}
 	s->recipe_json = recipe_save(s->rec);
 	struct sbuf b;
 	struct jw w;
@@ -1093,14 +1106,12 @@ exec_features(struct exec_state *s, char **err)
 	return 0;
 }
 
-/* The algorithm: the recorded plugin (its file unchanged), the recorded
- * parameters, the fit.  A cancel sets status "cancelled". */
+/* The recorded plugin, its file unchanged: loaded before the features,
+ * whose default handling depends on what it takes natively. */
 static int
-exec_algorithm(struct exec_state *s, char **err)
+exec_plugin(struct exec_state *s, char **err)
 {
 	const struct run_info *ri = &s->ri;
-	char *perr = NULL;
-	int rc = -1;
 
 	if (plugin_set_load(&s->ps, err) != 0)
 		return -1;
@@ -1113,8 +1124,20 @@ exec_algorithm(struct exec_state *s, char **err)
 	if (strcmp(pl->sha256, ri->plugin_hash) != 0)
 		return err_set(err, "plugin '%s' changed since the run was recorded (%s was %.12s, "
 		    "now %.12s)", ri->algo, pl->path, ri->plugin_hash, pl->sha256);
-	const struct lathe_plugin *d = pl->desc;
-	s->d = d;
+	s->d = pl->desc;
+	return 0;
+}
+
+/* The algorithm: the recorded parameters, the fit.  A cancel sets status
+ * "cancelled". */
+static int
+exec_algorithm(struct exec_state *s, char **err)
+{
+	const struct run_info *ri = &s->ri;
+	const struct lathe_plugin *d = s->d;
+	char *perr = NULL;
+	int rc = -1;
+
 	if (params_init(&s->pv, d) != 0)
 		return err_set(err, "out of memory");
 	if (params_from_json(&s->pv, ri->params, err) != 0)
@@ -1140,7 +1163,7 @@ exec_algorithm(struct exec_state *s, char **err)
 	struct lathe_data data = {
 		.n = s->ntr, .d = s->dcols, .X = s->Xtr, .y = s->ytr, .labels = s->ltr,
 		.n_classes = s->k, .feature_names = fnames, .n_val = s->nte, .X_val = s->Xte,
-		.y_val = s->yte, .labels_val = s->lte,
+		.y_val = s->yte, .labels_val = s->lte, .feature_kinds = s->kinds,
 	};
 	s->t_fit0 = time_mono();
 	int prc = d->create(&lp, s->task, &host, &s->model, &perr);
@@ -1308,7 +1331,7 @@ run_execute(const char *path, int64_t id, int fd)
 	if (exec_data(&s, &err) != 0 || exec_split(&s, &err) != 0)
 		goto fail;
 	s.t_load = time_mono();
-	if (exec_features(&s, &err) != 0)
+	if (exec_plugin(&s, &err) != 0 || exec_features(&s, &err) != 0)
 		goto fail;
 	s.t_recipe = time_mono();
 	if (exec_algorithm(&s, &err) != 0 || exec_evaluation(&s, &err) != 0 ||

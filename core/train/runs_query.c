@@ -164,7 +164,7 @@ query_from(struct project *p, int64_t min_id, struct runs_list **out, char **err
 		return err_set(err, "out of memory");
 	if (db_prepare(p, "SELECT r.id, r.status, coalesce(e.name, ''), d.name || '@' || v.version, "
 	    "CASE WHEN r.recipe_name IS NOT NULL THEN r.recipe_name || '@' || r.recipe_version "
-	    "WHEN r.recipe = ?1 THEN '(default)' ELSE '(inline)' END, r.algo, r.task, "
+	    "WHEN r.recipe IN (?1, ?3, ?4, ?5) THEN '(default)' ELSE '(inline)' END, r.algo, r.task, "
 	    "coalesce(r.target, ''), r.created, coalesce(r.error, ''), r.duration, "
 	    "coalesce(r.parent_run, 0) FROM runs r "
 	    "LEFT JOIN experiments e ON e.id = r.experiment_id "
@@ -172,6 +172,9 @@ query_from(struct project *p, int64_t min_id, struct runs_list **out, char **err
 	    "JOIN datasets d ON d.id = v.dataset_id WHERE r.id >= ?2 ORDER BY r.id", &st, err) != 0)
 		goto out;
 	sqlite3_bind_text(st, 1, recipe_default_text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, recipe_default_missing_text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, recipe_default_categorical_text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, recipe_default_native_text, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, min_id);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		if (grow((void **)&l->rows, &cap, l->n + 1, sizeof *l->rows) != 0)
