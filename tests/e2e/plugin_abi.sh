@@ -29,7 +29,7 @@ out=$("$LATHE" plugins --json)
 PARAMS='"params": [{"name": "alpha", "type": "real", "default": 0.5, "min": 0, "min_exclusive": true, "max": null, "log_scale": true, "help": "a positive real"}, {"name": "depth", "type": "int", "default": 3, "min": 1, "min_exclusive": false, "max": 50, "log_scale": false, "help": "an integer from 1 to 50"}, {"name": "mode", "type": "choice", "default": "exact", "choices": ["fast", "exact", "lazy"], "help": "a choice"}, {"name": "shuffle", "type": "bool", "default": true, "help": "a flag"}]'
 contains "abi10 listed as ABI 1.0" '"path": "'"$tmp"'/plug/abi10.so", "abi": "1.0"' "$out"
 contains "abi10 parameters" '"name": "abi10", "version": "0.1", "description": "test plugin abi10", "tasks": ["regression"], "path": "'"$tmp"'/plug/abi10.so", "abi": "1.0", "model_format": 1, '"$PARAMS" "$out"
-contains "wideparam parameters" '"path": "'"$tmp"'/plug/wideparam.so", "abi": "1.1", "model_format": 1, '"$PARAMS" "$out"
+contains "wideparam parameters" '"path": "'"$tmp"'/plug/wideparam.so", "abi": "1.2", "model_format": 1, '"$PARAMS" "$out"
 if printf '%s' "$out" | grep -Eq "narrowparam.so\", \"reason\": \"plugin 'narrowparam' \(ABI 1\.[0-9]+\) declares sizeof_param [0-9]+, smaller than the [0-9]+ bytes of an ABI 1\.0 lathe_param_spec"; then
 	ok
 else
@@ -68,6 +68,23 @@ for plug in abi10 wideparam; do
 	check "$plug mode=slow refused" 1 $?
 	contains "$plug mode choices" "parameter mode of $plug must be one of fast, exact, lazy, got 'slow'" "$(cat "$tmp/err")"
 done
+
+# 3. ABI 1.2 capabilities: a 1.0 plugin (no `capabilities` field, never
+# read) keeps the imputed, one-hot default on data with gaps and strings,
+# in training and in prediction; the built-in gbdt (1.2, missing values
+# and categories) gets the native default on the same data
+L import -q "$top/datasets/penguins.csv"
+id=$(L train --data penguins --target year --algo abi10 -q 2> "$tmp/err")
+check "abi10 trains on penguins" 0 $?
+out=$(L show "$id" --json)
+contains "abi10 gets the imputing default" 'impute mean numeric\nonehot categorical\ndrop text' "$out"
+printf 'species,island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex\nAdelie,Dream,,,,,\n' > "$tmp/gap.csv"
+check "abi10 predicts a row with gaps" 2 "$(L predict "$id" "$tmp/gap.csv" | wc -l)"
+id=$(L train --data penguins --target year --algo gbdt -q --set max_iter=5 2> "$tmp/err")
+check "gbdt trains on penguins" 0 $?
+out=$(L show "$id" --json)
+contains "gbdt gets the native default" 'categories)\nordinal categorical\ndrop text' "$out"
+check "gbdt predicts a row with gaps" 2 "$(L predict "$id" "$tmp/gap.csv" | wc -l)"
 
 echo "plugin_abi: $pass checks passed, $fail failed"
 [ "$fail" -eq 0 ]
