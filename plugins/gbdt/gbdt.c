@@ -183,15 +183,15 @@ struct lathe_model {
 static inline int
 goes_left(const struct lathe_model *m, const struct pnode *p, double x)
 {
-	if (x != x)
-		return p->flags & 1;
-	if (p->flags & 2) {
+	if (!(p->flags & 2)) {
+		/* NaN <= t is false: NaN goes right unless missing goes left */
+		return (x <= p->value) | ((int)(p->flags & 1) & (x != x));
+	} else {
 		uint8_t b = gbdt_bin_of(&m->fe[p->feature], x);
 		if (b == GBDT_MISSING)
 			return p->flags & 1;
 		return (int)(m->cats[4 * (size_t)p->cat + (b >> 6)] >> (b & 63)) & 1;
 	}
-	return x <= p->value;
 }
 
 static inline double
