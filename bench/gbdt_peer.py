@@ -4,7 +4,7 @@
     gbdt_peer.py gen DIR                  write gbdt_train.csv (800k x 20) and
                                           gbdt_test.csv (200k x 20), once
     gbdt_peer.py fit DIR sklearn|xgboost  fit a peer, print JSON
-                                          {seconds, score, peak_mb, n_iter}
+                                          {seconds, cpu_seconds, score, peak_mb, n_iter}
     gbdt_peer.py score TRUTH.csv PRED.csv held-out accuracy of lathe's predictions
 
 The task is binary: the label comes from a nonlinear function of the 20
@@ -13,7 +13,9 @@ so that trees have something to find.  Both peers fit 100 iterations, 31
 leaves, learning rate 0.1, 255 bins, no early stopping, on 2 threads
 (sklearn through OMP_NUM_THREADS, which the caller sets; XGBoost with
 nthread=2, tree_method="hist", grow_policy="lossguide", max_depth=0).
-peak_mb is the process's peak resident set after the fit (ru_maxrss),
+cpu_seconds is the fit's CPU time (user + system, all threads; OpenMP
+threads that spin while waiting count too).  peak_mb is the process's
+peak resident set after the fit (ru_maxrss),
 which includes the data the peer loaded.  Run with /usr/bin/python3.
 """
 import json
@@ -47,6 +49,11 @@ def load(d, name):
     return df.drop(columns=["label"]).to_numpy(), df["label"].to_numpy()
 
 
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def fit(d, peer):
     X, y = load(d, "gbdt_train")
     Xt, yt = load(d, "gbdt_test")
@@ -56,9 +63,10 @@ def fit(d, peer):
         m = HistGradientBoostingClassifier(max_iter=100, max_leaf_nodes=31,
                                            learning_rate=0.1, max_bins=255,
                                            early_stopping=False, random_state=0)
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu()
         m.fit(X, y)
         out["seconds"] = time.perf_counter() - t
+        out["cpu_seconds"] = cpu() - c
         out["score"] = float(m.score(Xt, yt))
         out["n_iter"] = int(m.n_iter_)
     else:
@@ -67,9 +75,10 @@ def fit(d, peer):
                               max_depth=0, grow_policy="lossguide", learning_rate=0.1,
                               max_bin=256, n_jobs=2, min_child_weight=1e-3,
                               reg_lambda=0.0, random_state=0)
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu()
         m.fit(X, y)
         out["seconds"] = time.perf_counter() - t
+        out["cpu_seconds"] = cpu() - c
         out["score"] = float((m.predict(Xt) == yt).mean())
         out["n_iter"] = 100
     out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
