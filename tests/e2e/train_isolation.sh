@@ -46,7 +46,7 @@ export LATHE_PROGRESS=never
 # 2. the loader
 out=$("$LATHE" plugins --json)
 contains "meanreg loaded" '"name": "meanreg"' "$out"
-contains "badabi refused" 'badabi.so", "reason": "built for plugin ABI 99.1, but this lathe speaks 1.2 (major versions differ)"' "$out"
+contains "badabi refused" 'badabi.so", "reason": "built for plugin ABI 99.2, but this lathe speaks 1.2 (major versions differ)"' "$out"
 contains "noentry refused" 'noentry.so", "reason": "no lathe_plugin_entry() entry point (not a lathe plugin)"' "$out"
 contains "dupname refused" "dupname.so\", \"reason\": \"duplicate plugin name 'meanreg' (already loaded from $tmp/plug/meanreg.so)" "$out"
 contains "garbage refused" 'garbage.so", "reason": "cannot load:' "$out"
