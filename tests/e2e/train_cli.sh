@@ -33,7 +33,7 @@ refuses() {
 	contains "$name: message" "$want" "$(cat "$tmp/err")"
 	check "$name: nothing recorded" "$before" "$(nruns)"
 }
-refuses "unknown algorithm" "unknown algorithm 'xgb' (available: forest, kmeans, linear, logistic, pca, ridge, tree)" \
+refuses "unknown algorithm" "unknown algorithm 'xgb' (available: forest, gbdt, kmeans, linear, logistic, pca, ridge, tree)" \
     train --data iris --target target --algo xgb
 refuses "unknown parameter" "unknown parameter 'Cc' for logistic (valid: C, max_iter, tol, fit_intercept)" \
     train --data iris --target target --algo logistic --set Cc=1
