@@ -7,7 +7,7 @@
 #                                      libclang-rt-14-dev, libFuzzer's runtime,
 #                                      for the fuzz targets of tests/fuzz/)
 #   scripts/install-deps.sh --bench    also the benchmark peers (pandas,
-#                                      scikit-learn, Flask, gunicorn, wrk)
+#                                      scikit-learn, XGBoost, Flask, gunicorn, wrk)
 #   scripts/install-deps.sh --list     print the build + test packages, one
 #                                      a line, and install nothing
 #                                      (scripts/run-tests.sh reads it: a test
