@@ -106,6 +106,14 @@ cmd_plugins_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			for (size_t k = 0; k < d->nparams; k++)
 				spec_json(&w, plugin_param(d, k));
 			jw_arr_end(&w);
+			/* what it takes natively (ABI 1.2; older plugins: none) */
+			jw_key(&w, "capabilities");
+			jw_arr(&w);
+			if (plugin_caps(d) & LATHE_CAP_MISSING)
+				jw_str(&w, "missing");
+			if (plugin_caps(d) & LATHE_CAP_CATEGORICAL)
+				jw_str(&w, "categorical");
+			jw_arr_end(&w);
 			jw_obj_end(&w);
 		}
 		jw_arr_end(&w);
@@ -199,7 +207,7 @@ const struct cmd_entry cmd_plugins_entry = {
 	    "  --json               print {\"plugins\": [{\"name\", \"version\", \"description\",\n"
 	    "                       \"tasks\", \"path\", \"abi\", \"model_format\", \"params\": [{\"name\",\n"
 	    "                       \"type\", \"default\", \"min\", \"min_exclusive\", \"max\",\n"
-	    "                       \"log_scale\", \"choices\", \"help\"}]}], \"refused\": [{\"path\",\n"
-	    "                       \"reason\"}], \"search_path\": [dirs]}\n",
+	    "                       \"log_scale\", \"choices\", \"help\"}], \"capabilities\"}],\n"
+	    "                       \"refused\": [{\"path\", \"reason\"}], \"search_path\": [dirs]}\n",
 	.exec = cmd_plugins_exec,
 };
