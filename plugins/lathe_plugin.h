@@ -9,7 +9,8 @@
  * plugin with dlopen(RTLD_NOW | RTLD_LOCAL), calls the entry point, checks
  * the ABI version, and from then on talks to the algorithm only through the
  * descriptor's operations.  The built-in algorithms (linear, ridge,
- * logistic, kmeans, pca, gbdt) are plugins exactly like a third party's.
+ * logistic, kmeans, pca, tree, forest, gbdt) are plugins exactly like a
+ * third party's.
  *
  * VERSIONING
  *   abi_major changes when anything here changes incompatibly; lathe
