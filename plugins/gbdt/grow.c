@@ -89,6 +89,9 @@ struct gbdt_grower {
  * few enough blocks that the partial histograms stay under 64 MiB.  It
  * depends only on the training set's shape, never on the thread count. */
 #define BLOCK_ROWS_MIN ((size_t)16384)
+/* Nodes smaller than this are summed and partitioned on one thread (the
+ * blocks stay the same, so the result does too). */
+#define PAR_MIN_ROWS ((size_t)131072)
 #define PARTIAL_BYTES ((size_t)64 << 20)
 
 /* ---- split finding -------------------------------------------------------------- */
@@ -390,7 +393,9 @@ static void
 histograms(struct gbdt_grower *g)
 {
 	size_t m = g->small->end - g->small->start, f;
-	int threads = g->gp.threads;
+	/* each fork-join costs a barrier, and on a busy machine a barrier
+	 * waits for a descheduled thread: threads only for big nodes */
+	int threads = m >= PAR_MIN_ROWS ? g->gp.threads : 1;
 
 	for (f = 0; f < g->d; f++)
 		g->fs[2 * f].feature = g->fs[2 * f + 1].feature = -1;
@@ -400,8 +405,7 @@ histograms(struct gbdt_grower *g)
 	else
 		parfor_run(m, g->block_rows, threads, block_task, g);
 	/* cheap per feature: threads only when there is real work */
-	parfor_run(g->d, 1, g->nblocks > 1 || m > g->block_rows / 4 ? threads : 1,
-	    feature_task, g);
+	parfor_run(g->d, 1, g->nblocks >= 8 ? threads : 1, feature_task, g);
 }
 
 /* Partition, pass 1: which rows of the block go left. */
@@ -450,7 +454,7 @@ static size_t
 partition(struct gbdt_grower *g, const struct leaf *P, const uint8_t *go_left)
 {
 	size_t m = P->end - P->start, nb = parfor_shards(m, g->block_rows), s;
-	int threads = nb > 1 ? g->gp.threads : 1;
+	int threads = m >= PAR_MIN_ROWS ? g->gp.threads : 1;
 
 	g->part = P;
 	g->part_feature = P->split.feature;

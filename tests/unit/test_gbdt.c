@@ -733,7 +733,7 @@ static void
 test_threads(void **state)
 {
 	struct rng r;
-	size_t n = 40000, d = 5, i, j;
+	size_t n = 160000, d = 5, i, j;  /* 144000 training rows: above grow.c's PAR_MIN_ROWS */
 	double *X = malloc(n * d * sizeof *X);
 	int *lab = malloc(n * sizeof *lab);
 	void *buf[2];
@@ -772,7 +772,7 @@ test_threads(void **state)
 		m = fit_ok(&ps, LATHE_TASK_CLASSIFICATION, &data, &h, "threads");
 		assert_int_equal(P->save(m, &buf[th_count - 1], &len[th_count - 1], NULL),
 		    LATHE_OK);
-		/* early stopping (auto, 40000 rows) drew its hold-out: curves */
+		/* early stopping (auto, 160000 rows) drew its hold-out: curves */
 		assert_true(t.curve_es > 0);
 		assert_int_equal(t.curve_train, t.progress_calls);
 		P->destroy(m);
