@@ -44,6 +44,9 @@ r=$(train --data iris --target target --algo tree --set max_depth=3); runs="$run
 r=$(train --data diab --target target --algo tree --set max_depth=4 --set min_samples_leaf=5); runs="$runs $r"
 r=$(train --data iris --target target --algo forest --set n_estimators=3 --set max_depth=3); runs="$runs $r"
 r=$(train --data diab --target target --algo forest --set n_estimators=2 --set max_depth=3); runs="$runs $r"
+r=$(train --data iris --target target --algo gbdt --set max_iter=3 --set max_leaf_nodes=4 --set min_samples_leaf=5); runs="$runs $r"
+r=$(train --data diab --target target --algo gbdt --set max_iter=3 --set max_leaf_nodes=5); runs="$runs $r"
+r=$(train --data peng --target species --algo gbdt --set max_iter=2 --set max_leaf_nodes=6 --set min_samples_leaf=5); runs="$runs $r"
 
 mkdir -p "$out/recipe_load" "$out/bundle" "$out/registry"
 for r in $runs; do
@@ -54,7 +57,7 @@ for r in $runs; do
 	$L $P model register "$r" --name "m$algo" >/dev/null
 done
 # bundles: the files themselves
-for m in mlogistic mlinear mridge mkmeans mpca mtree mforest; do
+for m in mlogistic mlinear mridge mkmeans mpca mtree mforest mgbdt; do
 	$L $P export "$m@1" -o "$out/bundle/$m" >/dev/null
 done
 # registry: what model register recorded, one field a line (fuzz_registry.c)
