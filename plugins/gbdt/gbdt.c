@@ -1103,7 +1103,7 @@ gbdt_load(const void *buf, size_t len, struct lathe_model **out, char **err)
 		/* children after their parent and inside its tree: every walk
 		 * ends at a leaf of the same tree */
 		if (p->feature >= m->d || p->flags > 3 || p->left <= u ||
-		    p->left + 1 >= m->tree_start[t + 1] ||
+		    (uint64_t)p->left + 1 >= m->tree_start[t + 1] ||
 		    ((p->flags & 2) != 0) != (m->fe[p->feature].kind == GBDT_CATEGORICAL) ||
 		    ((p->flags & 2) && p->cat >= m->ncats))
 			goto corrupt;
