@@ -19,4 +19,11 @@ if ! grep -q '^count main' "$log"; then
 	echo "SKIP: $LATHE has no fault injection (only the sanitizer build links it)"
 	exit 77
 fi
-exec nice -n 5 "$top/tests/fault/run.sh" --sample "$(dirname "$LATHE")"
+nice -n 5 "$top/tests/fault/run.sh" --sample "$(dirname "$LATHE")"
+rc=$?
+# run.sh ends with its "fault: N runs" line or an explanation; if it ended
+# without either (a signal), say how, so that a failure is never silent
+# (one CI run stopped after the serve scenario's first kind with nothing)
+[ $rc -eq 0 ] || [ $rc -eq 1 ] ||
+    echo "FAIL tests/fault/run.sh ended with status $rc$([ $rc -gt 128 ] && echo " (signal $((rc - 128)))")"
+exit $rc
