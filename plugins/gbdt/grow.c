@@ -190,27 +190,18 @@ split_categorical(const struct gbdt_hbin *hist, const struct gbdt_feature *fe, i
 	}
 }
 
-void
-gbdt_best_split_feature(const struct gbdt_hbin *hist, const struct gbdt_feature *fe,
-    int f, double G, double H, uint32_t N, const struct gbdt_grow_params *gp,
-    struct gbdt_split *best)
+/* One left-to-right scan of a numeric feature's bins 0..last, the left
+ * side starting from (g0, h0, n0) (the missing values' sums when they go
+ * left, else zero); better splits replace *best. */
+static void
+scan_numeric(const struct gbdt_hbin *hist, int f, double g0, double h0, uint32_t n0,
+    int last, int missing_left, double G, double H, uint32_t N,
+    const struct gbdt_grow_params *gp, double parent, struct gbdt_split *best)
 {
-	double parent = score(G, H, gp->l2), gl, hl;
-	const struct gbdt_hbin *m = &hist[GBDT_MISSING];
-	int hc = gp->hess_const, b, last, nb = fe->nbins;
-	uint32_t msl = (uint32_t)gp->min_samples_leaf, nl;
+	int hc = gp->hess_const, b;
+	uint32_t msl = (uint32_t)gp->min_samples_leaf, nl = n0;
+	double gl = g0, hl = h0;
 
-	memset(best, 0, sizeof *best);
-	best->feature = -1;
-	if (fe->kind == GBDT_CATEGORICAL) {
-		split_categorical(hist, fe, f, G, H, N, gp, parent, best);
-		return;
-	}
-	/* missing (if any) on the right; with missing values also the split
-	 * "every value left, missing right" (b = nb - 1) */
-	last = m->n > 0 ? nb - 1 : nb - 2;
-	gl = hl = 0.0;
-	nl = 0;
 	for (b = 0; b <= last; b++) {
 		double gain, hr;
 		uint32_t nr;
@@ -229,7 +220,7 @@ gbdt_best_split_feature(const struct gbdt_hbin *hist, const struct gbdt_feature 
 			best->gain = gain;
 			best->feature = f;
 			best->bin = b;
-			best->missing_left = 0;
+			best->missing_left = missing_left;
 			best->gl = gl;
 			best->hl = hl;
 			best->nl = nl;
@@ -238,38 +229,31 @@ gbdt_best_split_feature(const struct gbdt_hbin *hist, const struct gbdt_feature 
 			best->nr = nr;
 		}
 	}
+}
+
+void
+gbdt_best_split_feature(const struct gbdt_hbin *hist, const struct gbdt_feature *fe,
+    int f, double G, double H, uint32_t N, const struct gbdt_grow_params *gp,
+    struct gbdt_split *best)
+{
+	double parent = score(G, H, gp->l2);
+	const struct gbdt_hbin *m = &hist[GBDT_MISSING];
+	int hc = gp->hess_const, last, nb = fe->nbins;
+
+	memset(best, 0, sizeof *best);
+	best->feature = -1;
+	if (fe->kind == GBDT_CATEGORICAL) {
+		split_categorical(hist, fe, f, G, H, N, gp, parent, best);
+		return;
+	}
+	/* missing (if any) on the right; with missing values also the split
+	 * "every value left, missing right" (b = nb - 1) */
+	last = m->n > 0 ? nb - 1 : nb - 2;
+	scan_numeric(hist, f, 0.0, 0.0, 0, last, 0, G, H, N, gp, parent, best);
 	if (m->n > 0) {
 		/* missing on the left */
-		gl = m->g;
-		hl = hc ? (double)m->n : m->h;
-		nl = m->n;
-		for (b = 0; b <= nb - 2; b++) {
-			double gain, hr;
-			uint32_t nr;
-
-			gl += hist[b].g;
-			hl += hc ? (double)hist[b].n : hist[b].h;
-			nl += hist[b].n;
-			nr = N - nl;
-			if (nr < msl)
-				break;
-			hr = H - hl;
-			if (nl < msl || hl < gp->min_hessian || hr < gp->min_hessian)
-				continue;
-			gain = score(gl, hl, gp->l2) + score(G - gl, hr, gp->l2) - parent;
-			if (gain > best->gain) {
-				best->gain = gain;
-				best->feature = f;
-				best->bin = b;
-				best->missing_left = 1;
-				best->gl = gl;
-				best->hl = hl;
-				best->nl = nl;
-				best->gr = G - gl;
-				best->hr = hr;
-				best->nr = nr;
-			}
-		}
+		scan_numeric(hist, f, m->g, hc ? (double)m->n : m->h, m->n, nb - 2, 1,
+		    G, H, N, gp, parent, best);
 	} else if (best->feature == f) {
 		best->missing_left = best->nl > best->nr;
 	}
