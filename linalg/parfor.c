@@ -30,6 +30,7 @@ struct parfor_job {
 struct parfor_worker {
 	struct parfor_job *job;
 	int id;
+	struct parpool *pool;      /* pool threads: their pool */
 };
 
 size_t
@@ -139,6 +140,151 @@ parfor_run(size_t n, size_t shard_rows, int threads, parfor_fn fn, void *ctx)
 	for (i = 1; i < nw; i++)
 		if (started[i])
 			pthread_join(tid[i], NULL);
+	pthread_mutex_destroy(&job.lock);
+	return atomic_load(&job.fail_shard) == SIZE_MAX ? 0 : atomic_load(&job.fail_rc);
+}
+
+/* ---- the persistent pool ------------------------------------------------------- */
+
+struct parpool {
+	int nthreads;                   /* workers, the caller included */
+	int nstarted;                   /* threads running (worker ids 1..) */
+	pthread_t tid[PARFOR_MAX_THREADS];
+	struct parfor_worker w[PARFOR_MAX_THREADS];
+	pthread_mutex_t mu;
+	pthread_cond_t go, done;
+	unsigned long gen;              /* bumped for every loop */
+	int want;                       /* workers (ids below) in this loop */
+	int active;                     /* pool threads still in this loop */
+	int quit;
+};
+
+static void *
+pool_thread(void *arg)
+{
+	struct parfor_worker *self = arg;
+	struct parpool *p = self->pool;
+	unsigned long seen = 0;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (p->gen == seen && !p->quit)
+			pthread_cond_wait(&p->go, &p->mu);
+		if (p->quit)
+			break;
+		seen = p->gen;
+		if (self->id >= p->want)
+			continue;
+		pthread_mutex_unlock(&p->mu);
+		parfor_loop(self);
+		pthread_mutex_lock(&p->mu);
+		if (--p->active == 0)
+			pthread_cond_signal(&p->done);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+struct parpool *
+parpool_new(int threads)
+{
+	struct parpool *p;
+	int i;
+
+	if (threads > PARFOR_MAX_THREADS)
+		threads = PARFOR_MAX_THREADS;
+	if (threads <= 1 || (p = calloc(1, sizeof *p)) == NULL)
+		return NULL;
+	if (pthread_mutex_init(&p->mu, NULL) != 0) {
+		free(p);
+		return NULL;
+	}
+	if (pthread_cond_init(&p->go, NULL) != 0) {
+		pthread_mutex_destroy(&p->mu);
+		free(p);
+		return NULL;
+	}
+	if (pthread_cond_init(&p->done, NULL) != 0) {
+		pthread_cond_destroy(&p->go);
+		pthread_mutex_destroy(&p->mu);
+		free(p);
+		return NULL;
+	}
+	p->nthreads = 1;
+	for (i = 1; i < threads; i++) {
+		p->w[i].id = i;
+		p->w[i].pool = p;
+		if (pthread_create(&p->tid[i], NULL, pool_thread, &p->w[i]) != 0)
+			break;
+		p->nthreads++;
+	}
+	p->nstarted = p->nthreads - 1;
+	if (p->nthreads == 1) {
+		parpool_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void
+parpool_free(struct parpool *p)
+{
+	int i;
+
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->quit = 1;
+	pthread_cond_broadcast(&p->go);
+	pthread_mutex_unlock(&p->mu);
+	for (i = 1; i <= p->nstarted; i++)
+		pthread_join(p->tid[i], NULL);
+	pthread_cond_destroy(&p->done);
+	pthread_cond_destroy(&p->go);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
+}
+
+int
+parpool_run(struct parpool *p, size_t n, size_t shard_rows, int threads,
+    parfor_fn fn, void *ctx)
+{
+	struct parfor_job job;
+	struct parfor_worker w0;
+	int nw, i;
+
+	if (p == NULL || fn == NULL)
+		return parfor_run(n, shard_rows, threads, fn, ctx);
+	if (threads > p->nthreads)
+		threads = p->nthreads;
+	if (shard_rows == 0)
+		shard_rows = 1;
+	nw = parfor_workers(n, shard_rows, threads);
+	if (nw <= 1 || pthread_mutex_init(&job.lock, NULL) != 0)
+		return parfor_run(n, shard_rows, 1, fn, ctx);
+	job.n = n;
+	job.shard_rows = shard_rows;
+	job.nshards = parfor_shards(n, shard_rows);
+	job.fn = fn;
+	job.ctx = ctx;
+	atomic_init(&job.next, 0);
+	atomic_init(&job.fail_shard, SIZE_MAX);
+	atomic_init(&job.fail_rc, 0);
+	pthread_mutex_lock(&p->mu);
+	for (i = 1; i < nw; i++)
+		p->w[i].job = &job;
+	p->want = nw;
+	p->active = nw - 1;
+	p->gen++;
+	pthread_cond_broadcast(&p->go);
+	pthread_mutex_unlock(&p->mu);
+	w0.job = &job;
+	w0.id = 0;
+	parfor_loop(&w0);
+	pthread_mutex_lock(&p->mu);
+	while (p->active > 0)
+		pthread_cond_wait(&p->done, &p->mu);
+	pthread_mutex_unlock(&p->mu);
 	pthread_mutex_destroy(&job.lock);
 	return atomic_load(&job.fail_shard) == SIZE_MAX ? 0 : atomic_load(&job.fail_rc);
 }

@@ -42,4 +42,23 @@ int parfor_default_threads(void);
  * failure no new shards are started.  shard_rows 0 is treated as 1. */
 int parfor_run(size_t n, size_t shard_rows, int threads, parfor_fn fn, void *ctx);
 
+/*
+ * A persistent pool for callers that run thousands of short loops (a tree
+ * grower runs several per split): its threads are created once and wait
+ * between loops, so a loop costs a wake-up (a few microseconds) instead of
+ * a thread creation and join.  parpool_run has parfor_run's contract and
+ * results; threads is capped at the pool's size.  A NULL pool (or one that
+ * could not start its threads) runs the loop with parfor_run.  One caller
+ * at a time: a pool is not shared between threads, and fn must not use the
+ * same pool.
+ */
+struct parpool;
+
+/* A pool of `threads` workers (the caller being one of them), or NULL on
+ * failure or when threads <= 1. */
+struct parpool *parpool_new(int threads);
+void parpool_free(struct parpool *pool);
+int parpool_run(struct parpool *pool, size_t n, size_t shard_rows, int threads,
+    parfor_fn fn, void *ctx);
+
 #endif

@@ -36,8 +36,12 @@
  * numeric splits compare the raw value with the bin edge (x <= threshold
  * goes left, the same test the binning made), categorical splits look the
  * code's bin up in a 256-bit set.  Rows go in blocks, trees outermost in a
- * block, blocks sharded over threads; every row's sum runs in tree order,
- * so predictions do not depend on the thread count.
+ * block, blocks sharded over threads; within a block, eight rows walk a
+ * tree together (independent chains of loads keep the core busy), each
+ * for the tree's depth in steps (a leaf is its own child), and groups of
+ * rows without NaN in a model without categorical splits take a 16-byte
+ * node with one compare per step.  Every row's sum runs in tree order, so
+ * predictions do not depend on the thread count or on the path taken.
  *
  * Payload (format 1, plugins/kit/blobio.h frame, magic "LTGB"):
  *   u32 task, u64 d, u32 n_classes, u32 K (trees per iteration), u32 n_iter,
@@ -146,13 +150,27 @@ static const struct lathe_param_spec gbdt_params[P_COUNT] = {
 	},
 };
 
-/* A node of a flattened tree. */
+/* A node of a flattened tree (32 bytes: two to a cache line).  A leaf's
+ * children are the leaf itself, so a walk may take more steps than the
+ * row's path needs and stay put: prediction walks a group of rows through
+ * a tree in exactly its depth steps, with no test for "at a leaf". */
 struct pnode {
 	double value;           /* split: threshold; leaf: value */
 	uint32_t feature;       /* NODE_LEAF for a leaf */
-	uint32_t left;          /* absolute index; right = left + 1 */
+	uint32_t left;          /* absolute index (leaf: itself) */
+	uint32_t right;         /* left + 1 (leaf: itself) */
+	uint32_t fx;            /* the feature a walk reads (leaf: 0) */
 	uint32_t flags;         /* 1: missing left, 2: categorical */
 	uint32_t cat;           /* categorical: index of the 256-bit set */
+};
+
+/* The same node for rows without missing values, in 16 bytes: a split
+ * sends x to left + (x > thr) (right = left + 1); a leaf has thr = +inf
+ * and left = itself.  Unused when the model has categorical splits. */
+struct wnode {
+	double thr;
+	uint32_t fx;
+	uint32_t left;
 };
 
 struct lathe_model {
@@ -173,9 +191,11 @@ struct lathe_model {
 	struct gbdt_feature *fe;        /* d (edges dropped after the fit) */
 	uint32_t ntrees, nnodes, ncats;
 	uint32_t *tree_start;   /* ntrees + 1 */
+	uint32_t *tdepth;       /* ntrees: the longest walk, in splits */
 	struct pnode *nodes;
+	struct wnode *walk;     /* nnodes: the nodes for rows without NaN */
 	uint64_t *cats;         /* 4 words per set */
-	uint32_t cap_trees, cap_nodes, cap_cats;
+	uint32_t cap_trees, cap_nodes, cap_cats, cap_depth, cap_walk;
 };
 
 /* ---- prediction ---------------------------------------------------------------- */
@@ -200,8 +220,73 @@ tree_value(const struct lathe_model *m, uint32_t t, const double *x)
 	const struct pnode *p = &m->nodes[m->tree_start[t]];
 
 	while (p->feature != NODE_LEAF)
-		p = &m->nodes[p->left + !goes_left(m, p, x[p->feature])];
+		p = &m->nodes[goes_left(m, p, x[p->feature]) ? p->left : p->right];
 	return p->value;
+}
+
+/* Rows walked through one tree together.  A walk is a chain of dependent
+ * loads (node, then feature value, then the next node): one row at a time
+ * the core waits on each link; LANES independent rows keep it busy. */
+#define LANES 8
+
+/* The leaf values of tree t for rows x[0..LANES-1] (stride d), each walk
+ * taking the tree's depth in steps (a leaf is its own child). */
+static inline void
+tree_lanes(const struct lathe_model *m, uint32_t t, const double *x, size_t d,
+    double *out)
+{
+	const struct pnode *nodes = m->nodes;
+	uint32_t cur[LANES], l, s, root = m->tree_start[t], depth = m->tdepth[t];
+
+	for (l = 0; l < LANES; l++)
+		cur[l] = root;
+	for (s = 0; s < depth; s++)
+#pragma GCC unroll 8
+		for (l = 0; l < LANES; l++) {
+			const struct pnode *p = &nodes[cur[l]];
+			double v = x[l * d + p->fx];
+			int gl;
+			if (__builtin_expect(p->flags & 2, 0))
+				gl = goes_left(m, p, v);
+			else
+				gl = (v <= p->value) | ((int)(p->flags & 1) & (v != v));
+			/* gl ? left : right, without a branch to mispredict */
+			cur[l] = p->right ^ ((p->left ^ p->right) & (0u - (uint32_t)gl));
+		}
+	for (l = 0; l < LANES; l++)
+		out[l] = nodes[cur[l]].value;
+}
+
+/* tree_lanes for rows without missing values in a model without
+ * categorical splits: a step is a load, a compare and an add. */
+static inline void
+tree_lanes_numeric(const struct lathe_model *m, uint32_t t, const double *x, size_t d,
+    double *out)
+{
+	const struct wnode *w = m->walk;
+	uint32_t cur[LANES], l, s, root = m->tree_start[t], depth = m->tdepth[t];
+
+	for (l = 0; l < LANES; l++)
+		cur[l] = root;
+	for (s = 0; s < depth; s++)
+#pragma GCC unroll 8
+		for (l = 0; l < LANES; l++) {
+			const struct wnode *p = &w[cur[l]];
+			cur[l] = p->left + (x[l * d + p->fx] > p->thr);
+		}
+	for (l = 0; l < LANES; l++)
+		out[l] = m->nodes[cur[l]].value;
+}
+
+static int
+has_nan(const double *x, size_t n)
+{
+	size_t i;
+	int nan = 0;
+
+	for (i = 0; i < n; i++)
+		nan |= x[i] != x[i];
+	return nan;
 }
 
 /* raw[i * K + k] += trees [t0, t1) for rows of X; trees are taken in order,
@@ -210,14 +295,28 @@ static void
 add_trees(const struct lathe_model *m, uint32_t t0, uint32_t t1, const double *X,
     size_t rows, double *raw)
 {
-	size_t i0, i, K = (size_t)m->K, d = m->d;
+	size_t i0, i, K = (size_t)m->K, d = m->d, l;
 	uint32_t t;
+	double v[LANES];
+	unsigned char plain[PRED_BLOCK / LANES];
 
 	for (i0 = 0; i0 < rows; i0 += PRED_BLOCK) {
 		size_t e = rows - i0 < PRED_BLOCK ? rows : i0 + PRED_BLOCK;
+		/* which groups of rows can take the short walk */
+		for (i = i0; i + LANES <= e; i += LANES)
+			plain[(i - i0) / LANES] = m->ncats == 0 &&
+			    !has_nan(X + i * d, LANES * d);
 		for (t = t0; t < t1; t++) {
 			size_t k = t % K;
-			for (i = i0; i < e; i++)
+			for (i = i0; i + LANES <= e; i += LANES) {
+				if (plain[(i - i0) / LANES])
+					tree_lanes_numeric(m, t, X + i * d, d, v);
+				else
+					tree_lanes(m, t, X + i * d, d, v);
+				for (l = 0; l < LANES; l++)
+					raw[(i + l) * K + k] += v[l];
+			}
+			for (; i < e; i++)
 				raw[i * K + k] += tree_value(m, t, X + i * d);
 		}
 	}
@@ -353,6 +452,8 @@ gbdt_destroy(struct lathe_model *m)
 	free(m->baseline);
 	free(m->importance);
 	free(m->tree_start);
+	free(m->tdepth);
+	free(m->walk);
 	free(m->nodes);
 	free(m->cats);
 	free(m);
@@ -375,6 +476,50 @@ grow_array(void **p, uint32_t *cap, uint64_t need, size_t size)
 	*p = q;
 	*cap = (uint32_t)c;
 	return 0;
+}
+
+/* The short-walk form of node u. */
+static void
+set_walk(struct lathe_model *m, uint32_t u)
+{
+	const struct pnode *p = &m->nodes[u];
+	struct wnode *w = &m->walk[u];
+
+	if (p->feature == NODE_LEAF) {
+		w->thr = INFINITY;
+		w->fx = 0;
+		w->left = u;
+	} else {
+		w->thr = p->value;
+		w->fx = p->fx;
+		w->left = p->left;
+	}
+}
+
+/* The most splits on a walk from the root of tree t to a leaf; scratch
+ * holds one entry per node of the tree.  Children come after their parent
+ * (append_tree and gbdt_load make sure of it). */
+static uint32_t
+tree_depth(const struct lathe_model *m, uint32_t t, uint32_t *scratch)
+{
+	uint32_t b = m->tree_start[t], e = m->tree_start[t + 1], u, max = 0;
+
+	memset(scratch, 0, (size_t)(e - b) * sizeof *scratch);
+	for (u = b; u < e; u++) {
+		const struct pnode *p = &m->nodes[u];
+		uint32_t dc = scratch[u - b] + 1;
+		if (p->feature == NODE_LEAF) {
+			if (scratch[u - b] > max)
+				max = scratch[u - b];
+			continue;
+		}
+		/* the longest way in, should a (corrupt) node have two parents */
+		if (scratch[p->left - b] < dc)
+			scratch[p->left - b] = dc;
+		if (scratch[p->right - b] < dc)
+			scratch[p->right - b] = dc;
+	}
+	return max;
 }
 
 /* Appends the grower's tree (node 0 its root) to the model, breadth first
@@ -407,11 +552,13 @@ append_tree(struct lathe_model *m, const struct gbdt_tnode *tn, int nn)
 		memset(p, 0, sizeof *p);
 		if (t->feature < 0) {
 			p->feature = NODE_LEAF;
+			p->left = p->right = base + (uint32_t)(head - 1);
 			p->value = t->value;
 			continue;
 		}
-		p->feature = (uint32_t)t->feature;
+		p->feature = p->fx = (uint32_t)t->feature;
 		p->left = base + (uint32_t)tail;
+		p->right = p->left + 1;
 		p->flags = (uint32_t)(t->missing_left ? 1 : 0) | (t->is_cat ? 2u : 0u);
 		if (t->is_cat) {
 			p->cat = m->ncats;
@@ -426,10 +573,20 @@ append_tree(struct lathe_model *m, const struct gbdt_tnode *tn, int nn)
 		order[tail++] = t->left;
 		order[tail++] = t->right;
 	}
+	if (grow_array((void **)&m->tdepth, &m->cap_depth, (uint64_t)m->ntrees + 1,
+	    sizeof *m->tdepth) != 0 ||
+	    grow_array((void **)&m->walk, &m->cap_walk, (uint64_t)base + (uint64_t)nn,
+	    sizeof *m->walk) != 0) {
+		free(order);
+		return -1;
+	}
+	for (k = 0; k < nn; k++)
+		set_walk(m, base + (uint32_t)k);
 	m->tree_start[m->ntrees] = base;
 	m->ntrees++;
 	m->nnodes = base + (uint32_t)nn;
 	m->tree_start[m->ntrees] = m->nnodes;
+	m->tdepth[m->ntrees - 1] = tree_depth(m, m->ntrees - 1, (uint32_t *)order);
 	free(order);
 	return 0;
 }
@@ -570,6 +727,39 @@ rand_below(const struct lathe_host *host, uint64_t n)
 	return v % n;
 }
 
+struct fefit_job {
+	struct lathe_model *m;
+	const struct lathe_data *data;
+	const unsigned char *kinds;
+	const size_t *rows;
+	size_t nrows;
+};
+
+/* Fits feature f's bin mapping: 0, -1 (no memory), -2 (bad data: msg). */
+static int
+fefit_one(const struct fefit_job *j, size_t f, char *msg, size_t msgsz)
+{
+	int kind = j->kinds != NULL && j->kinds[f] == LATHE_FEATURE_CATEGORICAL ?
+	    GBDT_CATEGORICAL : GBDT_NUMERIC;
+
+	return gbdt_feature_fit(&j->m->fe[f], kind, j->data->X, j->data->n,
+	    j->data->d, f, j->rows, j->nrows, j->m->max_bins, msg, msgsz);
+}
+
+static int
+fefit_task(void *vctx, int worker, size_t shard, size_t begin, size_t end)
+{
+	char msg[300];
+	size_t f;
+
+	(void)worker;
+	(void)shard;
+	for (f = begin; f < end; f++)
+		if (fefit_one(vctx, f, msg, sizeof msg) != 0)
+			return 1;
+	return 0;
+}
+
 static int
 cmp_size(const void *a, const void *b)
 {
@@ -679,6 +869,7 @@ gbdt_fit(struct lathe_model *m, const struct lathe_data *data,
     const struct lathe_host *host, char **err)
 {
 	struct gbdt_grower *gr = NULL;
+	struct parpool *pool = NULL;
 	struct gbdt_grow_params gp;
 	unsigned char *isval = NULL;
 	size_t *tr = NULL, *va = NULL, *sub = NULL, ntr = 0, nva = 0, i, f, K, nsub;
@@ -699,6 +890,9 @@ gbdt_fit(struct lathe_model *m, const struct lathe_data *data,
 	if (host->abi_minor >= 2)
 		kinds = data->feature_kinds;
 	threads = threads_of(m);
+	/* one pool for the whole fit: a tree runs several loops per split
+	 * (NULL, when threads cannot start, runs them the slow way) */
+	pool = parpool_new(threads);
 
 	/* a refit starts afresh */
 	if (m->fe != NULL)
@@ -708,14 +902,19 @@ gbdt_fit(struct lathe_model *m, const struct lathe_data *data,
 	free(m->baseline);
 	free(m->importance);
 	free(m->tree_start);
+	free(m->tdepth);
+	free(m->walk);
 	free(m->nodes);
 	free(m->cats);
+	m->tdepth = NULL;
+	m->walk = NULL;
 	m->fe = NULL;
 	m->baseline = m->importance = NULL;
 	m->tree_start = NULL;
 	m->nodes = NULL;
 	m->cats = NULL;
 	m->ntrees = m->nnodes = m->ncats = m->cap_trees = m->cap_nodes = m->cap_cats = 0;
+	m->cap_depth = m->cap_walk = 0;
 	m->fitted = 0;
 	m->d = data->d;
 	m->n_classes = m->task == LATHE_TASK_REGRESSION ? 0 : data->n_classes;
@@ -768,16 +967,21 @@ gbdt_fit(struct lathe_model *m, const struct lathe_data *data,
 		nsub = BIN_SUBSAMPLE;
 		qsort(sub, nsub, sizeof *sub, cmp_size);
 	}
-	for (f = 0; f < data->d; f++) {
-		int kind = kinds != NULL && kinds[f] == LATHE_FEATURE_CATEGORICAL ?
-		    GBDT_CATEGORICAL : GBDT_NUMERIC;
-		int r = gbdt_feature_fit(&m->fe[f], kind, data->X, data->n, data->d, f,
-		    sub != NULL ? sub : tr, nsub, m->max_bins, msg, sizeof msg);
-		if (r == -1)
-			goto oom;
-		if (r == -2) {
-			rc = plugkit_fail(err, LATHE_EINVAL, "gbdt: %s", msg);
-			goto out;
+	{
+		/* one feature per task; on a failure the features are fitted
+		 * again in order, so the first bad feature is the one named */
+		struct fefit_job fj = { m, data, kinds, sub != NULL ? sub : tr, nsub };
+		int failed = parpool_run(pool, data->d, 1, threads, fefit_task, &fj) != 0;
+		for (f = 0; failed && f < data->d; f++) {
+			int r;
+			gbdt_feature_clear(&m->fe[f]);
+			r = fefit_one(&fj, f, msg, sizeof msg);
+			if (r == -1)
+				goto oom;
+			if (r == -2) {
+				rc = plugkit_fail(err, LATHE_EINVAL, "gbdt: %s", msg);
+				goto out;
+			}
 		}
 	}
 	if (sub != NULL) {
@@ -856,6 +1060,7 @@ gbdt_fit(struct lathe_model *m, const struct lathe_data *data,
 	gp.min_hessian = 1e-3;
 	gp.learning_rate = m->learning_rate;
 	gp.threads = threads;
+	gp.pool = pool;
 	gp.hess_const = m->task == LATHE_TASK_REGRESSION;
 	if ((gr = gbdt_grower_new(bins, ntr, data->d, m->fe, &gp)) == NULL)
 		goto oom;
@@ -870,7 +1075,7 @@ gbdt_fit(struct lathe_model *m, const struct lathe_data *data,
 			    "iterations", it);
 			goto out;
 		}
-		if (parfor_run(ntr, GRAD_SHARD, threads, grad_shard, &gj) != 0)
+		if (parpool_run(pool, ntr, GRAD_SHARD, threads, grad_shard, &gj) != 0)
 			goto oom;
 		for (k = 0; k < m->K; k++) {
 			const struct gbdt_tnode *tn;
@@ -928,6 +1133,7 @@ oom:
 	rc = plugkit_fail(err, LATHE_ENOMEM, "gbdt: out of memory");
 out:
 	gbdt_grower_free(gr);
+	parpool_free(pool);
 	free(isval);
 	free(tr);
 	free(va);
@@ -987,7 +1193,7 @@ gbdt_save(const struct lathe_model *m, void **buf, size_t *len, char **err)
 	for (t = 0; t < m->nnodes; t++) {
 		const struct pnode *p = &m->nodes[t];
 		blobw_u32(&w, p->feature);
-		blobw_u32(&w, p->left);
+		blobw_u32(&w, p->feature == NODE_LEAF ? 0 : p->left);
 		blobw_u32(&w, p->flags);
 		blobw_u32(&w, p->cat);
 		blobw_f64(&w, p->value);
@@ -1098,6 +1304,8 @@ gbdt_load(const void *buf, size_t len, struct lathe_model **out, char **err)
 		if (p->feature == NODE_LEAF) {
 			if (!isfinite(p->value))
 				goto corrupt;
+			p->left = p->right = u;
+			p->fx = p->flags = p->cat = 0;
 			continue;
 		}
 		/* children after their parent and inside its tree: every walk
@@ -1107,13 +1315,33 @@ gbdt_load(const void *buf, size_t len, struct lathe_model **out, char **err)
 		    ((p->flags & 2) != 0) != (m->fe[p->feature].kind == GBDT_CATEGORICAL) ||
 		    ((p->flags & 2) && p->cat >= m->ncats))
 			goto corrupt;
+		p->right = p->left + 1;
+		p->fx = p->feature;
 	}
 	for (i = 0; i < 4 * (size_t)m->ncats; i++)
 		if (blobr_u64(&r, &m->cats[i]) != 0)
 			goto corrupt;
 	if (!blobr_done(&r))
 		goto corrupt;
+	{
+		/* walks take each tree's depth in steps */
+		uint32_t *scratch = malloc(((size_t)m->nnodes + 1) * sizeof *scratch);
+		if (scratch == NULL ||
+		    (m->tdepth = malloc(((size_t)m->ntrees + 1) * sizeof *m->tdepth)) == NULL) {
+			free(scratch);
+			goto oom;
+		}
+		for (t = 0; t < m->ntrees; t++)
+			m->tdepth[t] = tree_depth(m, t, scratch);
+		free(scratch);
+		if ((m->walk = malloc(((size_t)m->nnodes + 1) * sizeof *m->walk)) == NULL)
+			goto oom;
+		for (u = 0; u < m->nnodes; u++)
+			set_walk(m, u);
+	}
 	m->cap_trees = m->ntrees + 1;
+	m->cap_depth = m->ntrees + 1;
+	m->cap_walk = m->nnodes;
 	m->cap_nodes = m->nnodes;
 	m->cap_cats = m->ncats;
 	m->fitted = 1;

@@ -14,17 +14,21 @@
  * from it, with the row's gradient loaded once (LightGBM's "row-wise"
  * histograms, the fast layout for dense data with few features).
  *
- * Determinism.  A node's rows are cut into fixed blocks (the cut depends
- * only on the node's size); each block sums into its own partial
- * histogram, and partials are added in block order; the best split is
- * reduced in feature order.  So a fit does not depend on the thread
- * count.
+ * Threads and determinism.  A histogram pass cuts the features into one
+ * group per thread; each thread reads the node's rows once and sums its
+ * group's histograms in row order, so every sum is the same on any number
+ * of threads; the best split is reduced in feature order.  So a fit does
+ * not depend on the thread count.  The threads are a persistent pool
+ * (linalg/parfor.h, parpool) made once per fit: a tree runs a few loops
+ * per split, too many to create threads for each.
  */
 #ifndef LATHE_GBDT_PRIV_H
 #define LATHE_GBDT_PRIV_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+struct parpool;
 
 #define GBDT_MISSING 255            /* the bin of missing values */
 #define GBDT_NBINS 256              /* bins per feature histogram */
@@ -129,6 +133,7 @@ struct gbdt_grow_params {
 	double min_hessian;
 	double learning_rate;
 	int threads;
+	struct parpool *pool;   /* the threads' pool (NULL: threads per loop) */
 	int hess_const;         /* hessians all 1 (squared error): skip summing */
 };
 

@@ -28,9 +28,11 @@
  * the left set (LightGBM's and scikit-learn's method); missing is one
  * more category; the rest go right.
  *
- * Threads: histograms are built one feature per task (linalg/parfor.h),
- * each by one thread in row order, and the best split is reduced over
- * features in feature order, so results do not depend on the thread count.
+ * Threads: histograms are built one group of features per thread (each
+ * group summed by one thread in row order), partitions in blocks of rows
+ * (counted, then scattered, each side in row order), on the fit's pool;
+ * the best split is reduced over features in feature order, so results do
+ * not depend on the thread count.
  */
 #include "gbdt.h"
 
@@ -64,8 +66,10 @@ struct gbdt_grower {
 	uint32_t *idx, *tmp;
 	uint8_t *flag;                  /* per row of a partition: goes left */
 	size_t *nleft;                  /* per block of a partition */
-	struct gbdt_hbin *partial;      /* per block of a histogram pass */
-	size_t max_blocks, block_rows;
+	double *bsum;                   /* per block of the root: G, H */
+	double *raw;                    /* the predictions being updated */
+	size_t raw_stride;
+	size_t max_blocks, block_rows;  /* blocks of a partition */
 	struct gbdt_hbin **pool;
 	int npool, pool_cap;
 	struct gbdt_tnode *nodes;
@@ -74,10 +78,13 @@ struct gbdt_grower {
 	int nleaves;
 	struct gbdt_split *fs;          /* d x 2 per-feature best splits */
 	const float *grad, *hess;
+	float *gh;                      /* n x 2: the gradient and hessian of
+	                                   each row side by side (one cache
+	                                   line per scattered row, not two) */
 	/* the job in flight */
 	struct leaf *small, *large;     /* large may be NULL */
 	int small_split, large_split;   /* find their splits */
-	size_t nblocks;                 /* blocks of small's histogram pass */
+	size_t ngroups;                 /* feature groups of a histogram pass */
 	/* the partition in flight */
 	const struct leaf *part;
 	int part_feature;
@@ -85,14 +92,12 @@ struct gbdt_grower {
 	size_t part_nl;
 };
 
-/* Rows per block of a histogram pass or a partition: at least 16384, and
- * few enough blocks that the partial histograms stay under 64 MiB.  It
- * depends only on the training set's shape, never on the thread count. */
-#define BLOCK_ROWS_MIN ((size_t)16384)
-/* Nodes smaller than this are summed and partitioned on one thread (the
- * blocks stay the same, so the result does too). */
-#define PAR_MIN_ROWS ((size_t)131072)
-#define PARTIAL_BYTES ((size_t)64 << 20)
+/* Rows per block of a partition (each block counts its left rows, then
+ * scatters them).  The result is the same for any block size. */
+#define BLOCK_ROWS ((size_t)16384)
+/* Nodes smaller than this are summed and partitioned on one thread: a
+ * wake-up of the pool costs about what summing this many rows does. */
+#define PAR_MIN_ROWS ((size_t)8192)
 
 /* ---- split finding -------------------------------------------------------------- */
 
@@ -261,49 +266,51 @@ gbdt_best_split_feature(const struct gbdt_hbin *hist, const struct gbdt_feature 
 
 /* ---- histograms ----------------------------------------------------------------- */
 
-/* Sums rows [begin, end) of leaf L into h (d x GBDT_NBINS, zeroed here). */
+/* Sums the rows of leaf L into the histograms of features [f0, f1) of h
+ * (d x GBDT_NBINS; those features' are zeroed here), each in row order. */
 static void
-hist_rows(const struct gbdt_grower *g, const struct leaf *L, size_t begin,
-    size_t end, struct gbdt_hbin *h)
+hist_rows(const struct gbdt_grower *g, const struct leaf *L, size_t f0, size_t f1,
+    struct gbdt_hbin *h)
 {
 	const uint8_t *bins = g->bins;
-	const float *gr = g->grad, *hs = g->hess;
+	const float *gh = g->gh;
 	const uint32_t *rows = g->idx + L->start;
-	size_t d = g->d, k, f;
-	int root = L->end - L->start == g->n;
+	size_t d = g->d, m = L->end - L->start, k, f;
+	int root = m == g->n;
 
-	memset(h, 0, d * GBDT_NBINS * sizeof *h);
+	memset(h + f0 * GBDT_NBINS, 0, (f1 - f0) * GBDT_NBINS * sizeof *h);
+	h += f0 * GBDT_NBINS;
+	bins += f0;
 	/* A child's rows are scattered: fetch the row PF ahead (its bins and
-	 * gradient) while this one is summed, as LightGBM does; the root
+	 * gradient pair) while this one is summed, as LightGBM does; the root
 	 * reads in order and the hardware prefetcher suffices. */
 #define PF 16
 	if (g->gp.hess_const) {
-		for (k = begin; k < end; k++) {
+		for (k = 0; k < m; k++) {
 			size_t r = root ? k : rows[k];
 			const uint8_t *b = bins + r * d;
-			double gg = gr[r];
-			if (!root && k + PF < end) {
+			double gg = gh[2 * r];
+			if (!root && k + PF < m) {
 				__builtin_prefetch(bins + (size_t)rows[k + PF] * d);
-				__builtin_prefetch(gr + rows[k + PF]);
+				__builtin_prefetch(gh + 2 * (size_t)rows[k + PF]);
 			}
-			for (f = 0; f < d; f++) {
+			for (f = 0; f < f1 - f0; f++) {
 				struct gbdt_hbin *e = &h[f * GBDT_NBINS + b[f]];
 				e->g += gg;
 				e->n++;
 			}
 		}
 	} else {
-		for (k = begin; k < end; k++) {
+		for (k = 0; k < m; k++) {
 			size_t r = root ? k : rows[k];
 			const uint8_t *b = bins + r * d;
-			double gg = gr[r], hh = hs[r];
-			if (!root && k + PF < end) {
+			double gg = gh[2 * r], hh = gh[2 * r + 1];
+			if (!root && k + PF < m) {
 				size_t q = rows[k + PF];
 				__builtin_prefetch(bins + q * d);
-				__builtin_prefetch(gr + q);
-				__builtin_prefetch(hs + q);
+				__builtin_prefetch(gh + 2 * q);
 			}
-			for (f = 0; f < d; f++) {
+			for (f = 0; f < f1 - f0; f++) {
 				struct gbdt_hbin *e = &h[f * GBDT_NBINS + b[f]];
 				e->g += gg;
 				e->h += hh;
@@ -314,44 +321,22 @@ hist_rows(const struct gbdt_grower *g, const struct leaf *L, size_t begin,
 #undef PF
 }
 
-/* One task per block of the small child's rows: its partial histogram. */
+/* One task per group of features: the small child's histograms of the
+ * group, the large child's by subtraction, and both best splits. */
 static int
-block_task(void *vctx, int worker, size_t shard, size_t begin, size_t end)
+group_task(void *vctx, int worker, size_t shard, size_t begin, size_t end)
 {
 	struct gbdt_grower *g = vctx;
+	size_t f, b, f0 = shard * g->d / g->ngroups, f1 = (shard + 1) * g->d / g->ngroups;
 
 	(void)worker;
-	hist_rows(g, g->small, begin, end,
-	    g->partial + shard * g->d * GBDT_NBINS);
-	return 0;
-}
-
-/* One task per feature: add the blocks' partials (in block order), derive
- * the large child's histogram by subtraction, find both best splits. */
-static int
-feature_task(void *vctx, int worker, size_t shard, size_t begin, size_t end)
-{
-	struct gbdt_grower *g = vctx;
-	size_t f, b, s, stride = g->d * GBDT_NBINS;
-
-	(void)worker;
-	(void)shard;
-	for (f = begin; f < end; f++) {
+	(void)begin;
+	(void)end;
+	hist_rows(g, g->small, f0, f1, g->small->hist);
+	for (f = f0; f < f1; f++) {
 		struct gbdt_hbin *hs = g->small->hist + f * GBDT_NBINS;
 		const struct gbdt_feature *fe = &g->fe[f];
 
-		if (g->nblocks > 1) {
-			const struct gbdt_hbin *p = g->partial + f * GBDT_NBINS;
-			memcpy(hs, p, GBDT_NBINS * sizeof *hs);
-			for (s = 1; s < g->nblocks; s++) {
-				const struct gbdt_hbin *q = p + s * stride;
-				for (b = 0; b < GBDT_NBINS; b++) {
-					hs[b].g += q[b].g;
-					hs[b].h += q[b].h;
-					hs[b].n += q[b].n;
-				}
-			}
-		}
 		if (g->large != NULL) {
 			/* large->hist holds the parent's: subtract in place */
 			struct gbdt_hbin *hl = g->large->hist + f * GBDT_NBINS;
@@ -372,24 +357,21 @@ feature_task(void *vctx, int worker, size_t shard, size_t begin, size_t end)
 }
 
 /* Builds g->small's histogram, subtracts it from g->large's (if any) and
- * finds the splits asked for. */
+ * finds the splits asked for.  The features are cut into one group per
+ * thread; each group's histograms are summed by one thread in row order,
+ * so the sums (and the tree) do not depend on the thread count. */
 static void
 histograms(struct gbdt_grower *g)
 {
 	size_t m = g->small->end - g->small->start, f;
-	/* each fork-join costs a barrier, and on a busy machine a barrier
-	 * waits for a descheduled thread: threads only for big nodes */
 	int threads = m >= PAR_MIN_ROWS ? g->gp.threads : 1;
 
 	for (f = 0; f < g->d; f++)
 		g->fs[2 * f].feature = g->fs[2 * f + 1].feature = -1;
-	g->nblocks = parfor_shards(m, g->block_rows);
-	if (g->nblocks <= 1)
-		hist_rows(g, g->small, 0, m, g->small->hist);
-	else
-		parfor_run(m, g->block_rows, threads, block_task, g);
-	/* cheap per feature: threads only when there is real work */
-	parfor_run(g->d, 1, g->nblocks >= 8 ? threads : 1, feature_task, g);
+	g->ngroups = (size_t)threads < g->d ? (size_t)threads : g->d;
+	if (g->ngroups < 1)
+		g->ngroups = 1;
+	parpool_run(g->gp.pool, g->ngroups, 1, threads, group_task, g);
 }
 
 /* Partition, pass 1: which rows of the block go left. */
@@ -443,11 +425,11 @@ partition(struct gbdt_grower *g, const struct leaf *P, const uint8_t *go_left)
 	g->part = P;
 	g->part_feature = P->split.feature;
 	g->go_left = go_left;
-	parfor_run(m, g->block_rows, threads, part_count, g);
+	parpool_run(g->gp.pool, m, g->block_rows, threads, part_count, g);
 	g->part_nl = 0;
 	for (s = 0; s < nb; s++)
 		g->part_nl += g->nleft[s];
-	parfor_run(m, g->block_rows, threads, part_scatter, g);
+	parpool_run(g->gp.pool, m, g->block_rows, threads, part_scatter, g);
 	memcpy(g->idx + P->start, g->tmp, m * sizeof *g->tmp);
 	return g->part_nl;
 }
@@ -469,10 +451,11 @@ gbdt_grower_free(struct gbdt_grower *g)
 	free(g->pool);
 	free(g->idx);
 	free(g->tmp);
+	free(g->gh);
 	free(g->flag);
 	free(g->cols);
 	free(g->nleft);
-	free(g->partial);
+	free(g->bsum);
 	free(g->nodes);
 	free(g->leaves);
 	free(g->fs);
@@ -495,6 +478,7 @@ gbdt_grower_new(const uint8_t *bins, size_t n, size_t d,
 	g->gp = *gp;
 	g->idx = malloc((n ? n : 1) * sizeof *g->idx);
 	g->tmp = malloc((n ? n : 1) * sizeof *g->tmp);
+	g->gh = malloc((n ? n : 1) * 2 * sizeof *g->gh);
 	g->flag = malloc(n ? n : 1);
 	if ((g->cols = malloc(n * d > 0 ? n * d : 1)) != NULL) {
 		size_t i, f;
@@ -502,31 +486,64 @@ gbdt_grower_new(const uint8_t *bins, size_t n, size_t d,
 			for (f = 0; f < d; f++)
 				g->cols[f * n + i] = bins[i * d + f];
 	}
-	{
-		size_t per = (d ? d : 1) * GBDT_NBINS * sizeof(struct gbdt_hbin);
-		size_t cap = PARTIAL_BYTES / per < 2 ? 2 : PARTIAL_BYTES / per;
-		g->block_rows = (n + cap - 1) / cap;
-		if (g->block_rows < BLOCK_ROWS_MIN)
-			g->block_rows = BLOCK_ROWS_MIN;
-	}
+	g->block_rows = BLOCK_ROWS;
 	g->max_blocks = parfor_shards(n, g->block_rows) + 1;
 	g->nleft = malloc(g->max_blocks * sizeof *g->nleft);
-	g->partial = g->max_blocks > 2 ? malloc(g->max_blocks * (d ? d : 1) *
-	    GBDT_NBINS * sizeof *g->partial) : NULL;
+	g->bsum = malloc(2 * g->max_blocks * sizeof *g->bsum);
 	g->node_cap = 2 * maxl;
 	g->nodes = malloc((size_t)g->node_cap * sizeof *g->nodes);
 	g->leaves = calloc((size_t)maxl + 1, sizeof *g->leaves);
 	g->pool_cap = maxl + 2;
 	g->pool = calloc((size_t)g->pool_cap, sizeof *g->pool);
 	g->fs = malloc(2 * (d ? d : 1) * sizeof *g->fs);
-	if (g->idx == NULL || g->tmp == NULL || g->flag == NULL || g->nleft == NULL ||
+	if (g->idx == NULL || g->tmp == NULL || g->gh == NULL || g->flag == NULL ||
+	    g->nleft == NULL || g->bsum == NULL ||
 	    g->cols == NULL ||
-	    (g->max_blocks > 2 && g->partial == NULL) ||
 	    g->nodes == NULL || g->leaves == NULL || g->pool == NULL || g->fs == NULL) {
 		gbdt_grower_free(g);
 		return NULL;
 	}
 	return g;
+}
+
+/* A block of the root: the row order, the gradient pairs, the block's
+ * sums of gradients and hessians. */
+static int
+root_task(void *vctx, int worker, size_t shard, size_t begin, size_t end)
+{
+	struct gbdt_grower *g = vctx;
+	double G = 0.0, H = 0.0;
+	size_t i;
+
+	(void)worker;
+	for (i = begin; i < end; i++) {
+		float hh = g->gp.hess_const ? 1.0f : g->hess[i];
+		g->idx[i] = (uint32_t)i;
+		g->gh[2 * i] = g->grad[i];
+		g->gh[2 * i + 1] = hh;
+		G += g->grad[i];
+		H += hh;
+	}
+	g->bsum[2 * shard] = G;
+	g->bsum[2 * shard + 1] = H;
+	return 0;
+}
+
+/* Leaf number `shard`: its value onto the raw predictions of its rows. */
+static int
+raw_task(void *vctx, int worker, size_t shard, size_t begin, size_t end)
+{
+	struct gbdt_grower *g = vctx;
+	const struct leaf *L = &g->leaves[shard];
+	double v = g->nodes[L->node].value;
+	size_t i;
+
+	(void)worker;
+	(void)begin;
+	(void)end;
+	for (i = L->start; i < L->end; i++)
+		g->raw[(size_t)g->idx[i] * g->raw_stride] += v;
+	return 0;
 }
 
 static struct gbdt_hbin *
@@ -599,17 +616,17 @@ gbdt_grow(struct gbdt_grower *g, const float *grad, const float *hess,
 	g->hess = hess;
 	g->nnodes = 0;
 	g->nleaves = 0;
-	for (i = 0; i < g->n; i++)
-		g->idx[i] = (uint32_t)i;
 
-	/* the root */
+	/* the root: its sums from per-block partials added in block order */
 	memset(&lv[0], 0, sizeof lv[0]);
 	lv[0].start = 0;
 	lv[0].end = g->n;
 	lv[0].N = (uint32_t)g->n;
-	for (i = 0; i < g->n; i++) {
-		lv[0].G += grad[i];
-		lv[0].H += g->gp.hess_const ? 1.0 : hess[i];
+	parpool_run(g->gp.pool, g->n, g->block_rows, g->n >= PAR_MIN_ROWS ?
+	    g->gp.threads : 1, root_task, g);
+	for (i = 0; i < parfor_shards(g->n, g->block_rows); i++) {
+		lv[0].G += g->bsum[2 * i];
+		lv[0].H += g->bsum[2 * i + 1];
 	}
 	lv[0].node = new_node(g, &lv[0]);
 	lv[0].split.feature = -1;
@@ -718,11 +735,12 @@ gbdt_grow(struct gbdt_grower *g, const float *grad, const float *hess,
 		}
 	}
 
-	/* leaf values onto the raw predictions */
+	/* leaf values onto the raw predictions, a task per leaf */
+	g->raw = raw;
+	g->raw_stride = stride;
+	parpool_run(g->gp.pool, (size_t)g->nleaves, 1, g->n >= PAR_MIN_ROWS ?
+	    g->gp.threads : 1, raw_task, g);
 	for (k = 0; k < g->nleaves; k++) {
-		double v = g->nodes[lv[k].node].value;
-		for (i = lv[k].start; i < lv[k].end; i++)
-			raw[(size_t)g->idx[i] * stride] += v;
 		hist_put(g, lv[k].hist);
 		lv[k].hist = NULL;
 	}

@@ -727,8 +727,92 @@ test_predict_missing(void **state)
 	ds_free(&tr);
 }
 
+/* Batch prediction walks rows eight at a time (a short walk for groups
+ * without NaN in models without categorical splits, the full one else);
+ * a single row walks alone.  Every path, and a model saved and loaded
+ * again, must give the same numbers bit for bit. */
+static void
+check_batch(struct lathe_model *m, const double *X, size_t n, size_t d, size_t w)
+{
+	double *a = malloc(n * w * sizeof *a), *b = malloc(n * w * sizeof *b);
+	struct lathe_model *m2 = NULL;
+	void *buf;
+	size_t len, i;
+
+	assert_true(a && b);
+	assert_int_equal(P->predict(m, n, d, X, a, NULL), LATHE_OK);
+	for (i = 0; i < n; i++)
+		assert_int_equal(P->predict(m, 1, d, X + i * d, b + i * w, NULL), LATHE_OK);
+	assert_memory_equal(a, b, n * w * sizeof *a);
+	assert_int_equal(P->save(m, &buf, &len, NULL), LATHE_OK);
+	assert_int_equal(P->load(buf, len, &m2, NULL), LATHE_OK);
+	memset(b, 0, n * w * sizeof *b);
+	assert_int_equal(P->predict(m2, n, d, X, b, NULL), LATHE_OK);
+	assert_memory_equal(a, b, n * w * sizeof *a);
+	P->destroy(m2);
+	free(buf);
+	free(a);
+	free(b);
+}
+
+static void
+test_predict_batch(void **state)
+{
+	struct rng r;
+	size_t n = 3001, d = 6, i, j;    /* 3001: groups of 8 and a tail */
+	double *X = malloc(n * d * sizeof *X);
+	int *lab = malloc(n * sizeof *lab);
+	struct ds all, tr;
+	struct th t;
+	struct lathe_host h = th_init(&t, 3);
+	struct pset ps;
+	struct lathe_data data;
+	struct lathe_model *m;
+
+	(void)state;
+	assert_true(X && lab);
+	rng_init(&r, 4);
+	for (i = 0; i < n; i++) {
+		double z = 0;
+		for (j = 0; j < d; j++) {
+			X[i * d + j] = rng_normal(&r);
+			z += (double)(j % 3) * X[i * d + j];
+		}
+		lab[i] = z > 0;
+	}
+	/* NaN in a few rows only, so that most groups take the short walk */
+	for (i = 0; i < n; i += 97)
+		X[i * d + i % d] = NAN;
+	memset(&data, 0, sizeof data);
+	data.n = n;
+	data.d = d;
+	data.X = X;
+	data.labels = lab;
+	data.n_classes = 2;
+	pset_defaults(&ps);
+	ps.num[pset_index("max_iter")] = 30;
+	m = fit_ok(&ps, LATHE_TASK_CLASSIFICATION, &data, &h, "batch");
+	check_batch(m, X, n, d, 2);
+	P->destroy(m);
+
+	/* a model with categorical splits: the full walk everywhere */
+	ds_read(&all, "tests/fixtures/gbdt_penguins.csv");
+	all.kinds[0] = all.kinds[1] = LATHE_FEATURE_CATEGORICAL;
+	ds_take(&tr, &all, 0);
+	data = ds_data(&tr, LATHE_TASK_CLASSIFICATION);
+	pset_defaults(&ps);
+	m = fit_ok(&ps, LATHE_TASK_CLASSIFICATION, &data, &h, "penguins");
+	check_batch(m, all.X, all.n, all.d, 3);
+	P->destroy(m);
+	ds_free(&all);
+	ds_free(&tr);
+	free(X);
+	free(lab);
+}
+
 /* The same data and seed on 1 and 2 threads: the same payload, byte for
- * byte (histograms sum in fixed blocks, splits reduce in feature order). */
+ * byte (each feature's histogram is summed by one thread in row order,
+ * splits reduce in feature order). */
 static void
 test_threads(void **state)
 {
@@ -839,6 +923,7 @@ main(void)
 		cmocka_unit_test(test_vs_peers),
 		cmocka_unit_test(test_predict_missing),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_predict_batch),
 		cmocka_unit_test(test_cancel_and_curves),
 	};
 
