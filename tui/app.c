@@ -310,14 +310,27 @@ app_confirm(struct app *a, const char *question, const char *keys, confirm_fn do
 /* ------------------------------------------------------------------ */
 /* jobs, runs and commands                                             */
 
+/* Starts run id's training child; when it cannot start, the run is
+ * recorded as failed with the reason (never left queued) and the error
+ * shown. */
+static int
+train_job(struct app *a, int64_t id, int64_t verify_of, struct job **out)
+{
+	char *err = NULL;
+	if (jobs_train(&a->jobs, a->path, id, verify_of, out, &err) != 0) {
+		run_abandon(a->p, id, err, NULL);
+		app_err(a, err);
+		a->dirty = 1;
+		return -1;
+	}
+	return 0;
+}
+
 int
 app_start_run(struct app *a, int64_t id, int64_t verify_of)
 {
-	char *err = NULL;
-	if (jobs_train(&a->jobs, a->path, id, verify_of, NULL, &err) != 0) {
-		app_err(a, err);
+	if (train_job(a, id, verify_of, NULL) != 0)
 		return -1;
-	}
 	struct screen *root = a->stack[0];
 	if (strcmp(root->cls->name, "runs") == 0) {
 		while (a->depth > 1)
@@ -338,14 +351,10 @@ pump_queue(struct app *a)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t limit = ncpu > 1 ? (size_t)ncpu : 1;
-	char *err = NULL;
 	while (a->npending && jobs_training(&a->jobs) < limit) {
 		int64_t id = a->pending[0];
 		memmove(a->pending, a->pending + 1, --a->npending * sizeof *a->pending);
-		if (jobs_train(&a->jobs, a->path, id, 0, NULL, &err) != 0) {
-			app_err(a, err);
-			err = NULL;
-		}
+		train_job(a, id, 0, NULL);
 		a->dirty = 1;
 	}
 }
@@ -390,14 +399,12 @@ static struct job *
 unqueue(struct app *a, int64_t id)
 {
 	struct job *j = NULL;
-	char *err = NULL;
 	for (size_t i = 0; i < a->npending; i++)
 		if (a->pending[i] == id) {
 			memmove(a->pending + i, a->pending + i + 1,
 			    (a->npending - i - 1) * sizeof *a->pending);
 			a->npending--;
-			if (jobs_train(&a->jobs, a->path, id, 0, &j, &err) != 0)
-				app_err(a, err);
+			train_job(a, id, 0, &j);
 			break;
 		}
 	return j;
