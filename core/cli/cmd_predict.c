@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum { OPT_WITH_INPUT = OPT_LONG + 1 };
 
@@ -48,7 +49,7 @@ cmd_predict_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	struct frame *fr = NULL;
 	struct prediction pd = { 0 };
 	const char *outpath = NULL;
-	char *err = NULL;
+	char *err = NULL, *tmppath = NULL;
 	FILE *f = NULL;
 	int c, rc = EXIT_USER, with_input = 0;
 
@@ -95,9 +96,16 @@ cmd_predict_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (predictor_run(pr, fr, &pd, &err) != 0)
 		goto fail;
 	if (outpath) {
-		f = fopen(outpath, "w");
+		/* through OUT.tmp and a rename: a failed write never leaves a
+		 * truncated OUT, and an OUT that existed stays as it was */
+		if (asprintf(&tmppath, "%s.tmp", outpath) < 0) {
+			tmppath = NULL;
+			err_set(&err, "out of memory");
+			goto fail;
+		}
+		f = fopen(tmppath, "w");
 		if (f == NULL) {
-			err_set(&err, "%s: %s", outpath, strerror(errno));
+			err_set(&err, "%s: %s", tmppath, strerror(errno));
 			goto fail;
 		}
 	} else {
@@ -156,14 +164,30 @@ cmd_predict_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			goto fail;
 		}
 	}
+	if (f != stdout) {
+		/* a close can fail too (the last buffer, a network file system) */
+		int cr = fclose(f);
+		f = NULL;
+		if (cr != 0) {
+			err_set(&err, "%s: write error: %s", outpath, strerror(errno));
+			goto fail;
+		}
+		if (rename(tmppath, outpath) != 0) {
+			err_set(&err, "%s: %s", outpath, strerror(errno));
+			goto fail;
+		}
+	}
 	rc = EXIT_OK;
 	goto out;
 fail:
 	rc = cmd_fail_err(err);
+	if (f && f != stdout)
+		fclose(f);
+	f = NULL;
+	if (tmppath)
+		unlink(tmppath);
 out:
-	/* a close can fail too (the last buffer, a network file system) */
-	if (f && f != stdout && fclose(f) != 0 && rc == EXIT_OK)
-		rc = cmd_fail("%s: write error: %s", outpath, strerror(errno));
+	free(tmppath);
 	prediction_clear(&pd);
 	frame_free(fr);
 	table_free(t);

@@ -32,7 +32,9 @@
 #     before plus one run recorded as failed; no run left queued/running;
 #   - export: the project unchanged, and the file either absent (no
 #     FILE.tmp either) or a complete bundle; predict: the project
-#     unchanged, and with status 0 exactly the fault-free predictions; serve: it starts, or exits 1
+#     unchanged, no FILE.tmp left, with status 0 exactly the fault-free
+#     predictions and otherwise the earlier output file untouched (it
+#     writes FILE.tmp and renames it); serve: it starts, or exits 1
 #     with a clear line; a request before the fault fires answers 200 with
 #     the right body or a 5xx with a message, the first request after it
 #     (the fault is one-shot) 200 with the right body; SIGTERM ends the
@@ -242,6 +244,8 @@ run_one() {
 	: > "$LATHE_FAULT_LOG"
 	rm -f "$san"/*
 	fresh
+	# an earlier output file: a failed predict must leave it as it was
+	[ "$scn" = predict ] && printf 'earlier\n' > "$T/pred.csv"
 	if [ "$scn" = serve ]; then
 		export "$1=$2"
 		cmd_serve "$1" "$2"
@@ -293,8 +297,12 @@ check_one() {
 	s=$(state "$T/p.lathe")
 	if [ "$scn" = predict ]; then
 		[ "$s" = "$before" ] || { echo "predict changed the project"; return 1; }
+		[ -e "$T/pred.csv.tmp" ] && { echo "left pred.csv.tmp"; return 1; }
 		if [ "$rc" = 0 ] && ! cmp -s "$T/pred.csv" "$ref_pred"; then
 			echo "status 0 but the predictions differ"; return 1
+		fi
+		if [ "$rc" != 0 ] && [ "$(cat "$T/pred.csv")" != earlier ]; then
+			echo "a failed predict changed the earlier output file"; return 1
 		fi
 		return 0
 	fi
