@@ -151,10 +151,8 @@ fill_column(const struct runs_where *w, size_t fi, struct column *c, size_t n,
 		}
 	}
 	if (present == 0 && !known(ctx, f))
-		return caret(err, w->text, w->pos[fi], "unknown field '%s' (fields: id, status, "
-		    "experiment, dataset, task, algo, target, duration, created, note, archived, "
-		    "any metric, parameter or tag; metric.NAME, param.NAME or tag.NAME to be "
-		    "explicit)", f), 1;
+		return caret(err, w->text, w->pos[fi], "unknown field '%s' (not a run column, "
+		    "metric, parameter or tag; see 'lathe runs --help')", f), 1;
 	int use = field_use(w, f);
 	/* a field no row has takes the kind its use asks for */
 	int is_num = present ? numeric == present : !(use & EXPR_USE_STRING);
