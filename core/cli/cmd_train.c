@@ -516,10 +516,11 @@ const struct cmd_entry cmd_train_entry = {
 	    "  --experiment NAME    group the run under an experiment\n"
 	    "  --threads N          BLAS threads (default: the library's); recorded\n"
 	    "  -q, --quiet          no progress bar or summary\n"
-	    "  --json               print {\"run\", \"status\", \"error\", \"seconds\", \"metrics\"}\n"
+	    "  --json               print {\"run\", \"status\", \"error\", \"seconds\", \"converged\",\n"
+	    "                       \"metrics\"}\n"
 	    "\n"
-	    "Prints the run id on stdout (and a summary on stderr).  Exit status 1 if the run\n"
-	    "failed or was cancelled.\n",
+	    "Prints the run id on stdout (and a summary on stderr, which says when the fit\n"
+	    "did not converge).  Exit status 1 if the run failed or was cancelled.\n",
 	.exec = cmd_train_exec,
 };
 
