@@ -735,10 +735,9 @@ out:
 
 const struct cmd_entry cmd_runs_entry = {
 	.name = "runs",
-	.args = "[--experiment NAME] [--status S] [--where EXPR] [--sort METRIC] [--columns LIST]\n"
-	    "       [--limit N] [--archived | --all] [--json]\n"
-	    "   or: lathe runs tag RUN KEY=VALUE... | note RUN TEXT | archive RUN... |\n"
-	    "       unarchive RUN... | delete RUN... [--vacuum]",
+	.args = "[--experiment NAME] [--status S] [--where EXPR] [--sort METRIC] [--columns LIST] "
+	    "[--limit N] [--archived | --all] [--json] | tag RUN KEY=VALUE... | note RUN TEXT | "
+	    "archive|unarchive RUN... | delete RUN... [--vacuum]",
 	.summary = "List runs with their status and metrics; tag, note, archive, delete them.",
 	.help =
 	    "Metrics shown are those of the test split (the training split when the run\n"
