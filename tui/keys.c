@@ -91,6 +91,8 @@ const struct keybind keys_table[] = {
 	{ RN, 'r', ACT_RERUN, KB_BAR, "re-run", "train again from this record" },
 	{ RN, 'v', ACT_VERIFY, KB_BAR, "verify", "re-run and verify metrics, model bytes and fitted recipe are identical" },
 	{ RN, 'x', ACT_CANCEL, KB_BAR, "cancel", "cancel this run while it trains" },
+	{ RN, 'n', ACT_NOTE, KB_BAR, "note", "edit the run's note (as lathe runs note; empty clears it)" },
+	{ RN, 't', ACT_TAG, KB_BAR, "tag", "set tags: KEY=VALUE words, KEY= removes one (as lathe runs tag)" },
 
 	/* compare */
 	{ CM, 'd', ACT_DIFF_ONLY, KB_BAR, "diff only", "show only the parameters and metrics that differ" },
