@@ -79,6 +79,7 @@ const struct keybind keys_table[] = {
 	{ RS, 'S', ACT_UNSORT, 0, "unsort", "back to newest first" },
 	{ RS, 'E', ACT_GROUP, KB_BAR, "group", "group runs by experiment (Enter on a group folds it)" },
 	{ RS, 'a', ACT_ALLCOLS, 0, "all cols", "show every parameter (default: those that vary)" },
+	{ RS, 'A', ACT_ARCHIVED, 0, "archived", "show or hide archived runs (hidden by default, as in lathe runs)" },
 	{ RS, 'r', ACT_RERUN, 0, "re-run", "train again from the run's record" },
 	{ RS, 'v', ACT_VERIFY, 0, "verify", "re-run and verify the result is identical" },
 	{ RS, 'p', ACT_PLOT, 0, "curves", "plot the learning curves of the marked runs (or this one)" },

@@ -3,7 +3,8 @@
 # run's note and `t` sets or removes tags (as `lathe runs note` and
 # `lathe runs tag`), the screen shows them at once, the CLI reads back
 # what the workbench wrote, and a bad tag is refused with the CLI's message
-# and changes nothing.
+# and changes nothing.  Then the runs screen hides a run archived from the
+# command line, and A shows archived runs.
 set -u
 . "$(dirname "$0")/lib/tui_common.sh"
 
@@ -47,6 +48,15 @@ keys C-u Enter
 wait_gone "note        baseline"
 [ "$(sqlite3 "$P" 'SELECT note IS NULL FROM runs WHERE id = 1')" = 1 ] && ok ||
 	fail "the note was not cleared"
+# archived runs leave the runs screen, as they leave `lathe runs`; A shows them
+keys q
+wait_for "1 run"
+L runs archive 1 > /dev/null
+wait_for "Every run is archived (1): press A to show them."
+keys A
+wait_for "finished, archived"
+keys A
+wait_gone "finished, archived"
 keys Q
 wait_for "EXIT=0"
 expect_terminal_restored
