@@ -292,6 +292,7 @@ runs_delete(struct cmd_ctx *ctx, int argc, char **argv)
 	if ((p = cmd_open(ctx)) == NULL)
 		return EXIT_USER;
 	sbuf_init(&b);
+	run_reap_dead(p, NULL, NULL);	/* a dead "running" run is failed, so deletable */
 	int n = argc - optind;
 	char **refs = argv + optind;
 	if (run_delete(p, (const char *const *)refs, (size_t)n, vacuum, &freed, &err) != 0) {
