@@ -198,6 +198,10 @@ case $out in "deleted run 6 ("*" of artifacts; project vacuumed)") ok ;;
 	*) bad "delete --vacuum: got '$out'" ;; esac
 check "vacuumed: no free pages" 0 "$(sqlite3 "$P" 'PRAGMA freelist_count')"
 check "integrity and foreign keys" "ok" "$(sqlite3 "$P" 'PRAGMA integrity_check; PRAGMA foreign_key_check')"
+# a "running" run whose process is long gone is reaped (failed), then deleted
+sqlite3 "$P" "UPDATE runs SET status = 'running', pid = 2147483, pid_start = NULL,
+    owner_pid = NULL WHERE id = 5"
+check "a dead running run is deletable" "deleted run 5 (" "$(L runs delete 5 | cut -c 1-15)"
 usage_error "delete without runs" "'runs delete' expects one or more runs" L runs delete
 usage_error "--vacuum elsewhere" "'runs archive' takes no --vacuum" L runs archive 1 --vacuum
 
