@@ -133,9 +133,9 @@ run_tags_edit(struct project *p, const char *ref, const char *const *args, size_
 rollback:
 	project_rollback(p);
 out:
-	for (size_t i = 0; keys && i < n; i++) {
-		free(keys[i]);
-		free(vals[i]);
+	for (size_t i = 0; i < n; i++) {	/* either array may be NULL (out of memory) */
+		free(keys ? keys[i] : NULL);
+		free(vals ? vals[i] : NULL);
 	}
 	free(keys);
 	free(vals);
@@ -371,8 +371,15 @@ run_delete(struct project *p, const char *const *refs, size_t n, int vacuum,
 	if (freed)
 		*freed = bytes;
 	rc = 0;
-	if (vacuum)
-		rc = db_exec(p, "VACUUM", err);
+	if (vacuum) {
+		char *why = NULL;
+		if (db_exec(p, "VACUUM", &why) != 0) {
+			/* the deletion stands: say so, not only why VACUUM failed */
+			rc = err_set(err, "deleted, but the project could not be vacuumed: %s",
+			    why ? why : "out of memory");
+			free(why);
+		}
+	}
 	goto out;
 rollback:
 	sqlite3_finalize(st);

@@ -69,7 +69,9 @@ int	run_archive_set(struct project *p, const char *const *refs, size_t n, int ar
  *   run 3 is running; cancel it first
  *   run 3 was re-run as run 7; delete run 7 too (or first)
  * The freed pages are reused by later writes; the file itself shrinks
- * only when vacuumed (vacuum nonzero: VACUUM after the commit).
+ * only when vacuumed (vacuum nonzero: VACUUM after the commit).  A VACUUM
+ * that fails leaves the deletion done and returns -1 with
+ *   deleted, but the project could not be vacuumed: <why>
  */
 int	run_delete(struct project *p, const char *const *refs, size_t n, int vacuum,
 	    long long *freed, char **err);
