@@ -823,7 +823,7 @@ const struct cmd_entry cmd_runs_entry = {
 	    "  --sort METRIC        accuracy, balanced_accuracy, f1_macro, roc_auc, log_loss,\n"
 	    "                       r2, rmse, mae, mape, inertia, silhouette, ...\n"
 	    "  --columns LIST       show these fields (metrics, parameters, tags, ...) as\n"
-	    "                       the columns between TARGET and TIME, e.g. accuracy,C,owner\n"
+	    "                       the columns after TARGET, e.g. accuracy,C,owner\n"
 	    "  --limit N            at most N runs\n"
 	    "  --archived           only archived runs\n"
 	    "  --all                archived runs too\n"
