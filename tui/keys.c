@@ -79,6 +79,7 @@ const struct keybind keys_table[] = {
 	{ RS, 'S', ACT_UNSORT, 0, "unsort", "back to newest first" },
 	{ RS, 'E', ACT_GROUP, KB_BAR, "group", "group runs by experiment (Enter on a group folds it)" },
 	{ RS, 'a', ACT_ALLCOLS, 0, "all cols", "show every parameter (default: those that vary)" },
+	{ RS, 'A', ACT_ARCHIVED, 0, "archived", "show or hide archived runs (hidden by default, as in lathe runs)" },
 	{ RS, 'r', ACT_RERUN, 0, "re-run", "train again from the run's record" },
 	{ RS, 'v', ACT_VERIFY, 0, "verify", "re-run and verify the result is identical" },
 	{ RS, 'p', ACT_PLOT, 0, "curves", "plot the learning curves of the marked runs (or this one)" },
@@ -91,6 +92,8 @@ const struct keybind keys_table[] = {
 	{ RN, 'r', ACT_RERUN, KB_BAR, "re-run", "train again from this record" },
 	{ RN, 'v', ACT_VERIFY, KB_BAR, "verify", "re-run and verify metrics, model bytes and fitted recipe are identical" },
 	{ RN, 'x', ACT_CANCEL, KB_BAR, "cancel", "cancel this run while it trains" },
+	{ RN, 'n', ACT_NOTE, KB_BAR, "note", "edit the run's note (as lathe runs note; empty clears it)" },
+	{ RN, 't', ACT_TAG, KB_BAR, "tag", "set tags: KEY=VALUE words, KEY= removes one (as lathe runs tag)" },
 
 	/* compare */
 	{ CM, 'd', ACT_DIFF_ONLY, KB_BAR, "diff only", "show only the parameters and metrics that differ" },

@@ -19,6 +19,7 @@
 #include "plot.h"
 #include "store/dataset.h"
 #include "train/metrics.h"
+#include "train/run_admin.h"
 #include "train/runs_query.h"
 
 #include <jansson.h>
@@ -308,6 +309,13 @@ add_confusion(struct doc *d, const char *json, const json_t *classes)
 	json_decref(o);
 }
 
+static int
+tag_words(void *ctx, const char *key, const char *value)
+{
+	sbuf_printf(ctx, " %s=%s", key, value);
+	return 0;
+}
+
 static void
 build(struct srun *s, struct app *a)
 {
@@ -331,15 +339,32 @@ build(struct srun *s, struct app *a)
 	json_t *classes = json_loads(ri.classes ? ri.classes : "[]", JSON_DECODE_ANY, &je);
 	json_t *features = json_loads(ri.features ? ri.features : "[]", JSON_DECODE_ANY, &je);
 	s->running = ri.status == RUN_RUNNING || ri.status == RUN_QUEUED;
-	long li = doc_add(d, ROLE_TITLE, "run %lld  %s%s%s%s", (long long)ri.id,
+	char *note = NULL;
+	int archived = 0;
+	if (run_note_get(a->p, s->id, &note, &archived, &err) != 0) {
+		free(err);	/* shown as no note */
+		err = NULL;
+	}
+	long li = doc_add(d, ROLE_TITLE, "run %lld  %s%s%s%s%s", (long long)ri.id,
 	    run_status_name(ri.status), ri.experiment ? "  experiment " : "",
-	    ri.experiment ? ri.experiment : "", ri.parent_run ? "  (a re-run)" : "");
+	    ri.experiment ? ri.experiment : "", ri.parent_run ? "  (a re-run)" : "",
+	    archived ? "  archived" : "");
 	doc_span(d, li, 5 + (int)strlen(ref), (int)strlen(run_status_name(ri.status)),
 	    ri.status == RUN_FINISHED ? ROLE_GOOD : ri.status == RUN_FAILED ? ROLE_ERROR : ROLE_WARN);
 	if (s->running)
 		s->live_line = doc_add(d, ROLE_WARN, "%s", "");
 	if (ri.error)
 		doc_add(d, ROLE_ERROR, "error: %s", ri.error);
+	struct sbuf tags;
+	sbuf_init(&tags);
+	sbuf_puts(&tags, "");
+	run_tags_visit(a->p, s->id, tag_words, &tags, NULL);
+	if (tags.len)
+		doc_add(d, ROLE_NORMAL, "  tags       %s", tags.s);
+	sbuf_free(&tags);
+	if (note)
+		doc_add(d, ROLE_NORMAL, "  note        %s", note);
+	free(note);
 	doc_add(d, ROLE_NORMAL, "%s", "");
 	doc_add(d, ROLE_NORMAL, "  data        %s  (sha256 %.16s…)", ri.dataset, ri.dataset_hash);
 	doc_add(d, ROLE_NORMAL, "  task        %s%s%s", ri.task, ri.target ? ", target " : "",
@@ -544,6 +569,49 @@ draw(struct screen *sc, struct app *a, int y0, int h)
 	doc_draw(&s->d, y0, h, a->cols);
 }
 
+/* The note prompt's answer: stored as `lathe runs note` does. */
+static void
+note_done(struct app *a, void *ctx, const char *text)
+{
+	struct srun *s = ctx;
+	char ref[32], *err = NULL;
+	snprintf(ref, sizeof ref, "%lld", (long long)s->id);
+	if (run_note_set(a->p, ref, text, &err) != 0) {
+		app_err(a, err);
+		return;
+	}
+	app_msg(a, MSG_GOOD, "run %lld: note %s", (long long)s->id, *text ? "set" : "cleared");
+	app_broadcast(a, EV_DATA);
+}
+
+/* The tag prompt's answer: KEY=VALUE words (KEY= removes), all or none,
+ * as `lathe runs tag`. */
+static void
+tag_done(struct app *a, void *ctx, const char *text)
+{
+	struct srun *s = ctx;
+	char ref[32], *err = NULL, *copy = str_dup(text), *save = NULL;
+	const char *words[64];
+	size_t n = 0;
+	if (copy == NULL) {
+		app_msg(a, MSG_ERROR, "out of memory");
+		return;
+	}
+	for (char *w = strtok_r(copy, " \t", &save); w && n < ARRAY_LEN(words);
+	    w = strtok_r(NULL, " \t", &save))
+		words[n++] = w;
+	snprintf(ref, sizeof ref, "%lld", (long long)s->id);
+	if (n == 0)
+		app_msg(a, MSG_INFO, "no tags given: nothing changed");
+	else if (run_tags_edit(a->p, ref, words, n, &err) != 0)
+		app_err(a, err);
+	else {
+		app_msg(a, MSG_GOOD, "run %lld: tags changed", (long long)s->id);
+		app_broadcast(a, EV_DATA);
+	}
+	free(copy);
+}
+
 static unsigned
 on_action(struct screen *sc, struct app *a, enum action act)
 {
@@ -579,6 +647,25 @@ on_action(struct screen *sc, struct app *a, enum action act)
 	case ACT_VERIFY:
 		app_rerun(a, s->id, act == ACT_VERIFY);
 		return R_HANDLED | R_REDRAW;
+	case ACT_NOTE: {
+		char label[96], *note = NULL;
+		if (run_note_get(a->p, s->id, &note, NULL, &err) != 0) {
+			app_err(a, err);
+			return R_HANDLED | R_REDRAW;
+		}
+		snprintf(label, sizeof label, "note for run %lld (empty clears it):",
+		    (long long)s->id);
+		app_prompt(a, label, note ? note : "", 0, note_done, s);
+		free(note);
+		return R_HANDLED | R_REDRAW;
+	}
+	case ACT_TAG: {
+		char label[96];
+		snprintf(label, sizeof label, "tags for run %lld (KEY=VALUE ..., KEY= removes):",
+		    (long long)s->id);
+		app_prompt(a, label, "", 0, tag_done, s);
+		return R_HANDLED | R_REDRAW;
+	}
 	case ACT_CANCEL: {
 		struct job *j = app_queued(a, s->id) ? app_unqueue(a, s->id) :
 		    jobs_find_run(&a->jobs, s->id);

@@ -34,6 +34,8 @@ struct sruns {
 	struct tabview	 tv;
 	struct app	*app;
 	int		 all;		/* every parameter and metric column */
+	int		 archived;	/* archived runs shown too */
+	size_t		 nhidden;	/* archived runs not shown */
 	int		 complete;	/* every run is loaded (not just the newest) */
 	size_t		 ncols;
 	size_t		 c_time, c_created;
@@ -76,6 +78,7 @@ reload(struct sruns *s, struct app *a, size_t limit)
 	}
 	s->complete = limit == 0;
 	s->base.idle = limit != 0;
+	s->nhidden = 0;
 	size_t nn = l->nnames ? l->nnames : 1;
 	pcol = calloc(nn, sizeof *pcol);
 	mcol = calloc(nn, sizeof *mcol);
@@ -137,13 +140,22 @@ reload(struct sruns *s, struct app *a, size_t limit)
 	/* rows, newest first */
 	for (size_t i = l->n; i-- > 0;) {
 		const struct runs_row *r = &l->rows[i];
+		if (r->archived && !s->archived) {
+			s->nhidden++;
+			continue;
+		}
 		long row = tab_add_row(t, r->id);
 		if (row < 0)
 			goto oom;
 		size_t ro = (size_t)row;
 		snprintf(buf, sizeof buf, "%lld", (long long)r->id);
 		tab_set_num(t, ro, C_ID, (double)r->id, buf);
-		tab_set(t, ro, C_STATUS, run_status_name(r->status));
+		if (r->archived) {
+			snprintf(buf, sizeof buf, "%s, archived", run_status_name(r->status));
+			tab_set(t, ro, C_STATUS, buf);
+		} else {
+			tab_set(t, ro, C_STATUS, run_status_name(r->status));
+		}
 		tab_set(t, ro, C_EXP, r->experiment);
 		tab_set(t, ro, C_DATASET, r->dataset);
 		tab_set(t, ro, C_RECIPE, r->recipe);
@@ -253,9 +265,10 @@ row_attr(void *ctx, size_t row)
 {
 	struct sruns *s = ctx;
 	const char *st = tab_cell(s->tv.t, row, C_STATUS);
-	if (strcmp(st, "failed") == 0)
+	/* prefixes: an archived run's status reads "failed, archived" */
+	if (strncmp(st, "failed", 6) == 0)
 		return draw_attr(ROLE_ERROR);
-	if (strcmp(st, "cancelled") == 0)
+	if (strncmp(st, "cancelled", 9) == 0)
 		return draw_attr(ROLE_DIM);
 	if (strcmp(st, "running") == 0 || strcmp(st, "queued") == 0)
 		return draw_attr(ROLE_WARN);
@@ -270,7 +283,7 @@ draw(struct screen *sc, struct app *a, int y0, int h)
 		s->tv.hidden[C_PROGRESS] = jobs_training(&a->jobs) == 0 && a->npending == 0;
 	/* the failed run under the cursor says why on the last line */
 	long r = tabview_row(&s->tv);
-	int errline = r >= 0 && strcmp(tab_cell(s->tv.t, (size_t)r, C_STATUS), "failed") == 0;
+	int errline = r >= 0 && strncmp(tab_cell(s->tv.t, (size_t)r, C_STATUS), "failed", 6) == 0;
 	tabview_draw(&s->tv, y0, h - errline, a->cols);
 	if (errline) {
 		struct run_info ri;
@@ -282,7 +295,10 @@ draw(struct screen *sc, struct app *a, int y0, int h)
 			run_info_clear(&ri);
 		}
 	}
-	if (s->tv.t && s->tv.t->nrows == 0)
+	if (s->tv.t && s->tv.t->nrows == 0 && s->nhidden)
+		draw_textf(y0 + 2, 2, a->cols - 4, draw_attr(ROLE_TITLE), "Every run is archived "
+		    "(%zu): press A to show them.", s->nhidden);
+	else if (s->tv.t && s->tv.t->nrows == 0)
 		draw_text(y0 + 2, 2, a->cols - 4, "No runs yet: press t for the training form "
 		    "(or 1 for the datasets, then t).", draw_attr(ROLE_TITLE));
 }
@@ -402,6 +418,11 @@ on_action(struct screen *sc, struct app *a, enum action act)
 		tabview_refresh(&s->tv);
 		app_msg(a, MSG_INFO, s->tv.t->group_col >= 0 ? "grouped by experiment (Enter on a "
 		    "group folds it; E again ungroups)" : "not grouped");
+		return R_HANDLED | R_REDRAW;
+	case ACT_ARCHIVED:
+		s->archived = !s->archived;
+		reload(s, a, 0);
+		app_msg(a, MSG_INFO, s->archived ? "archived runs shown" : "archived runs hidden");
 		return R_HANDLED | R_REDRAW;
 	case ACT_ALLCOLS:
 		s->all = !s->all;

@@ -147,6 +147,11 @@ struct importance;
 void	cmd_importance_text(struct sbuf *b, const struct importance *im);
 void	cmd_importance_json(struct jw *w, const struct importance *im);
 
+/* `lathe runs SUBCOMMAND ...` (tag, note, archive, unarchive, delete;
+ * cmd_runs_admin.c): when argv names one (after any -p FILE), runs it,
+ * sets *status and returns 1; else returns 0 and `runs` lists. */
+int	cmd_runs_admin_find(struct cmd_ctx *ctx, int argc, char **argv, int *status);
+
 /* Reset getopt for a command's argv. */
 void	cmd_getopt_reset(void);
 

@@ -8,21 +8,46 @@
 #include "base/util.h"
 #include "train/metrics.h"
 #include "train/run.h"
+#include "train/runs_where.h"
 
+#include <jansson.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_EXP = OPT_LONG + 1, OPT_SORT, OPT_STATUS, OPT_LIMIT };
+enum { OPT_EXP = OPT_LONG + 1, OPT_SORT, OPT_STATUS, OPT_LIMIT, OPT_WHERE, OPT_COLUMNS,
+	OPT_ARCHIVED, OPT_ALL };
+
+#define ROW_METRICS 24
 
 struct row {
 	int64_t	 id;
 	char	*status, *experiment, *dataset, *task, *algo, *target, *created, *error,
-		*params;
+		*params, *note;
+	int	 archived;
 	double	 duration;
-	char	*mname[24];
-	double	 mval[24];
+	const char *mname[ROW_METRICS];	/* interned in the listing's names */
+	double	 mval[ROW_METRICS];
 	int	 nm;
+	char	**tagk, **tagv;	/* key order */
+	size_t	 ntags;
+	json_t	*pj;		/* params, parsed when a field needs them */
+	int	 pj_tried;
+};
+
+/* What to list and how: the options, once parsed. */
+struct listing {
+	const char	*exp, *status, *sort, *where, *columns;
+	long		 limit;
+	int		 archived;	/* 0: unarchived runs, 1: archived only, 2: both */
+	const char	*sort_key;
+	int		 sort_desc;
+	struct row	*rows;
+	size_t		 n;
+	char		**names;	/* metric names, each once */
+	size_t		 nnames;
+	char		 numbuf[32];	/* a field's number as text, for get_field */
 };
 
 static double
@@ -59,27 +84,40 @@ col(sqlite3_stmt *st, int i)
 }
 
 static void
+row_clear(struct row *r)
+{
+	free(r->status); free(r->experiment); free(r->dataset); free(r->task);
+	free(r->algo); free(r->target); free(r->created); free(r->error); free(r->params);
+	free(r->note);
+	for (size_t k = 0; k < r->ntags; k++) {
+		free(r->tagk[k]);
+		free(r->tagv[k]);
+	}
+	free(r->tagk);
+	free(r->tagv);
+	json_decref(r->pj);
+}
+
+static void
 rows_free(struct row *rows, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		struct row *r = &rows[i];
-		free(r->status); free(r->experiment); free(r->dataset); free(r->task);
-		free(r->algo); free(r->target); free(r->created); free(r->error); free(r->params);
-		for (int k = 0; k < r->nm; k++)
-			free(r->mname[k]);
-	}
+	for (size_t i = 0; i < n; i++)
+		row_clear(&rows[i]);
 	free(rows);
 }
 
-/* The number of runs in the project, whatever their experiment or status. */
+/* The number of runs in the project, whatever their experiment or status,
+ * and how many of them are archived. */
 static int
-count_runs(struct project *p, long long *n, char **err)
+count_runs(struct project *p, long long *n, long long *archived, char **err)
 {
 	sqlite3_stmt *st = NULL;
-	if (db_prepare(p, "SELECT count(*) FROM runs", &st, err) != 0)
+	if (db_prepare(p, "SELECT count(*), coalesce(sum(archived != 0), 0) FROM runs", &st,
+	    err) != 0)
 		return -1;
 	int s = sqlite3_step(st);
 	*n = s == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	*archived = s == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
 	sqlite3_finalize(st);
 	return s == SQLITE_ROW ? 0 : db_fail(p, err);
 }
@@ -88,109 +126,160 @@ count_runs(struct project *p, long long *n, char **err)
 static const char *const preferred[] = { "accuracy", "f1_macro", "roc_auc", "log_loss", "r2",
 	"rmse", "mae", "inertia", "silhouette" };
 
-static int
-cmd_runs_exec(struct cmd_ctx *ctx, int argc, char **argv)
-{
-	static const struct option lo[] = {
-		{ "experiment", required_argument, NULL, OPT_EXP },
-		{ "sort", required_argument, NULL, OPT_SORT },
-		{ "status", required_argument, NULL, OPT_STATUS },
-		{ "limit", required_argument, NULL, OPT_LIMIT },
-		{ "json", no_argument, NULL, OPT_JSON },
-		CMD_COMMON_LONGOPTS, { 0 }
-	};
-	struct project *p = NULL;
-	struct row *rows = NULL;
-	size_t n = 0, cap = 0;
-	sqlite3_stmt *st = NULL;
-	struct sbuf b;
-	const char *exp = NULL, *status = NULL, *sort = NULL;
-	long limit = 0;
-	int c, rc = EXIT_USER;
-	char *err = NULL;
+/* ------------------------------------------------------------------ */
+/* fields: what --where and --columns name                             */
 
-	sbuf_init(&b);
-	cmd_getopt_reset();
-	while ((c = cmd_getopt(ctx, argc, argv, lo)) != -1) {
-		switch (c) {
-		case OPT_EXP: exp = optarg; break;
-		case OPT_SORT: sort = optarg; break;
-		case OPT_STATUS: status = optarg; break;
-		case OPT_LIMIT:
-			if (cmd_optlong(ctx, optarg, 1, LONG_MAX, &limit) != 0)
-				return EXIT_USAGE;
-			break;
-		case OPT_JSON: ctx->json = 1; break;
-		default:
-			if (cmd_opt_common(ctx, c, &rc))
-				return rc;
-		}
+/* Columns of the runs table that are fields by their own name. */
+static const char *const fixed_fields[] = { "id", "status", "experiment", "dataset", "task",
+	"algo", "target", "duration", "created", "note", "archived", "error" };
+
+static const char *
+tag_of(const struct row *r, const char *key)
+{
+	for (size_t i = 0; i < r->ntags; i++)
+		if (strcmp(r->tagk[i], key) == 0)
+			return r->tagv[i];
+	return NULL;
+}
+
+/* A parameter's value: 1 with *text or *num, 0 when the run has none. */
+static int
+param_of(struct listing *ls, struct row *r, const char *name, const char **text, double *num)
+{
+	if (!r->pj_tried) {
+		json_error_t je;
+		r->pj_tried = 1;
+		r->pj = json_loads(r->params, 0, &je);
 	}
-	if (optind < argc)
-		return cmd_usage(ctx, "unexpected argument '%s'", argv[optind]);
-	enum run_status want;
-	if (status && run_status_parse(status, &want) != 0)
-		return cmd_usage(ctx, "bad --status '%s' (expected queued, running, finished, "
-		    "failed or cancelled)", status);
-	sort_key = NULL;
-	if (sort) {
-		char sign = *sort == '-' || *sort == '+' ? *sort : 0;
-		if (sign)
-			sort++;
-		const struct metrics_info *mi = metrics_lookup(sort);
-		if (mi == NULL) {
-			struct sbuf names;
-			sbuf_init(&names);
-			for (size_t i = 0; i < metrics_table_len; i++)
-				sbuf_printf(&names, "%s%s", i ? ", " : "", metrics_table[i].name);
-			rc = cmd_usage(ctx, "unknown metric '%s' for --sort (metrics: %s)", sort, names.s);
-			sbuf_free(&names);
-			return rc;
-		}
-		/* +metric high first, -metric low first, else best first (as the
-		 * workbench's runs table sorts a metric column) */
-		sort_desc = sign ? sign == '+' : mi->higher_is_better;
-		sort_key = sort;
+	json_t *v = json_object_get(r->pj, name);
+	if (json_is_number(v)) {
+		*num = json_number_value(v);
+		return 1;
 	}
-	if ((p = cmd_open(ctx)) == NULL)
-		return EXIT_USER;
-	run_reap_dead(p, NULL, NULL);	/* a run nobody will settle says so */
-	if (exp) {
-		if (db_prepare(p, "SELECT 1 FROM experiments WHERE name = ?1", &st, &err) != 0)
-			goto dbfail;
-		sqlite3_bind_text(st, 1, exp, -1, SQLITE_STATIC);
-		int found = sqlite3_step(st) == SQLITE_ROW;
-		sqlite3_finalize(st);
-		st = NULL;
-		if (!found) {
-			rc = cmd_fail("no experiment named '%s'", exp);
-			goto out;
-		}
+	if (json_is_boolean(v)) {
+		*num = json_is_true(v);
+		return 1;
 	}
+	if (json_is_string(v)) {
+		*text = json_string_value(v);
+		return 1;
+	}
+	(void)ls;
+	return 0;
+}
+
+static int
+text_field(const char *s, const char **text)
+{
+	if (s == NULL || *s == '\0')
+		return 0;
+	*text = s;
+	return 1;
+}
+
+/* Field `name` of row r: 1 with *text (borrowed) and/or *num, 0 when the
+ * run has no such value.  Bare names are a column of the runs table, else
+ * a metric, else a parameter, else a tag; metric.X, param.X and tag.X say
+ * which. */
+static int
+get_field(struct listing *ls, struct row *r, const char *name, const char **text, double *num)
+{
+	if (strncmp(name, "metric.", 7) == 0) {
+		*num = metric_of(r, name + 7);
+		return !isnan(*num);
+	}
+	if (strncmp(name, "param.", 6) == 0)
+		return param_of(ls, r, name + 6, text, num);
+	if (strncmp(name, "tag.", 4) == 0)
+		return text_field(tag_of(r, name + 4), text);
+	if (strcmp(name, "id") == 0) {
+		*num = (double)r->id;
+		return 1;
+	}
+	if (strcmp(name, "duration") == 0) {
+		*num = r->duration;
+		return !isnan(r->duration);
+	}
+	if (strcmp(name, "archived") == 0) {
+		*num = r->archived;
+		return 1;
+	}
+	static const struct { const char *name; size_t off; } texts[] = {
+		{ "status", offsetof(struct row, status) },
+		{ "experiment", offsetof(struct row, experiment) },
+		{ "dataset", offsetof(struct row, dataset) },
+		{ "task", offsetof(struct row, task) },
+		{ "algo", offsetof(struct row, algo) },
+		{ "target", offsetof(struct row, target) },
+		{ "created", offsetof(struct row, created) },
+		{ "note", offsetof(struct row, note) },
+		{ "error", offsetof(struct row, error) },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(texts); i++)
+		if (strcmp(name, texts[i].name) == 0)
+			return text_field(*(char **)((char *)r + texts[i].off), text);
+	*num = metric_of(r, name);
+	if (!isnan(*num))
+		return 1;
+	if (param_of(ls, r, name, text, num))
+		return 1;
+	return text_field(tag_of(r, name), text);
+}
+
+static int
+where_get(void *ctx, size_t i, const char *field, const char **text, double *num)
+{
+	struct listing *ls = ctx;
+	return get_field(ls, &ls->rows[i], field, text, num);
+}
+
+/* Is name a field even when no listed run has a value for it? */
+static int
+field_known(void *ctx, const char *name)
+{
+	(void)ctx;
+	if (strncmp(name, "metric.", 7) == 0 || strncmp(name, "param.", 6) == 0 ||
+	    strncmp(name, "tag.", 4) == 0)
+		return 1;
+	for (size_t i = 0; i < ARRAY_LEN(fixed_fields); i++)
+		if (strcmp(name, fixed_fields[i]) == 0)
+			return 1;
+	return metrics_lookup(name) != NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* loading                                                             */
+
+static int
+load_rows(struct project *p, struct listing *ls, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0;
+	int s;
+
 	if (db_prepare(p, "SELECT r.id, r.status, coalesce(e.name, ''), d.name || '@' || v.version, "
 	    "r.task, r.algo, coalesce(r.target, ''), r.created, coalesce(r.error, ''), r.params, "
-	    "r.duration FROM runs r LEFT JOIN experiments e ON e.id = r.experiment_id "
+	    "r.duration, r.note, r.archived FROM runs r "
+	    "LEFT JOIN experiments e ON e.id = r.experiment_id "
 	    "JOIN dataset_versions v ON v.id = r.dataset_version_id "
 	    "JOIN datasets d ON d.id = v.dataset_id "
-	    "WHERE (?1 IS NULL OR e.name = ?1) AND (?2 IS NULL OR r.status = ?2) ORDER BY r.id",
-	    &st, &err) != 0)
-		goto dbfail;
-	if (exp)
-		sqlite3_bind_text(st, 1, exp, -1, SQLITE_STATIC);
-	if (status)
-		sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
-	int s;
+	    "WHERE (?1 IS NULL OR e.name = ?1) AND (?2 IS NULL OR r.status = ?2) "
+	    "AND (?3 = 2 OR (r.archived != 0) = ?3) ORDER BY r.id", &st, err) != 0)
+		return -1;
+	if (ls->exp)
+		sqlite3_bind_text(st, 1, ls->exp, -1, SQLITE_STATIC);
+	if (ls->status)
+		sqlite3_bind_text(st, 2, ls->status, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, ls->archived);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
+		if (ls->n == cap) {
 			cap = cap ? cap * 2 : 64;
-			struct row *nr = realloc(rows, cap * sizeof *nr);
-			if (nr == NULL) {
-				rc = cmd_fail("out of memory");
-				goto out;
-			}
-			rows = nr;
+			struct row *nr = realloc(ls->rows, cap * sizeof *nr);
+			if (nr == NULL)
+				goto oom;
+			ls->rows = nr;
 		}
-		struct row *r = &rows[n++];
+		struct row *r = &ls->rows[ls->n++];
 		memset(r, 0, sizeof *r);
 		r->id = sqlite3_column_int64(st, 0);
 		r->status = col(st, 1);
@@ -204,76 +293,298 @@ cmd_runs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		r->params = col(st, 9);
 		r->duration = sqlite3_column_type(st, 10) == SQLITE_NULL ? NAN :
 		    sqlite3_column_double(st, 10);
+		r->note = sqlite3_column_type(st, 11) == SQLITE_NULL ? NULL : col(st, 11);
+		r->archived = sqlite3_column_int(st, 12) != 0;
+		if (!r->status || !r->experiment || !r->dataset || !r->task || !r->algo ||
+		    !r->target || !r->created || !r->error || !r->params ||
+		    (sqlite3_column_type(st, 11) != SQLITE_NULL && !r->note))
+			goto oom;
 	}
 	sqlite3_finalize(st);
-	st = NULL;
-	if (s != SQLITE_DONE)
-		goto dbfail;
-	/* metrics of the evaluation split: test when there is one */
-	if (db_prepare(p, "SELECT name, value FROM run_metrics WHERE run_id = ?1 AND split = "
-	    "(CASE WHEN EXISTS (SELECT 1 FROM run_metrics WHERE run_id = ?1 AND split = 'test') "
-	    "THEN 'test' ELSE 'train' END) ORDER BY rowid", &st, &err) != 0)
-		goto dbfail;
-	for (size_t i = 0; i < n; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, rows[i].id);
-		while (sqlite3_step(st) == SQLITE_ROW && rows[i].nm < 24) {
-			rows[i].mname[rows[i].nm] = col(st, 0);
-			rows[i].mval[rows[i].nm] = sqlite3_column_double(st, 1);
-			rows[i].nm++;
-		}
-	}
+	return s == SQLITE_DONE ? 0 : db_fail(p, err);
+oom:
 	sqlite3_finalize(st);
-	st = NULL;
-	if (n > 1)	/* rows is NULL when nothing matched: qsort must not see it */
-		qsort(rows, n, sizeof *rows, cmp_rows);
-	size_t shown = limit > 0 && (size_t)limit < n ? (size_t)limit : n;
+	return err_set(err, "out of memory");
+}
 
-	if (ctx->json) {
-		struct jw w;
-		jw_init(&w, &b, 0);
-		jw_obj(&w);
-		jw_key(&w, "runs");
-		jw_arr(&w);
-		for (size_t i = 0; i < shown; i++) {
-			const struct row *r = &rows[i];
-			jw_obj(&w);
-			jw_key(&w, "id"); jw_int(&w, r->id);
-			jw_key(&w, "status"); jw_str(&w, r->status);
-			jw_key(&w, "experiment"); if (*r->experiment) jw_str(&w, r->experiment); else jw_null(&w);
-			jw_key(&w, "dataset"); jw_str(&w, r->dataset);
-			jw_key(&w, "task"); jw_str(&w, r->task);
-			jw_key(&w, "algo"); jw_str(&w, r->algo);
-			jw_key(&w, "target"); if (*r->target) jw_str(&w, r->target); else jw_null(&w);
-			jw_key(&w, "params"); jw_raw(&w, r->params);
-			jw_key(&w, "metrics");
-			jw_obj(&w);
-			for (int k = 0; k < r->nm; k++) {
-				jw_key(&w, r->mname[k]);
-				jw_num(&w, r->mval[k]);
-			}
-			jw_obj_end(&w);
-			jw_key(&w, "created"); jw_str(&w, r->created);
-			jw_key(&w, "duration"); jw_num(&w, r->duration);
-			jw_key(&w, "error"); if (*r->error) jw_str(&w, r->error); else jw_null(&w);
-			jw_obj_end(&w);
-		}
-		jw_arr_end(&w);
-		jw_obj_end(&w);
-		sbuf_putc(&b, '\n');
-	} else if (shown == 0) {
-		long long total = 0;
-		if ((exp || status) && count_runs(p, &total, &err) != 0)
-			goto dbfail;
-		if (total == 0)
-			sbuf_puts(&b, "no runs yet (start one with 'lathe train')\n");
+/* The row of run id, or NULL; *hint (the last row found) makes the
+ * next id of an id-ordered scan cost nothing. */
+static struct row *
+row_by_id(struct listing *ls, int64_t id, size_t *hint)
+{
+	if (*hint < ls->n && ls->rows[*hint].id == id)
+		return &ls->rows[*hint];
+	if (*hint + 1 < ls->n && ls->rows[*hint + 1].id == id)
+		return &ls->rows[++*hint];
+	size_t lo = 0, hi = ls->n;	/* rows are in id order until sorted */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ls->rows[mid].id < id)
+			lo = mid + 1;
 		else
-			sbuf_printf(&b, "no %s%sruns%s%s%s (%lld run%s in all)\n", status ? status : "",
-			    status ? " " : "", exp ? " in experiment '" : "", exp ? exp : "",
-			    exp ? "'" : "", total, total == 1 ? "" : "s");
+			hi = mid;
+	}
+	if (lo < ls->n && ls->rows[lo].id == id) {
+		*hint = lo;
+		return &ls->rows[lo];
+	}
+	return NULL;
+}
+
+/* The interned copy of a metric name; *memo speeds up names that come
+ * in the same order run after run.  NULL when out of memory. */
+static const char *
+intern(struct listing *ls, const char *name, size_t *memo)
+{
+	if (name == NULL)
+		return NULL;
+	for (size_t k = 0; k < ls->nnames; k++) {
+		size_t j = (*memo + k) % ls->nnames;
+		if (strcmp(ls->names[j], name) == 0) {
+			*memo = j + 1;
+			return ls->names[j];
+		}
+	}
+	char **v = realloc(ls->names, (ls->nnames + 1) * sizeof *v);
+	if (v == NULL)
+		return NULL;
+	ls->names = v;
+	if ((v[ls->nnames] = str_dup(name)) == NULL)
+		return NULL;
+	*memo = ls->nnames + 1;
+	return v[ls->nnames++];
+}
+
+/*
+ * Metrics of the evaluation split (test when the run has one, else
+ * train), in record order: one scan of run_metrics for every run, not a
+ * statement per run, so that 100,000 runs load in a fraction of a second.
+ */
+static int
+load_metrics(struct project *p, struct listing *ls, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	unsigned char *test = NULL;	/* the row holds test metrics */
+	size_t memo = 0, hint = 0;
+	int s;
+
+	if (ls->n == 0)
+		return 0;
+	if ((test = calloc(ls->n, 1)) == NULL)
+		return err_set(err, "out of memory");
+	if (db_prepare(p, "SELECT run_id, name, split = 'test', value FROM run_metrics "
+	    "ORDER BY rowid", &st, err) != 0) {
+		free(test);
+		return -1;
+	}
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		struct row *r = row_by_id(ls, sqlite3_column_int64(st, 0), &hint);
+		if (r == NULL)
+			continue;
+		size_t i = (size_t)(r - ls->rows);
+		int is_test = sqlite3_column_int(st, 2) != 0;
+		if (is_test && !test[i]) {	/* test metrics replace train ones */
+			test[i] = 1;
+			r->nm = 0;
+		} else if (!is_test && test[i]) {
+			continue;
+		}
+		if (r->nm == ROW_METRICS)
+			continue;
+		const char *name = intern(ls, (const char *)sqlite3_column_text(st, 1), &memo);
+		if (name == NULL) {
+			sqlite3_finalize(st);
+			free(test);
+			return err_set(err, "out of memory");
+		}
+		r->mname[r->nm] = name;
+		r->mval[r->nm++] = sqlite3_column_double(st, 3);
+	}
+	sqlite3_finalize(st);
+	free(test);
+	return s == SQLITE_DONE ? 0 : db_fail(p, err);
+}
+
+/* Every tag of the listed runs, in one statement. */
+static int
+load_tags(struct project *p, struct listing *ls, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	size_t hint = 0;
+	int s;
+	if (db_prepare(p, "SELECT run_id, key, value FROM run_tags ORDER BY run_id, key", &st,
+	    err) != 0)
+		return -1;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		struct row *r = row_by_id(ls, sqlite3_column_int64(st, 0), &hint);
+		if (r == NULL)
+			continue;
+		char **k = realloc(r->tagk, (r->ntags + 1) * sizeof *k);
+		if (k == NULL)
+			goto oom;
+		r->tagk = k;
+		char **v = realloc(r->tagv, (r->ntags + 1) * sizeof *v);
+		if (v == NULL)
+			goto oom;
+		r->tagv = v;
+		k[r->ntags] = col(st, 1);
+		v[r->ntags] = col(st, 2);
+		r->ntags++;
+		if (k[r->ntags - 1] == NULL || v[r->ntags - 1] == NULL)
+			goto oom;
+	}
+	sqlite3_finalize(st);
+	return s == SQLITE_DONE ? 0 : db_fail(p, err);
+oom:
+	sqlite3_finalize(st);
+	return err_set(err, "out of memory");
+}
+
+/* Keep only the rows the --where expression holds for. */
+static int
+apply_where(struct listing *ls, char **err)
+{
+	struct runs_where *w = NULL;
+	unsigned char *keep = NULL;
+	if (runs_where_parse(ls->where, &w, err) != 0)
+		return -1;
+	if ((keep = malloc(ls->n ? ls->n : 1)) == NULL) {
+		runs_where_free(w);
+		return err_set(err, "out of memory");
+	}
+	if (runs_where_eval(w, ls->n, where_get, field_known, ls, keep, err) != 0) {
+		free(keep);
+		runs_where_free(w);
+		return -1;
+	}
+	size_t m = 0;
+	for (size_t i = 0; i < ls->n; i++) {
+		if (keep[i])
+			ls->rows[m++] = ls->rows[i];
+		else
+			row_clear(&ls->rows[i]);
+	}
+	ls->n = m;
+	free(keep);
+	runs_where_free(w);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* printing                                                            */
+
+static void
+print_json(struct listing *ls, size_t shown, struct sbuf *b)
+{
+	struct jw w;
+	jw_init(&w, b, 0);
+	jw_obj(&w);
+	jw_key(&w, "runs");
+	jw_arr(&w);
+	for (size_t i = 0; i < shown; i++) {
+		const struct row *r = &ls->rows[i];
+		jw_obj(&w);
+		jw_key(&w, "id"); jw_int(&w, r->id);
+		jw_key(&w, "status"); jw_str(&w, r->status);
+		jw_key(&w, "experiment"); if (*r->experiment) jw_str(&w, r->experiment); else jw_null(&w);
+		jw_key(&w, "dataset"); jw_str(&w, r->dataset);
+		jw_key(&w, "task"); jw_str(&w, r->task);
+		jw_key(&w, "algo"); jw_str(&w, r->algo);
+		jw_key(&w, "target"); if (*r->target) jw_str(&w, r->target); else jw_null(&w);
+		jw_key(&w, "params"); jw_raw(&w, r->params);
+		jw_key(&w, "metrics");
+		jw_obj(&w);
+		for (int k = 0; k < r->nm; k++) {
+			jw_key(&w, r->mname[k]);
+			jw_num(&w, r->mval[k]);
+		}
+		jw_obj_end(&w);
+		jw_key(&w, "tags");
+		jw_obj(&w);
+		for (size_t k = 0; k < r->ntags; k++) {
+			jw_key(&w, r->tagk[k]);
+			jw_str(&w, r->tagv[k]);
+		}
+		jw_obj_end(&w);
+		jw_key(&w, "note"); jw_str(&w, r->note);
+		jw_key(&w, "archived"); jw_bool(&w, r->archived);
+		jw_key(&w, "created"); jw_str(&w, r->created);
+		jw_key(&w, "duration"); jw_num(&w, r->duration);
+		jw_key(&w, "error"); if (*r->error) jw_str(&w, r->error); else jw_null(&w);
+		jw_obj_end(&w);
+	}
+	jw_arr_end(&w);
+	jw_obj_end(&w);
+	sbuf_putc(b, '\n');
+}
+
+/* The line printed when nothing is listed, saying what was asked for. */
+static int
+print_empty(struct project *p, struct listing *ls, struct sbuf *b, char **err)
+{
+	long long total = 0, archived = 0;
+	if (count_runs(p, &total, &archived, err) != 0)
+		return -1;
+	if (total == 0) {
+		sbuf_puts(b, "no runs yet (start one with 'lathe train')\n");
+		return 0;
+	}
+	sbuf_printf(b, "no %s%s%sruns", ls->archived == 1 ? "archived " : "",
+	    ls->status ? ls->status : "", ls->status ? " " : "");
+	if (ls->exp)
+		sbuf_printf(b, " in experiment '%s'", ls->exp);
+	if (ls->where)
+		sbuf_puts(b, " matching --where");
+	sbuf_printf(b, " (%lld run%s in all", total, total == 1 ? "" : "s");
+	if (archived && ls->archived == 0)
+		sbuf_printf(b, ", %lld archived: see --archived", archived);
+	sbuf_puts(b, ")\n");
+	return 0;
+}
+
+/* The chosen --columns, split at commas (names borrowed from a copy the
+ * caller frees); each must be a field.  0 or -1 with *err. */
+static int
+split_columns(struct listing *ls, char *list, const char **names, int max, int *n, char **err)
+{
+	*n = 0;
+	for (char *s = list, *save = NULL, *tok; (tok = strtok_r(s, ",", &save)) != NULL; s = NULL) {
+		while (*tok == ' ')
+			tok++;
+		if (*tok == '\0')
+			continue;
+		if (*n == max)
+			return err_set(err, "--columns: at most %d columns", max);
+		int found = field_known(ls, tok);
+		for (size_t i = 0; i < ls->n && !found; i++) {
+			const char *text = NULL;
+			double num = NAN;
+			found = get_field(ls, &ls->rows[i], tok, &text, &num);
+		}
+		if (!found)
+			return err_set(err, "--columns: unknown field '%s' (no listed run has a metric, "
+			    "parameter or tag by that name)", tok);
+		names[(*n)++] = tok;
+	}
+	if (*n == 0)
+		return err_set(err, "--columns: no field named (e.g. --columns accuracy,C,owner)");
+	return 0;
+}
+
+static int
+print_table(struct listing *ls, size_t shown, struct sbuf *b, char **err)
+{
+	const char *mcols[16];
+	char *list = NULL;
+	int nmc = 0, chosen = ls->columns != NULL, rc = -1;
+	struct texttab *t = NULL;
+
+	if (chosen) {
+		if ((list = str_dup(ls->columns)) == NULL)
+			return err_set(err, "out of memory");
+		if (split_columns(ls, list, mcols, 10, &nmc, err) != 0)
+			goto out;
 	} else {
-		const char *mcols[5];
-		int nmc = 0;
 		if (sort_key)
 			mcols[nmc++] = sort_key;
 		for (size_t q = 0; q < ARRAY_LEN(preferred) && nmc < 4; q++) {
@@ -281,51 +592,193 @@ cmd_runs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			if (sort_key && strcmp(preferred[q], sort_key) == 0)
 				continue;
 			for (size_t i = 0; i < shown && !present; i++)
-				present = !isnan(metric_of(&rows[i], preferred[q]));
+				present = !isnan(metric_of(&ls->rows[i], preferred[q]));
 			if (present)
 				mcols[nmc++] = preferred[q];
 		}
-		const char *hdr[16] = { "RUN", "STATUS", "EXPERIMENT", "DATASET", "ALGO", "TARGET" };
-		int nh = 6;
-		for (int q = 0; q < nmc; q++)
-			hdr[nh++] = mcols[q];
-		hdr[nh++] = "TIME";
-		hdr[nh++] = "CREATED";
-		struct texttab *t = texttab_new((size_t)nh);
-		if (t == NULL) {
-			rc = cmd_fail("out of memory");
+	}
+	const char *hdr[20] = { "RUN", "STATUS", "EXPERIMENT", "DATASET", "ALGO", "TARGET" };
+	int nh = 6;
+	for (int q = 0; q < nmc; q++)
+		hdr[nh++] = mcols[q];
+	hdr[nh++] = "TIME";
+	hdr[nh++] = "CREATED";
+	if ((t = texttab_new((size_t)nh)) == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	texttab_header(t, hdr);
+	texttab_right(t, 0);
+	for (int q = 0; q < nmc + 1; q++)
+		texttab_right(t, (size_t)(6 + q));
+	texttab_limit(t, 2, 16);
+	for (size_t i = 0; i < shown; i++) {
+		struct row *r = &ls->rows[i];
+		texttab_cellf(t, "%lld", (long long)r->id);
+		if (r->archived)
+			texttab_cellf(t, "%s, archived", r->status);
+		else
+			texttab_cell(t, r->status);
+		texttab_cell(t, r->experiment);
+		texttab_cell(t, r->dataset);
+		texttab_cell(t, r->algo);
+		texttab_cell(t, r->target);
+		for (int q = 0; q < nmc; q++) {
+			const char *text = NULL;
+			double v = NAN;
+			char buf[32];
+			if (!chosen)
+				v = metric_of(r, mcols[q]);
+			else if (!get_field(ls, r, mcols[q], &text, &v))
+				v = NAN;
+			if (text)
+				texttab_cell(t, text);
+			else if (isnan(v))
+				texttab_cell(t, "");
+			else if (!chosen || metrics_lookup(mcols[q]) ||
+			    strncmp(mcols[q], "metric.", 7) == 0)
+				texttab_cellf(t, "%.4f", v);
+			else
+				texttab_cell(t, fmt_double(buf, v));
+		}
+		if (isnan(r->duration))
+			texttab_cell(t, "");
+		else
+			texttab_cellf(t, "%.2fs", r->duration);
+		texttab_cell(t, r->created);
+	}
+	if (texttab_render(t, b) != 0)
+		b->oom = 1;
+	rc = 0;
+out:
+	texttab_free(t);
+	free(list);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* the command                                                         */
+
+/* Parse the listing's options.  0 to go on, else *status is the exit. */
+static int
+parse_listing(struct cmd_ctx *ctx, int argc, char **argv, struct listing *ls, int *status)
+{
+	static const struct option lo[] = {
+		{ "experiment", required_argument, NULL, OPT_EXP },
+		{ "sort", required_argument, NULL, OPT_SORT },
+		{ "status", required_argument, NULL, OPT_STATUS },
+		{ "limit", required_argument, NULL, OPT_LIMIT },
+		{ "where", required_argument, NULL, OPT_WHERE },
+		{ "columns", required_argument, NULL, OPT_COLUMNS },
+		{ "archived", no_argument, NULL, OPT_ARCHIVED },
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ "json", no_argument, NULL, OPT_JSON },
+		CMD_COMMON_LONGOPTS, { 0 }
+	};
+	int c;
+	cmd_getopt_reset();
+	while ((c = cmd_getopt(ctx, argc, argv, lo)) != -1) {
+		switch (c) {
+		case OPT_EXP: ls->exp = optarg; break;
+		case OPT_SORT: ls->sort = optarg; break;
+		case OPT_STATUS: ls->status = optarg; break;
+		case OPT_WHERE: ls->where = optarg; break;
+		case OPT_COLUMNS: ls->columns = optarg; break;
+		case OPT_ARCHIVED: ls->archived = ls->archived == 2 ? 2 : 1; break;
+		case OPT_ALL: ls->archived = 2; break;
+		case OPT_LIMIT:
+			if (cmd_optlong(ctx, optarg, 1, LONG_MAX, &ls->limit) != 0) {
+				*status = EXIT_USAGE;
+				return 1;
+			}
+			break;
+		case OPT_JSON: ctx->json = 1; break;
+		default:
+			if (cmd_opt_common(ctx, c, status))
+				return 1;
+		}
+	}
+	if (optind < argc) {
+		*status = cmd_usage(ctx, "unexpected argument '%s' (subcommands: tag, note, archive, "
+		    "unarchive, delete, which come first)", argv[optind]);
+		return 1;
+	}
+	enum run_status want;
+	if (ls->status && run_status_parse(ls->status, &want) != 0) {
+		*status = cmd_usage(ctx, "bad --status '%s' (expected queued, running, finished, "
+		    "failed or cancelled)", ls->status);
+		return 1;
+	}
+	sort_key = NULL;
+	if (ls->sort) {
+		const char *sort = ls->sort;
+		char sign = *sort == '-' || *sort == '+' ? *sort : 0;
+		if (sign)
+			sort++;
+		const struct metrics_info *mi = metrics_lookup(sort);
+		if (mi == NULL) {
+			struct sbuf names;
+			sbuf_init(&names);
+			for (size_t i = 0; i < metrics_table_len; i++)
+				sbuf_printf(&names, "%s%s", i ? ", " : "", metrics_table[i].name);
+			*status = cmd_usage(ctx, "unknown metric '%s' for --sort (metrics: %s)", sort,
+			    names.s);
+			sbuf_free(&names);
+			return 1;
+		}
+		/* +metric high first, -metric low first, else best first (as the
+		 * workbench's runs table sorts a metric column) */
+		sort_desc = sign ? sign == '+' : mi->higher_is_better;
+		sort_key = sort;
+	}
+	return 0;
+}
+
+static int
+cmd_runs_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct listing ls = { 0 };
+	struct project *p = NULL;
+	sqlite3_stmt *st = NULL;
+	struct sbuf b;
+	int rc = EXIT_USER;
+	char *err = NULL;
+
+	if (cmd_runs_admin_find(ctx, argc, argv, &rc))
+		return rc;
+	if (parse_listing(ctx, argc, argv, &ls, &rc))
+		return rc;
+	sbuf_init(&b);
+	if ((p = cmd_open(ctx)) == NULL)
+		return EXIT_USER;
+	run_reap_dead(p, NULL, NULL);	/* a run nobody will settle says so */
+	if (ls.exp) {
+		if (db_prepare(p, "SELECT 1 FROM experiments WHERE name = ?1", &st, &err) != 0)
+			goto dbfail;
+		sqlite3_bind_text(st, 1, ls.exp, -1, SQLITE_STATIC);
+		int found = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+		st = NULL;
+		if (!found) {
+			rc = cmd_fail("no experiment named '%s'", ls.exp);
 			goto out;
 		}
-		texttab_header(t, hdr);
-		texttab_right(t, 0);
-		for (int q = 0; q < nmc + 1; q++)
-			texttab_right(t, (size_t)(6 + q));
-		texttab_limit(t, 2, 16);
-		for (size_t i = 0; i < shown; i++) {
-			const struct row *r = &rows[i];
-			texttab_cellf(t, "%lld", (long long)r->id);
-			texttab_cell(t, r->status);
-			texttab_cell(t, r->experiment);
-			texttab_cell(t, r->dataset);
-			texttab_cell(t, r->algo);
-			texttab_cell(t, r->target);
-			for (int q = 0; q < nmc; q++) {
-				double v = metric_of(r, mcols[q]);
-				if (isnan(v))
-					texttab_cell(t, "");
-				else
-					texttab_cellf(t, "%.4f", v);
-			}
-			if (isnan(r->duration))
-				texttab_cell(t, "");
-			else
-				texttab_cellf(t, "%.2fs", r->duration);
-			texttab_cell(t, r->created);
-		}
-		if (texttab_render(t, &b) != 0)
-			b.oom = 1;
-		texttab_free(t);
 	}
+	if (load_rows(p, &ls, &err) != 0 || load_metrics(p, &ls, &err) != 0 ||
+	    load_tags(p, &ls, &err) != 0)
+		goto dbfail;
+	if (ls.where && apply_where(&ls, &err) != 0)
+		goto dbfail;
+	if (ls.n > 1)	/* rows is NULL when nothing matched: qsort must not see it */
+		qsort(ls.rows, ls.n, sizeof *ls.rows, cmp_rows);
+	size_t shown = ls.limit > 0 && (size_t)ls.limit < ls.n ? (size_t)ls.limit : ls.n;
+
+	if (ctx->json)
+		print_json(&ls, shown, &b);
+	else if (shown == 0 && print_empty(p, &ls, &b, &err) != 0)
+		goto dbfail;
+	else if (shown > 0 && print_table(&ls, shown, &b, &err) != 0)
+		goto dbfail;
 	rc = b.oom ? cmd_fail("out of memory") : cmd_write_out(b.s);
 	goto out;
 dbfail:
@@ -334,7 +787,10 @@ dbfail:
 	rc = cmd_fail_err(err);
 out:
 	sqlite3_finalize(st);
-	rows_free(rows, n);
+	rows_free(ls.rows, ls.n);
+	for (size_t k = 0; k < ls.nnames; k++)
+		free(ls.names[k]);
+	free(ls.names);
 	sbuf_free(&b);
 	project_close(p);
 	return rc;
@@ -342,24 +798,49 @@ out:
 
 const struct cmd_entry cmd_runs_entry = {
 	.name = "runs",
-	.args = "[--experiment NAME] [--status S] [--sort METRIC] [--limit N] [--json]",
-	.summary = "List runs with their status and metrics.",
+	.args = "[--experiment NAME] [--status S] [--where EXPR] [--sort METRIC] [--columns LIST] "
+	    "[--limit N] [--archived | --all] [--json] | tag RUN KEY=VALUE... | note RUN TEXT | "
+	    "archive|unarchive RUN... | delete RUN... [--vacuum]",
+	.summary = "List runs with their status and metrics; tag, note, archive, delete them.",
 	.help =
 	    "Metrics shown are those of the test split (the training split when the run\n"
 	    "held nothing out).  --sort puts the best first by the metric's own direction\n"
 	    "(accuracy high, rmse low); prefix + or - to force high-first or low-first.\n"
 	    "Runs without the metric come last.  Without --sort, newest first.\n"
+	    "Archived runs are left out unless --archived (only them) or --all.\n"
 	    "A queued or running run whose processes are all gone (both killed, a reboot)\n"
 	    "is marked failed here: \"training process disappeared\".\n"
 	    "\n"
 	    "options:\n"
 	    "  --experiment NAME    only runs of this experiment\n"
 	    "  --status S           only queued, running, finished, failed or cancelled runs\n"
+	    "  --where EXPR         only runs for which EXPR is true; EXPR is the recipe's\n"
+	    "                       expression language over run fields: id, status,\n"
+	    "                       experiment, dataset, task, algo, target, duration,\n"
+	    "                       created, note, archived, error, every metric, parameter\n"
+	    "                       and tag (metric.NAME, param.NAME, tag.NAME to be\n"
+	    "                       explicit), e.g. \"accuracy > 0.9 && algo == 'gbdt'\"\n"
 	    "  --sort METRIC        accuracy, balanced_accuracy, f1_macro, roc_auc, log_loss,\n"
 	    "                       r2, rmse, mae, mape, inertia, silhouette, ...\n"
+	    "  --columns LIST       show these fields (metrics, parameters, tags, ...) as\n"
+	    "                       the columns after TARGET, e.g. accuracy,C,owner\n"
 	    "  --limit N            at most N runs\n"
+	    "  --archived           only archived runs\n"
+	    "  --all                archived runs too\n"
 	    "  --json               print {\"runs\": [{\"id\", \"status\", \"experiment\", \"dataset\",\n"
-	    "                       \"task\", \"algo\", \"target\", \"params\", \"metrics\", \"created\",\n"
-	    "                       \"duration\", \"error\"}]}\n",
+	    "                       \"task\", \"algo\", \"target\", \"params\", \"metrics\", \"tags\",\n"
+	    "                       \"note\", \"archived\", \"created\", \"duration\", \"error\"}]}\n"
+	    "\n"
+	    "housekeeping (each one transaction: all of it, or nothing when refused):\n"
+	    "  tag RUN KEY=VALUE... set tags (KEY: letters, digits, '_'); KEY= removes one\n"
+	    "  note RUN TEXT        set the run's note (the words joined); '' clears it\n"
+	    "  archive RUN...       hide runs from 'lathe runs' (kept whole; see --archived)\n"
+	    "  unarchive RUN...     show them again\n"
+	    "  delete RUN...        delete runs with their metrics, curves, model and other\n"
+	    "                       artifacts, tags (also 'rm').  Refused for a registered\n"
+	    "                       model's run, a queued or running run, and a run re-run\n"
+	    "                       by another not deleted with it.  --vacuum then shrinks\n"
+	    "                       the project file (else freed pages are reused)\n"
+	    "Tags, note and archived show in 'lathe show' and in --json.\n",
 	.exec = cmd_runs_exec,
 };

@@ -6,6 +6,7 @@
 #include "base/util.h"
 #include "train/importance.h"
 #include "train/run.h"
+#include "train/run_admin.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -92,9 +93,31 @@ curves_obj(struct jw *w, struct project *p, int64_t id)
 	jw_obj_end(w);
 }
 
+/* A run's housekeeping record: note and archived flag (tags are read
+ * where they are printed). */
+struct housekeeping {
+	char	*note;
+	int	 archived;
+};
+
+static int
+tag_json(void *ctx, const char *key, const char *value)
+{
+	jw_key(ctx, key);
+	jw_str(ctx, value);
+	return 0;
+}
+
+static int
+tag_text(void *ctx, const char *key, const char *value)
+{
+	sbuf_printf(ctx, " %s=%s", key, value);
+	return 0;
+}
+
 static void
 write_json(struct sbuf *b, struct project *p, const struct run_info *ri,
-    const struct importance *im)
+    const struct housekeeping *hk, const struct importance *im)
 {
 	struct jw w;
 	void *art;
@@ -107,6 +130,12 @@ write_json(struct sbuf *b, struct project *p, const struct run_info *ri,
 	jw_key(&w, "error"); jw_str(&w, ri->error);
 	jw_key(&w, "experiment"); jw_str(&w, ri->experiment);
 	jw_key(&w, "parent_run"); if (ri->parent_run) jw_int(&w, ri->parent_run); else jw_null(&w);
+	jw_key(&w, "tags");
+	jw_obj(&w);
+	run_tags_visit(p, ri->id, tag_json, &w, NULL);
+	jw_obj_end(&w);
+	jw_key(&w, "note"); jw_str(&w, hk->note);
+	jw_key(&w, "archived"); jw_bool(&w, hk->archived);
 	jw_key(&w, "dataset"); jw_str(&w, ri->dataset);
 	jw_key(&w, "dataset_hash"); jw_str(&w, ri->dataset_hash);
 	jw_key(&w, "target"); jw_str(&w, ri->target);
@@ -206,7 +235,7 @@ metrics_text(struct sbuf *b, struct project *p, int64_t id)
 
 static void
 write_text(struct sbuf *b, struct project *p, const struct run_info *ri,
-    const struct importance *im)
+    const struct housekeeping *hk, const struct importance *im)
 {
 	void *art;
 	size_t len;
@@ -217,7 +246,18 @@ write_text(struct sbuf *b, struct project *p, const struct run_info *ri,
 		sbuf_printf(b, "  experiment %s", ri->experiment);
 	if (ri->parent_run)
 		sbuf_printf(b, "  (re-run of %lld)", (long long)ri->parent_run);
+	if (hk->archived)
+		sbuf_puts(b, "  archived");
 	sbuf_putc(b, '\n');
+	size_t before = b->len;
+	sbuf_puts(b, "tags      ");
+	run_tags_visit(p, ri->id, tag_text, b, NULL);
+	if (b->len == before + 10)
+		b->len = before;	/* none: no line */
+	else
+		sbuf_putc(b, '\n');
+	if (hk->note)
+		sbuf_printf(b, "note       %s\n", hk->note);
 	if (ri->error)
 		sbuf_printf(b, "error: %s\n", ri->error);
 	sbuf_printf(b, "\ndata       %s (sha256 %.16s…)\n", ri->dataset, ri->dataset_hash);
@@ -349,11 +389,19 @@ cmd_show_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		project_close(p);
 		return cmd_fail_err(err);
 	}
+	struct housekeeping hk = { 0 };
+	if (run_note_get(p, ri.id, &hk.note, &hk.archived, &err) != 0) {
+		importance_free(im);
+		run_info_clear(&ri);
+		project_close(p);
+		return cmd_fail_err(err);
+	}
 	sbuf_init(&b);
 	if (ctx->json)
-		write_json(&b, p, &ri, im);
+		write_json(&b, p, &ri, &hk, im);
 	else
-		write_text(&b, p, &ri, im);
+		write_text(&b, p, &ri, &hk, im);
+	free(hk.note);
 	rc = b.oom ? cmd_fail("out of memory") : cmd_write_out(b.s);
 	sbuf_free(&b);
 	importance_free(im);
@@ -372,6 +420,7 @@ const struct cmd_entry cmd_show_entry = {
 	    "                       columns on the held-out rows (5 repeats; as 'lathe\n"
 	    "                       importance RUN'; JSON: an \"importance\" member)\n"
 	    "  --json               print {\"id\", \"status\", \"error\", \"experiment\", \"parent_run\",\n"
+	    "                       \"tags\": {key: value}, \"note\", \"archived\",\n"
 	    "                       \"dataset\", \"dataset_hash\", \"target\", \"task\", \"algo\",\n"
 	    "                       \"plugin\": {\"version\", \"sha256\", \"path\"}, \"params\",\n"
 	    "                       \"recipe\": {\"name\", \"version\", \"text\", \"features\", \"fitted\"},\n"

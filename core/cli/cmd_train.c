@@ -10,6 +10,7 @@
 #include "train/run.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -98,6 +99,33 @@ cmd_train_wait(struct project *p, struct run_proc *rp, int show_progress, char *
 	return rc;
 }
 
+/*
+ * Did the fit converge?  1 yes, 0 no, -1 the plugin does not say.  Read
+ * from the model summary's "converged" member (the logistic plugin's, as
+ * `lathe show` prints it), with "n_iter" into *iters (0 when absent).
+ */
+static int
+fit_converged(struct project *p, int64_t id, long *iters)
+{
+	void *art = NULL;
+	size_t len;
+	json_error_t je;
+	int rc = -1;
+
+	*iters = 0;
+	if (run_artifact(p, id, "summary", &art, &len, NULL) != 0)
+		return -1;
+	json_t *o = json_loadb(art, len, 0, &je);
+	json_t *c = json_object_get(o, "converged"), *n = json_object_get(o, "n_iter");
+	if (json_is_boolean(c))
+		rc = json_is_true(c);
+	if (json_is_integer(n))
+		*iters = (long)json_integer_value(n);
+	json_decref(o);
+	free(art);
+	return rc;
+}
+
 static int
 print_result(struct project *p, int64_t id, int json, int quiet, double secs)
 {
@@ -118,14 +146,28 @@ print_result(struct project *p, int64_t id, int json, int quiet, double secs)
 		jw_key(&w, "status"); jw_str(&w, run_status_name(ri.status));
 		jw_key(&w, "error"); jw_str(&w, ri.error);
 		jw_key(&w, "seconds"); jw_num(&w, secs);
-		jw_key(&w, "metrics");
-		jw_obj(&w);
 	} else {
 		sbuf_printf(&b, "%lld\n", (long long)id);
 	}
 	struct sbuf human;
 	sbuf_init(&human);
 	sbuf_printf(&human, "run %lld %s in %.2fs", (long long)id, run_status_name(ri.status), secs);
+	long iters = 0;
+	int converged = ri.status == RUN_FINISHED ? fit_converged(p, id, &iters) : -1;
+	if (converged == 0 && iters > 0)
+		sbuf_printf(&human, ", not converged after %ld iterations (see 'lathe show %lld')",
+		    iters, (long long)id);
+	else if (converged == 0)
+		sbuf_printf(&human, ", not converged (see 'lathe show %lld')", (long long)id);
+	if (json) {
+		jw_key(&w, "converged");
+		if (converged < 0)
+			jw_null(&w);
+		else
+			jw_bool(&w, converged);
+		jw_key(&w, "metrics");
+		jw_obj(&w);
+	}
 	if (db_prepare(p, "SELECT name, value FROM run_metrics WHERE run_id = ?1 AND split = "
 	    "(SELECT CASE WHEN EXISTS (SELECT 1 FROM run_metrics WHERE run_id = ?1 AND "
 	    "split = 'test') THEN 'test' ELSE 'train' END) ORDER BY rowid", &st, NULL) == 0) {
@@ -474,10 +516,11 @@ const struct cmd_entry cmd_train_entry = {
 	    "  --experiment NAME    group the run under an experiment\n"
 	    "  --threads N          BLAS threads (default: the library's); recorded\n"
 	    "  -q, --quiet          no progress bar or summary\n"
-	    "  --json               print {\"run\", \"status\", \"error\", \"seconds\", \"metrics\"}\n"
+	    "  --json               print {\"run\", \"status\", \"error\", \"seconds\", \"converged\",\n"
+	    "                       \"metrics\"}\n"
 	    "\n"
-	    "Prints the run id on stdout (and a summary on stderr).  Exit status 1 if the run\n"
-	    "failed or was cancelled.\n",
+	    "Prints the run id on stdout (and a summary on stderr, which says when the fit\n"
+	    "did not converge).  Exit status 1 if the run failed or was cancelled.\n",
 	.exec = cmd_train_exec,
 };
 

@@ -535,6 +535,13 @@ numeric_use(const struct node *n, const char *col, int in_string_cmp)
 }
 
 int
+expr_column_use(const struct expr *e, size_t i)
+{
+	return (numeric_use(e->root, e->cols[i], 0) ? EXPR_USE_NUMBER : 0) |
+	    (string_use(e->root, e->cols[i]) ? EXPR_USE_STRING : 0);
+}
+
+int
 expr_check(const struct expr *e, const struct frame *f, int *errcol, char **err)
 {
 	for (size_t i = 0; i < e->ncols; i++) {

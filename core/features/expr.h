@@ -42,6 +42,13 @@ const char *expr_column(const struct expr *e, size_t i);
 /* Character column (in the recipe line) of the i-th column reference. */
 int	expr_column_pos(const struct expr *e, size_t i);
 
+/* How the i-th column is used: EXPR_USE_NUMBER when it is computed with
+ * or compared with numbers, EXPR_USE_STRING when compared with a
+ * 'string' (both bits when it is both). */
+#define EXPR_USE_NUMBER	1
+#define EXPR_USE_STRING	2
+int	expr_column_use(const struct expr *e, size_t i);
+
 /* Check references against f: every column exists with a usable kind.
  * On error *errcol points at the offending reference. */
 int	expr_check(const struct expr *e, const struct frame *f, int *errcol, char **err);

@@ -33,6 +33,10 @@
  *                    codes); its byte length tells which.
  *   part 1 (dictionary): `n` NUL-terminated UTF-8 strings for codes
  *                    first .. first+n-1, in code order (first appearance).
+ *
+ * Housekeeping (version 10): run_tags (run, key, value), runs.note and
+ * runs.archived (0 or 1), written only by `lathe runs tag|note|archive`
+ * and the workbench's run screen.
  */
 #include "project.h"
 #include "base/util.h"
@@ -260,6 +264,20 @@ const char *const schema_migrations[] = {
 	"  sample_rate REAL NOT NULL,\n"
 	"  max_per_sec INTEGER NOT NULL,\n"
 	"  PRIMARY KEY (server_id, model, version));\n",
+
+	/* 9 -> 10: run housekeeping (lathe runs tag|note|archive|delete):
+	 * a run's tags, one row per key (values are text; a key is set at
+	 * most once per run), a free-text note, and an archived flag that
+	 * hides the run from listings without deleting it.  Deleting a run
+	 * removes its tags with it (ON DELETE CASCADE, as its metrics). */
+	"CREATE TABLE run_tags(\n"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  key    TEXT NOT NULL,\n"
+	"  value  TEXT NOT NULL,\n"
+	"  PRIMARY KEY(run_id, key));\n"
+	"CREATE INDEX run_tags_key ON run_tags(key, value);\n"
+	"ALTER TABLE runs ADD COLUMN note TEXT;\n"
+	"ALTER TABLE runs ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;\n",
 };
 
 const int schema_nmigrations = (int)ARRAY_LEN(schema_migrations);

@@ -166,7 +166,7 @@ query_from(struct project *p, int64_t min_id, struct runs_list **out, char **err
 	    "CASE WHEN r.recipe_name IS NOT NULL THEN r.recipe_name || '@' || r.recipe_version "
 	    "WHEN r.recipe IN (?1, ?3, ?4, ?5) THEN '(default)' ELSE '(inline)' END, r.algo, r.task, "
 	    "coalesce(r.target, ''), r.created, coalesce(r.error, ''), r.duration, "
-	    "coalesce(r.parent_run, 0) FROM runs r "
+	    "coalesce(r.parent_run, 0), r.archived FROM runs r "
 	    "LEFT JOIN experiments e ON e.id = r.experiment_id "
 	    "JOIN dataset_versions v ON v.id = r.dataset_version_id "
 	    "JOIN datasets d ON d.id = v.dataset_id WHERE r.id >= ?2 ORDER BY r.id", &st, err) != 0)
@@ -195,6 +195,7 @@ query_from(struct project *p, int64_t min_id, struct runs_list **out, char **err
 		r->duration = sqlite3_column_type(st, 10) == SQLITE_NULL ? NAN :
 		    sqlite3_column_double(st, 10);
 		r->parent_run = sqlite3_column_int64(st, 11);
+		r->archived = sqlite3_column_int(st, 12) != 0;
 		r->split = "";
 		if (!r->experiment || !r->dataset || !r->recipe || !r->algo || !r->task ||
 		    !r->target || !r->created || !r->error)

@@ -37,6 +37,7 @@ struct runs_row {
 	int64_t		 id;
 	enum run_status	 status;
 	int64_t		 parent_run;	/* 0: none */
+	int		 archived;	/* hidden unless asked for (run_admin.h) */
 	const char	*experiment;	/* "" when none */
 	const char	*dataset;	/* name@version */
 	const char	*recipe;	/* name@version, "(default)" or "(inline)" */

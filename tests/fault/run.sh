@@ -15,6 +15,8 @@
 #   export   lathe export -o FILE
 #   predict  lathe predict RUN iris.csv -o FILE   (the file writes)
 #   serve    lathe serve, one /invocations request, a second one, SIGTERM
+#   tag      lathe runs tag 1 owner=bob stage=dev   (one transaction)
+#   delete   lathe runs delete 2 --vacuum           (a run and its artifacts)
 #
 # For each scenario the script counts the injection points of every kind in
 # every process (LATHE_FAULT=count), then for N = 1 .. count runs the
@@ -61,7 +63,7 @@ done
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-build-asan}
 [ $# -gt 0 ] && shift
-scenarios=${*:-import train recipe register export predict serve}
+scenarios=${*:-import train recipe register export predict serve tag delete}
 case $build in
 /*) dir=$build ;;
 *) dir=$top/$build ;;
@@ -102,14 +104,17 @@ fail() {
 	fi
 }
 
-# ---- the base project: iris imported, run 1 trained, registered as m@1 ----
+# ---- the base project: iris imported, run 1 trained, registered as m@1;
+# run 2 trained and tagged owner=ana ----
 B="$T/base.lathe"
 dat="$top/datasets"
 {
 	"$LATHE" -p "$B" init &&
 	"$LATHE" -p "$B" import "$dat/iris.csv" &&
 	"$LATHE" -p "$B" train --data iris --target target --algo logistic &&
-	"$LATHE" -p "$B" model register 1 --name m
+	"$LATHE" -p "$B" model register 1 --name m &&
+	"$LATHE" -p "$B" train --data iris --target target --algo logistic --set C=10 &&
+	"$LATHE" -p "$B" runs tag 2 owner=ana
 } > "$T/setup.out" 2>&1 || { echo "fault: cannot make the base project"; cat "$T/setup.out"; exit 2; }
 printf 'impute median *\nstandardize *\nderive ratio = petal_length / sepal_length\n' \
     > "$T/recipe.txt"
@@ -183,6 +188,8 @@ cmd_recipe()   { "$LATHE" -p "$T/p.lathe" recipe add r "$T/recipe.txt"; }
 cmd_register() { "$LATHE" -p "$T/p.lathe" model register 1 --name prod; }
 cmd_export()   { "$LATHE" -p "$T/p.lathe" export m@1 -o "$T/out.bundle"; }
 cmd_predict()  { "$LATHE" -p "$T/p.lathe" predict 1 "$dat/iris.csv" -o "$T/pred.csv"; }
+cmd_tag()      { "$LATHE" -p "$T/p.lathe" runs tag 1 owner=bob stage=dev; }
+cmd_delete()   { "$LATHE" -p "$T/p.lathe" runs delete 2 --vacuum; }
 bundle_state() {
 	sqlite3 "$1" "SELECT key, quote(value) FROM bundle WHERE key != 'created' ORDER BY key" |
 	    md5sum | cut -c1-32
