@@ -8,21 +8,25 @@
 #include "base/util.h"
 #include "train/metrics.h"
 #include "train/run.h"
+#include "train/split.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_EXP = OPT_LONG + 1, OPT_SORT, OPT_STATUS, OPT_LIMIT };
+enum { OPT_EXP = OPT_LONG + 1, OPT_SORT, OPT_STATUS, OPT_LIMIT, OPT_INCL_TRAIN };
 
 struct row {
 	int64_t	 id;
 	char	*status, *experiment, *dataset, *task, *algo, *target, *created, *error,
-		*params;
+		*params, *split;
 	double	 duration;
 	char	*mname[24];
 	double	 mval[24];
+	double	 msd[24];	/* cross-validation: std over the folds; else NaN */
 	int	 nm;
+	int	 on;		/* the metrics are of: 2 cross-validation, 1 test, 0 train */
+	char	 on_label[24];	/* "cv 5", "cv 5x3", "test", "train" or "" */
 };
 
 static double
@@ -59,15 +63,20 @@ col(sqlite3_stmt *st, int i)
 }
 
 static void
+row_clear(struct row *r)
+{
+	free(r->status); free(r->experiment); free(r->dataset); free(r->task);
+	free(r->algo); free(r->target); free(r->created); free(r->error); free(r->params);
+	free(r->split);
+	for (int k = 0; k < r->nm; k++)
+		free(r->mname[k]);
+}
+
+static void
 rows_free(struct row *rows, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		struct row *r = &rows[i];
-		free(r->status); free(r->experiment); free(r->dataset); free(r->task);
-		free(r->algo); free(r->target); free(r->created); free(r->error); free(r->params);
-		for (int k = 0; k < r->nm; k++)
-			free(r->mname[k]);
-	}
+	for (size_t i = 0; i < n; i++)
+		row_clear(&rows[i]);
 	free(rows);
 }
 
@@ -96,6 +105,7 @@ cmd_runs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "sort", required_argument, NULL, OPT_SORT },
 		{ "status", required_argument, NULL, OPT_STATUS },
 		{ "limit", required_argument, NULL, OPT_LIMIT },
+		{ "include-train-metrics", no_argument, NULL, OPT_INCL_TRAIN },
 		{ "json", no_argument, NULL, OPT_JSON },
 		CMD_COMMON_LONGOPTS, { 0 }
 	};
@@ -106,7 +116,8 @@ cmd_runs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	struct sbuf b;
 	const char *exp = NULL, *status = NULL, *sort = NULL;
 	long limit = 0;
-	int c, rc = EXIT_USER;
+	int c, rc = EXIT_USER, include_train = 0;
+	size_t left_out = 0;
 	char *err = NULL;
 
 	sbuf_init(&b);
@@ -120,6 +131,7 @@ cmd_runs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			if (cmd_optlong(ctx, optarg, 1, LONG_MAX, &limit) != 0)
 				return EXIT_USAGE;
 			break;
+		case OPT_INCL_TRAIN: include_train = 1; break;
 		case OPT_JSON: ctx->json = 1; break;
 		default:
 			if (cmd_opt_common(ctx, c, &rc))
@@ -128,6 +140,9 @@ cmd_runs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cmd_usage(ctx, "unexpected argument '%s'", argv[optind]);
+	if (include_train && sort == NULL)
+		return cmd_usage(ctx, "--include-train-metrics goes with --sort (without it every "
+		    "run is listed)");
 	enum run_status want;
 	if (status && run_status_parse(status, &want) != 0)
 		return cmd_usage(ctx, "bad --status '%s' (expected queued, running, finished, "
@@ -169,7 +184,7 @@ cmd_runs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (db_prepare(p, "SELECT r.id, r.status, coalesce(e.name, ''), d.name || '@' || v.version, "
 	    "r.task, r.algo, coalesce(r.target, ''), r.created, coalesce(r.error, ''), r.params, "
-	    "r.duration FROM runs r LEFT JOIN experiments e ON e.id = r.experiment_id "
+	    "r.duration, r.split FROM runs r LEFT JOIN experiments e ON e.id = r.experiment_id "
 	    "JOIN dataset_versions v ON v.id = r.dataset_version_id "
 	    "JOIN datasets d ON d.id = v.dataset_id "
 	    "WHERE (?1 IS NULL OR e.name = ?1) AND (?2 IS NULL OR r.status = ?2) ORDER BY r.id",
@@ -204,27 +219,65 @@ cmd_runs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		r->params = col(st, 9);
 		r->duration = sqlite3_column_type(st, 10) == SQLITE_NULL ? NAN :
 		    sqlite3_column_double(st, 10);
+		r->split = col(st, 11);
 	}
 	sqlite3_finalize(st);
 	st = NULL;
 	if (s != SQLITE_DONE)
 		goto dbfail;
-	/* metrics of the evaluation split: test when there is one */
-	if (db_prepare(p, "SELECT name, value FROM run_metrics WHERE run_id = ?1 AND split = "
-	    "(CASE WHEN EXISTS (SELECT 1 FROM run_metrics WHERE run_id = ?1 AND split = 'test') "
-	    "THEN 'test' ELSE 'train' END) ORDER BY rowid", &st, &err) != 0)
+	/* the run's headline metrics: a cross-validated run's means (with
+	 * their std), else the test split's, else the training split's */
+	if (db_prepare(p, "SELECT name, mean, std, 2, rowid FROM run_cv_metrics WHERE run_id = ?1 "
+	    "UNION ALL SELECT name, value, NULL, 1, rowid FROM run_metrics WHERE run_id = ?1 AND "
+	    "split = 'test' AND NOT EXISTS (SELECT 1 FROM run_cv_metrics WHERE run_id = ?1) "
+	    "UNION ALL SELECT name, value, NULL, 0, rowid FROM run_metrics WHERE run_id = ?1 AND "
+	    "split = 'train' AND NOT EXISTS (SELECT 1 FROM run_metrics WHERE run_id = ?1 AND "
+	    "split = 'test') AND NOT EXISTS (SELECT 1 FROM run_cv_metrics WHERE run_id = ?1) "
+	    "ORDER BY 5", &st, &err) != 0)
 		goto dbfail;
 	for (size_t i = 0; i < n; i++) {
+		struct row *r = &rows[i];
 		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, rows[i].id);
-		while (sqlite3_step(st) == SQLITE_ROW && rows[i].nm < 24) {
-			rows[i].mname[rows[i].nm] = col(st, 0);
-			rows[i].mval[rows[i].nm] = sqlite3_column_double(st, 1);
-			rows[i].nm++;
+		sqlite3_bind_int64(st, 1, r->id);
+		r->on = -1;
+		while (sqlite3_step(st) == SQLITE_ROW && r->nm < 24) {
+			r->mname[r->nm] = col(st, 0);
+			r->mval[r->nm] = sqlite3_column_double(st, 1);
+			r->msd[r->nm] = sqlite3_column_type(st, 2) == SQLITE_NULL ? NAN :
+			    sqlite3_column_double(st, 2);
+			r->on = sqlite3_column_int(st, 3);
+			r->nm++;
+		}
+		if (r->on == 2) {
+			struct split_spec sp;
+			char *serr = NULL;
+			if (split_record_parse(r->split, &sp, &serr) == 0 && sp.repeats > 1)
+				snprintf(r->on_label, sizeof r->on_label, "cv %dx%d", sp.folds,
+				    sp.repeats);
+			else
+				snprintf(r->on_label, sizeof r->on_label, "cv %d", sp.folds);
+			split_spec_clear(&sp);
+			free(serr);
+		} else if (r->on >= 0) {
+			snprintf(r->on_label, sizeof r->on_label, "%s", r->on ? "test" : "train");
 		}
 	}
 	sqlite3_finalize(st);
 	st = NULL;
+	/* a leaderboard leaves out scores measured on the rows the model
+	 * learnt from: they flatter it */
+	if (sort_key && !include_train) {
+		size_t k = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (rows[i].on == 0 && !isnan(metric_of(&rows[i], sort_key))) {
+				row_clear(&rows[i]);
+				left_out++;
+				continue;
+			}
+			rows[k++] = rows[i];
+		}
+		n = k;
+	}
 	if (n > 1)	/* rows is NULL when nothing matched: qsort must not see it */
 		qsort(rows, n, sizeof *rows, cmp_rows);
 	size_t shown = limit > 0 && (size_t)limit < n ? (size_t)limit : n;
@@ -246,6 +299,11 @@ cmd_runs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			jw_key(&w, "algo"); jw_str(&w, r->algo);
 			jw_key(&w, "target"); if (*r->target) jw_str(&w, r->target); else jw_null(&w);
 			jw_key(&w, "params"); jw_raw(&w, r->params);
+			jw_key(&w, "metrics_on");
+			if (r->on >= 0)
+				jw_str(&w, r->on == 2 ? "cv" : r->on ? "test" : "train");
+			else
+				jw_null(&w);
 			jw_key(&w, "metrics");
 			jw_obj(&w);
 			for (int k = 0; k < r->nm; k++) {
@@ -253,6 +311,17 @@ cmd_runs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 				jw_num(&w, r->mval[k]);
 			}
 			jw_obj_end(&w);
+			jw_key(&w, "metrics_std");
+			if (r->on == 2) {
+				jw_obj(&w);
+				for (int k = 0; k < r->nm; k++) {
+					jw_key(&w, r->mname[k]);
+					jw_num(&w, r->msd[k]);
+				}
+				jw_obj_end(&w);
+			} else {
+				jw_null(&w);
+			}
 			jw_key(&w, "created"); jw_str(&w, r->created);
 			jw_key(&w, "duration"); jw_num(&w, r->duration);
 			jw_key(&w, "error"); if (*r->error) jw_str(&w, r->error); else jw_null(&w);
@@ -285,8 +354,9 @@ cmd_runs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			if (present)
 				mcols[nmc++] = preferred[q];
 		}
-		const char *hdr[16] = { "RUN", "STATUS", "EXPERIMENT", "DATASET", "ALGO", "TARGET" };
-		int nh = 6;
+		const char *hdr[16] = { "RUN", "STATUS", "EXPERIMENT", "DATASET", "ALGO", "TARGET",
+			"ON" };
+		int nh = 7;
 		for (int q = 0; q < nmc; q++)
 			hdr[nh++] = mcols[q];
 		hdr[nh++] = "TIME";
@@ -299,7 +369,7 @@ cmd_runs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		texttab_header(t, hdr);
 		texttab_right(t, 0);
 		for (int q = 0; q < nmc + 1; q++)
-			texttab_right(t, (size_t)(6 + q));
+			texttab_right(t, (size_t)(7 + q));
 		texttab_limit(t, 2, 16);
 		for (size_t i = 0; i < shown; i++) {
 			const struct row *r = &rows[i];
@@ -309,10 +379,19 @@ cmd_runs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			texttab_cell(t, r->dataset);
 			texttab_cell(t, r->algo);
 			texttab_cell(t, r->target);
+			/* a score on the training rows is marked where it is read */
+			texttab_cell(t, r->on == 0 ? "train!" : r->on_label);
 			for (int q = 0; q < nmc; q++) {
-				double v = metric_of(r, mcols[q]);
+				double v = NAN, sd = NAN;
+				for (int k = 0; k < r->nm; k++)
+					if (strcmp(r->mname[k], mcols[q]) == 0) {
+						v = r->mval[k];
+						sd = r->msd[k];
+					}
 				if (isnan(v))
 					texttab_cell(t, "");
+				else if (!isnan(sd))
+					texttab_cellf(t, "%.4f ± %.4f", v, sd);
 				else
 					texttab_cellf(t, "%.4f", v);
 			}
@@ -327,6 +406,10 @@ cmd_runs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		texttab_free(t);
 	}
 	rc = b.oom ? cmd_fail("out of memory") : cmd_write_out(b.s);
+	if (rc == EXIT_OK && left_out && !ctx->json)
+		fprintf(stderr, "(%zu run%s scored on %s training rows left out: "
+		    "--include-train-metrics lists %s)\n", left_out, left_out == 1 ? "" : "s",
+		    left_out == 1 ? "its" : "their", left_out == 1 ? "it" : "them");
 	goto out;
 dbfail:
 	if (err == NULL)
@@ -342,13 +425,19 @@ out:
 
 const struct cmd_entry cmd_runs_entry = {
 	.name = "runs",
-	.args = "[--experiment NAME] [--status S] [--sort METRIC] [--limit N] [--json]",
+	.args = "[--experiment NAME] [--status S] [--sort METRIC [--include-train-metrics]] "
+	    "[--limit N] [--json]",
 	.summary = "List runs with their status and metrics.",
 	.help =
-	    "Metrics shown are those of the test split (the training split when the run\n"
-	    "held nothing out).  --sort puts the best first by the metric's own direction\n"
-	    "(accuracy high, rmse low); prefix + or - to force high-first or low-first.\n"
-	    "Runs without the metric come last.  Without --sort, newest first.\n"
+	    "Metrics shown are a cross-validated run's means over its folds (\"0.9667 ±\n"
+	    "0.0236\": mean ± sample std; column ON says \"cv 5\", or \"cv 5x3\" repeated),\n"
+	    "else those of the test split, else of the training split when the run held\n"
+	    "nothing out (ON \"train!\": the model was scored on the rows it learnt from).\n"
+	    "--sort puts the best first by the metric's own direction (accuracy high,\n"
+	    "rmse low); prefix + or - to force high-first or low-first.  Runs without the\n"
+	    "metric come last, and runs scored on their training rows are left out (a\n"
+	    "note on stderr counts them) unless --include-train-metrics is given.\n"
+	    "Without --sort, newest first.\n"
 	    "A queued or running run whose processes are all gone (both killed, a reboot)\n"
 	    "is marked failed here: \"training process disappeared\".\n"
 	    "\n"
@@ -358,8 +447,12 @@ const struct cmd_entry cmd_runs_entry = {
 	    "  --sort METRIC        accuracy, balanced_accuracy, f1_macro, roc_auc, log_loss,\n"
 	    "                       r2, rmse, mae, mape, inertia, silhouette, ...\n"
 	    "  --limit N            at most N runs\n"
+	    "  --include-train-metrics  with --sort, also rank runs scored on their\n"
+	    "                       training rows (--test-size 0 without --cv)\n"
 	    "  --json               print {\"runs\": [{\"id\", \"status\", \"experiment\", \"dataset\",\n"
-	    "                       \"task\", \"algo\", \"target\", \"params\", \"metrics\", \"created\",\n"
-	    "                       \"duration\", \"error\"}]}\n",
+	    "                       \"task\", \"algo\", \"target\", \"params\", \"metrics_on\":\n"
+	    "                       \"cv\"|\"test\"|\"train\"|null, \"metrics\", \"metrics_std\"\n"
+	    "                       (cv: {name: std}, else null), \"created\", \"duration\",\n"
+	    "                       \"error\"}]}\n",
 	.exec = cmd_runs_exec,
 };
