@@ -503,7 +503,8 @@ build(struct srun *s, struct app *a)
 				doc_add(d, ROLE_TITLE, "metrics of the refit model");
 			else
 				doc_add(d, ROLE_TITLE, "metrics");
-			if (!any_test && !cv)
+			if (!any_test && !cv && (strcmp(ri.task, "classification") == 0 ||
+			    strcmp(ri.task, "regression") == 0))
 				/* nothing held out: a score that flatters */
 				doc_add(d, ROLE_WARN, "  [!] measured on the training rows (nothing held "
 				    "out)");

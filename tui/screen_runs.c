@@ -152,7 +152,9 @@ reload(struct sruns *s, struct app *a, size_t limit)
 		tab_set(t, ro, C_TARGET, r->target);
 		/* what the metrics were measured on: "cv" (means ± std over the
 		 * folds), "test", or "train!" — the rows the model learnt from */
-		tab_set(t, ro, C_ON, strcmp(r->split, "train") == 0 ? "train!" : r->split);
+		tab_set(t, ro, C_ON, strcmp(r->split, "train") == 0 &&
+		    (strcmp(r->task, "classification") == 0 || strcmp(r->task, "regression") == 0) ?
+		    "train!" : r->split);
 		for (size_t k = 0; k < r->np; k++) {
 			const struct runs_param *p = &l->params[r->p0 + k];
 			if (pcol[p->name] < 0)

@@ -29,6 +29,15 @@ struct row {
 	char	 on_label[24];	/* "cv 5", "cv 5x3", "test", "train" or "" */
 };
 
+/* A supervised run scored on its training rows flatters itself; a
+ * clustering or projection is always scored on the rows it was fitted to. */
+static int
+flattering(const struct row *r)
+{
+	return r->on == 0 && (strcmp(r->task, "classification") == 0 ||
+	    strcmp(r->task, "regression") == 0);
+}
+
 static double
 metric_of(const struct row *r, const char *name)
 {
@@ -269,7 +278,7 @@ cmd_runs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (sort_key && !include_train) {
 		size_t k = 0;
 		for (size_t i = 0; i < n; i++) {
-			if (rows[i].on == 0 && !isnan(metric_of(&rows[i], sort_key))) {
+			if (flattering(&rows[i]) && !isnan(metric_of(&rows[i], sort_key))) {
 				row_clear(&rows[i]);
 				left_out++;
 				continue;
@@ -380,7 +389,7 @@ cmd_runs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			texttab_cell(t, r->algo);
 			texttab_cell(t, r->target);
 			/* a score on the training rows is marked where it is read */
-			texttab_cell(t, r->on == 0 ? "train!" : r->on_label);
+			texttab_cell(t, flattering(r) ? "train!" : r->on_label);
 			for (int q = 0; q < nmc; q++) {
 				double v = NAN, sd = NAN;
 				for (int k = 0; k < r->nm; k++)
@@ -432,11 +441,12 @@ const struct cmd_entry cmd_runs_entry = {
 	    "Metrics shown are a cross-validated run's means over its folds (\"0.9667 ±\n"
 	    "0.0236\": mean ± sample std; column ON says \"cv 5\", or \"cv 5x3\" repeated),\n"
 	    "else those of the test split, else of the training split when the run held\n"
-	    "nothing out (ON \"train!\": the model was scored on the rows it learnt from).\n"
+	    "nothing out (ON \"train!\": a classifier or regressor scored on the rows it\n"
+	    "learnt from; \"train\" for clustering and projection, always scored so).\n"
 	    "--sort puts the best first by the metric's own direction (accuracy high,\n"
 	    "rmse low); prefix + or - to force high-first or low-first.  Runs without the\n"
-	    "metric come last, and runs scored on their training rows are left out (a\n"
-	    "note on stderr counts them) unless --include-train-metrics is given.\n"
+	    "metric come last, and \"train!\" runs are left out (a note on stderr counts\n"
+	    "them) unless --include-train-metrics is given.\n"
 	    "Without --sort, newest first.\n"
 	    "A queued or running run whose processes are all gone (both killed, a reboot)\n"
 	    "is marked failed here: \"training process disappeared\".\n"

@@ -388,9 +388,11 @@ metrics_text(struct sbuf *b, struct project *p, const struct run_info *ri)
 		    has_test ? "test (refit)" : "");
 	else if (has_test)
 		sbuf_printf(b, "\nmetrics              test         train\n");
-	else
+	else if (strcmp(ri->task, "classification") == 0 || strcmp(ri->task, "regression") == 0)
 		sbuf_printf(b, "\nmetrics              train  [!] measured on the training rows "
 		    "(nothing held out)\n");
+	else
+		sbuf_printf(b, "\nmetrics              train (the rows it was fitted to)\n");
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(st, 0);
 		double tr = sqlite3_column_double(st, 4);

@@ -228,6 +228,12 @@ check "--sort: the note" "(1 run scored on its training rows left out: --include
 L runs --sort accuracy --include-train-metrics 2> "$tmp/lberr" | grep -qE "^ *$z " && ok || bad "--include-train-metrics does not list run $z"
 check "--include-train-metrics: no note" "" "$(cat "$tmp/lberr")"
 check "--sort --json leaves it out too" 0 "$(L runs --sort accuracy --json | J "len([r for r in d['runs'] if r['id'] == $z])")"
+# clustering is always scored on the rows it was fitted to: marked "train"
+# (no "!"), and ranked
+km=$(L train -q --data iris --algo kmeans --step 'drop target')
+L runs | grep -E "^ *$km " | grep -E ' train ' | grep -vq 'train!' && ok || bad "runs: kmeans run $km not marked plain train"
+L runs --sort inertia 2> "$tmp/lberr" | grep -qE "^ *$km " && ok || bad "--sort inertia left out the clustering run"
+check "--sort inertia: no note" "" "$(cat "$tmp/lberr")"
 err=$(L runs --include-train-metrics 2>&1); rc=$?
 check "--include-train-metrics alone: exit" 2 $rc
 check "--include-train-metrics alone: message" "lathe runs: --include-train-metrics goes with --sort (without it every run is listed)" "$(echo "$err" | head -1)"
