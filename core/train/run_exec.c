@@ -1457,6 +1457,16 @@ exec_cv_fold(struct exec_state *s, int r, int f, struct cv_fold_result *res, cha
 		goto out;
 	rc = 0;
 out:
+	/* a failure says which fold (a cancel says only that) */
+	if (rc != 0 && strcmp(s->status, "failed") == 0 && *err &&
+	    strcmp(*err, "out of memory") != 0) {
+		char *e = NULL;
+		err_set(&e, "cross-validation fold %d.%d: %s", r + 1, f + 1, *err);
+		if (e != NULL) {
+			free(*err);
+			*err = e;
+		}
+	}
 	exec_fit_clear(s);
 	free(s->ltr);
 	free(s->lte);
