@@ -5,6 +5,13 @@
  * transaction.  Any failure is recorded as the run's status and error;
  * SIGTERM/SIGINT/SIGHUP (or the parent dying) cancel it.
  *
+ * A cross-validated run (split method "cv") first runs every fold of every
+ * repetition over the training rows — each its own recipe and model,
+ * scored on the fold, then released — and then the ordinary fit above on
+ * all the training rows, the refit the run keeps.  The folds' metrics go
+ * into the same one transaction (run_cv_folds, run_cv_metrics), so a run
+ * is finished with all its folds or failed/cancelled with none.
+ *
  * Progress goes to the parent as text lines on a pipe:
  *     P <step> <total> <loss>      at most 20 a second, and the last one
  *     L <level> <message>          plugin log lines
