@@ -445,7 +445,10 @@ screen_compare_new(struct app *a, const int64_t *ids, size_t n, char **err)
 		c->id = ids[i];
 		c->params = json_loads(c->ri.params ? c->ri.params : "{}", 0, &je);
 		c->classes = json_loads(c->ri.classes ? c->ri.classes : "[]", JSON_DECODE_ANY, &je);
-		c->split = run_has_split(a->p, c->id, "test") ? "test" : "train";
+		/* the run's headline metrics: a cross-validated run's means over
+		 * its folds, else the test split's, else the training rows' */
+		c->split = run_has_split(a->p, c->id, "cv") ? "cv" :
+		    run_has_split(a->p, c->id, "test") ? "test" : "train";
 		run_metrics_visit(a->p, c->id, c->split, metric_cb, c, NULL);
 		run_curves_visit(a->p, c->id, loss_cb, c, NULL);
 		if (run_artifact(a->p, c->id, "confusion", &art, &len, NULL) == 0) {

@@ -21,6 +21,7 @@
 #include "train/metrics.h"
 #include "train/run_admin.h"
 #include "train/runs_query.h"
+#include "train/split.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -230,6 +231,109 @@ struct mpair {
 	int	has_test;
 };
 
+/* A cross-validated run's section: each metric's mean ± std over the
+ * folds, then the folds themselves, one line each (the usual metrics). */
+static int
+cv_line(void *ctx, const char *name, double mean, double sd, int n)
+{
+	struct doc *d = ctx;
+	const struct metrics_info *mi = metrics_lookup(name);
+	char t1[32], t2[32];
+	doc_add(d, ROLE_NORMAL, "  %-24s %12s ± %-10s %5d   %s", name, text_num(t1, sizeof t1, mean, 6),
+	    isnan(sd) ? "-" : text_num(t2, sizeof t2, sd, 4), n,
+	    mi ? (mi->higher_is_better ? "higher" : "lower") : "");
+	return 0;
+}
+
+struct fold_rows {
+	struct doc	*d;
+	const char	*cols[4];
+	int		 ncols, rep, fold;
+	double		 v[4];
+	size_t		 ntr, nval;
+};
+
+static int
+fold_cols(void *ctx, const char *name, double mean, double sd, int n)
+{
+	static const char *const usual[] = { "accuracy", "f1_macro", "roc_auc", "log_loss", "r2",
+		"rmse", "mae", "mape" };
+	struct fold_rows *f = ctx;
+	(void)mean;
+	(void)sd;
+	(void)n;
+	for (size_t q = 0; q < ARRAY_LEN(usual); q++)
+		if (strcmp(usual[q], name) == 0 && f->ncols < 4)
+			f->cols[f->ncols++] = usual[q];
+	return 0;
+}
+
+static void
+fold_flush(struct fold_rows *f)
+{
+	char id[32], rows[48], c[4][32];
+	if (f->rep < 0)
+		return;
+	snprintf(id, sizeof id, "fold %d.%d", f->rep + 1, f->fold + 1);
+	snprintf(rows, sizeof rows, "%zu / %zu", f->ntr, f->nval);
+	for (int k = 0; k < 4; k++) {
+		if (k < f->ncols && !isnan(f->v[k]))
+			text_num(c[k], sizeof c[k], f->v[k], 6);
+		else
+			snprintf(c[k], sizeof c[k], "%s", k < f->ncols ? "-" : "");
+	}
+	doc_add(f->d, ROLE_NORMAL, "  %-10s %-13s %12s %12s %12s %12s", id, rows, c[0], c[1], c[2],
+	    c[3]);
+}
+
+static int
+fold_row(void *ctx, int rep, int fold, size_t ntr, size_t nval, const char *name, double v)
+{
+	struct fold_rows *f = ctx;
+	if (rep != f->rep || fold != f->fold) {
+		fold_flush(f);
+		f->rep = rep;
+		f->fold = fold;
+		f->ntr = ntr;
+		f->nval = nval;
+		for (int k = 0; k < 4; k++)
+			f->v[k] = NAN;
+	}
+	for (int k = 0; k < f->ncols; k++)
+		if (strcmp(f->cols[k], name) == 0)
+			f->v[k] = v;
+	return 0;
+}
+
+static void
+add_cv(struct doc *d, struct project *p, const struct run_info *ri)
+{
+	struct split_spec sp;
+	char *serr = NULL;
+	if (!run_has_split(p, ri->id, "cv") || split_record_parse(ri->split, &sp, &serr) != 0) {
+		free(serr);
+		return;
+	}
+	doc_add(d, ROLE_NORMAL, "%s", "");
+	char reps[32] = "";
+	if (sp.repeats > 1)
+		snprintf(reps, sizeof reps, " x %d repeats", sp.repeats);
+	doc_add(d, ROLE_TITLE, "cross-validation: %d folds%s%s%s; the model is refit on all %s",
+	    sp.folds, reps, sp.group ? ", grouped by " : "", sp.group ? sp.group : "",
+	    sp.test_size > 0 ? "training rows (test rows held out)" : "rows");
+	doc_add(d, ROLE_COLHEAD, "  %-24s %12s   %-10s %5s   %s", "metric", "mean", "std",
+	    "folds", "(better)");
+	run_cv_visit(p, ri->id, cv_line, d, NULL);
+	struct fold_rows f = { .d = d, .rep = -1, .fold = -1 };
+	run_cv_visit(p, ri->id, fold_cols, &f, NULL);
+	doc_add(d, ROLE_COLHEAD, "  %-10s %-13s %12s %12s %12s %12s", "fold", "train / valid",
+	    f.ncols > 0 ? f.cols[0] : "", f.ncols > 1 ? f.cols[1] : "", f.ncols > 2 ? f.cols[2] : "",
+	    f.ncols > 3 ? f.cols[3] : "");
+	run_cv_folds_visit(p, ri->id, fold_row, &f, NULL);
+	fold_flush(&f);
+	split_spec_clear(&sp);
+}
+
 struct mlist {
 	struct mpair	v[64];
 	size_t		n;
@@ -415,9 +519,20 @@ build(struct srun *s, struct app *a)
 		run_metrics_visit(a->p, s->id, "test", metric_seen, ml, NULL);
 		ml->test = 0;
 		run_metrics_visit(a->p, s->id, "train", metric_seen, ml, NULL);
+		int cv = run_has_split(a->p, s->id, "cv"), any_test = 0;
+		for (size_t i = 0; i < ml->n; i++)
+			any_test |= ml->v[i].has_test;
 		if (ml->n) {
 			doc_add(d, ROLE_NORMAL, "%s", "");
-			doc_add(d, ROLE_TITLE, "metrics");
+			if (cv)
+				doc_add(d, ROLE_TITLE, "metrics of the refit model");
+			else
+				doc_add(d, ROLE_TITLE, "metrics");
+			if (!any_test && !cv && (strcmp(ri.task, "classification") == 0 ||
+			    strcmp(ri.task, "regression") == 0))
+				/* nothing held out: a score that flatters */
+				doc_add(d, ROLE_WARN, "  [!] measured on the training rows (nothing held "
+				    "out)");
 			doc_add(d, ROLE_COLHEAD, "  %-24s %12s %12s   %s", "metric", "test", "train",
 			    "(better)");
 			for (size_t i = 0; i < ml->n; i++) {
@@ -431,6 +546,7 @@ build(struct srun *s, struct app *a)
 		}
 		free(ml);
 	}
+	add_cv(d, a->p, &ri);
 
 	/* curves */
 	struct curve_acc ca = { .d = d };

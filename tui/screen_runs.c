@@ -27,7 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { C_ID, C_STATUS, C_PROGRESS, C_EXP, C_DATASET, C_RECIPE, C_ALGO, C_TARGET, C_FIXED };
+enum { C_ID, C_STATUS, C_PROGRESS, C_EXP, C_DATASET, C_RECIPE, C_ALGO, C_TARGET, C_ON,
+	C_FIXED };
 
 struct sruns {
 	struct screen	 base;
@@ -125,7 +126,7 @@ reload(struct sruns *s, struct app *a, size_t limit)
 	if ((t = tab_new(nc)) == NULL)
 		goto oom;
 	static const char *const fixed[C_FIXED] = { "ID", "STATUS", "PROGRESS", "EXPERIMENT",
-		"DATASET", "RECIPE", "ALGO", "TARGET" };
+		"DATASET", "RECIPE", "ALGO", "TARGET", "ON" };
 	for (size_t j = 0; j < C_FIXED; j++)
 		tab_col(t, j, fixed[j], j == C_ID ? TC_NUM | TC_RIGHT : 0);
 	for (size_t k = 0; k < l->nnames; k++) {
@@ -161,6 +162,11 @@ reload(struct sruns *s, struct app *a, size_t limit)
 		tab_set(t, ro, C_RECIPE, r->recipe);
 		tab_set(t, ro, C_ALGO, r->algo);
 		tab_set(t, ro, C_TARGET, r->target);
+		/* what the metrics were measured on: "cv" (means ± std over the
+		 * folds), "test", or "train!" — the rows the model learnt from */
+		tab_set(t, ro, C_ON, strcmp(r->split, "train") == 0 &&
+		    (strcmp(r->task, "classification") == 0 || strcmp(r->task, "regression") == 0) ?
+		    "train!" : r->split);
 		for (size_t k = 0; k < r->np; k++) {
 			const struct runs_param *p = &l->params[r->p0 + k];
 			if (pcol[p->name] < 0)
@@ -174,7 +180,11 @@ reload(struct sruns *s, struct app *a, size_t limit)
 			const struct runs_metric *m = &l->metrics[r->m0 + k];
 			if (mcol[m->name] < 0 || isnan(m->value))
 				continue;
-			if (fabs(m->value) < 1e5)
+			if (!isnan(m->std) && fabs(m->value) < 1e5)
+				snprintf(buf, sizeof buf, "%.4f ± %.4f", m->value, m->std);
+			else if (!isnan(m->std))
+				snprintf(buf, sizeof buf, "%.4g ± %.2g", m->value, m->std);
+			else if (fabs(m->value) < 1e5)
 				snprintf(buf, sizeof buf, "%.4f", m->value);
 			else
 				snprintf(buf, sizeof buf, "%.4g", m->value);

@@ -368,7 +368,7 @@ launch(struct strain *s, struct app *a)
 	const char **sets = calloc(s->fm.n + 1, sizeof *sets);
 	char **owned = calloc(s->fm.n + 1, sizeof *owned);
 	char *err = NULL;
-	int64_t id = 0, *ids = NULL;
+	int64_t id = 0;
 	size_t nfields = s->fm.n;	/* s may be gone after a launch */
 
 	if (ps == NULL || sets == NULL || owned == NULL)
@@ -437,22 +437,12 @@ launch(struct strain *s, struct app *a)
 		goto fail;
 	}
 	if (folds > 1) {
-		if (rq.test_size >= 0) {
-			err = str_dup("give either a test size or cv folds, not both");
-			goto fail;
-		}
-		/* every fold is validated and recorded before any trains */
-		ids = calloc((size_t)folds, sizeof *ids);
-		if (ids == NULL)
-			goto fail;
+		/* one run, as `train --cv K`: the folds of the training rows (all
+		 * rows without a test size), then the refit the run keeps */
 		rq.cv_folds = (int)folds;
-		for (int k = 0; k < folds; k++) {
-			rq.cv_fold = k;
-			if (run_create(a->p, ps, &rq, &ids[k], &err) != 0)
-				goto fail;
-		}
-		app_queue_runs(a, ids, (size_t)folds);	/* s is gone after this */
-		goto out;
+		rq.cv_repeats = 1;
+		if (rq.test_size < 0)
+			rq.test_size = 0;
 	}
 	if (run_create(a->p, ps, &rq, &id, &err) != 0)
 		goto fail;
@@ -463,7 +453,6 @@ fail:
 	app_msg(a, MSG_ERROR, "not launched: %s", err ? err : "refused");
 	free(err);
 out:
-	free(ids);
 	recipe_ver_clear(&rv);
 	if (owned)
 		for (size_t i = 0; i <= nfields; i++)
@@ -823,9 +812,12 @@ screen_train_new(struct app *a, const struct train_preset *pre)
 	}
 	if ((f = form_add(&s->fm, FIELD_TEXT, "cv", "cv folds", "")) != NULL) {
 		f->check = check_folds;
-		field_str(&f->range, "2..100, or empty for the test split");
-		field_str(&f->help, "K-fold cross-validation: one run per fold (stratified for "
-		    "classification), each fitting its own recipe and model; they train a few at a time");
+		field_str(&f->range, "2..100, or empty for no cross-validation");
+		field_str(&f->help, "K-fold cross-validation as one run (stratified for "
+		    "classification): each fold fits its own recipe and model on the others and is "
+		    "scored; the run keeps every fold's metrics, their mean and std, and a model refit "
+		    "on all its training rows (with a test size: the folds are of the training part "
+		    "and the refit is scored on the test rows)");
 	}
 	if ((f = form_add(&s->fm, FIELD_TEXT, "seed", "seed", seed)) != NULL) {
 		f->check = check_seed;

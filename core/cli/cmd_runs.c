@@ -9,6 +9,7 @@
 #include "train/metrics.h"
 #include "train/run.h"
 #include "train/runs_where.h"
+#include "train/split.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -17,19 +18,22 @@
 #include <string.h>
 
 enum { OPT_EXP = OPT_LONG + 1, OPT_SORT, OPT_STATUS, OPT_LIMIT, OPT_WHERE, OPT_COLUMNS,
-	OPT_ARCHIVED, OPT_ALL };
+	OPT_ARCHIVED, OPT_ALL, OPT_INCL_TRAIN };
 
 #define ROW_METRICS 24
 
 struct row {
 	int64_t	 id;
 	char	*status, *experiment, *dataset, *task, *algo, *target, *created, *error,
-		*params, *note;
+		*params, *note, *split;
 	int	 archived;
 	double	 duration;
 	const char *mname[ROW_METRICS];	/* interned in the listing's names */
 	double	 mval[ROW_METRICS];
+	double	 msd[ROW_METRICS];	/* cross-validation: std over the folds; else NaN */
 	int	 nm;
+	int	 on;		/* the metrics are of: 2 cross-validation, 1 test, 0 train, -1 none */
+	char	 on_label[24];	/* "cv 5", "cv 5x3", "test", "train" or "" */
 	char	**tagk, **tagv;	/* key order */
 	size_t	 ntags;
 	json_t	*pj;		/* params, parsed when a field needs them */
@@ -41,6 +45,8 @@ struct listing {
 	const char	*exp, *status, *sort, *where, *columns;
 	long		 limit;
 	int		 archived;	/* 0: unarchived runs, 1: archived only, 2: both */
+	int		 include_train;	/* --include-train-metrics */
+	size_t		 left_out;	/* "train!" runs left out of a --sort */
 	const char	*sort_key;
 	int		 sort_desc;
 	struct row	*rows;
@@ -49,6 +55,15 @@ struct listing {
 	size_t		 nnames;
 	char		 numbuf[32];	/* a field's number as text, for get_field */
 };
+
+/* A supervised run scored on its training rows flatters itself; a
+ * clustering or projection is always scored on the rows it was fitted to. */
+static int
+flattering(const struct row *r)
+{
+	return r->on == 0 && (strcmp(r->task, "classification") == 0 ||
+	    strcmp(r->task, "regression") == 0);
+}
 
 static double
 metric_of(const struct row *r, const char *name)
@@ -89,6 +104,7 @@ row_clear(struct row *r)
 	free(r->status); free(r->experiment); free(r->dataset); free(r->task);
 	free(r->algo); free(r->target); free(r->created); free(r->error); free(r->params);
 	free(r->note);
+	free(r->split);
 	for (size_t k = 0; k < r->ntags; k++) {
 		free(r->tagk[k]);
 		free(r->tagv[k]);
@@ -259,7 +275,7 @@ load_rows(struct project *p, struct listing *ls, char **err)
 
 	if (db_prepare(p, "SELECT r.id, r.status, coalesce(e.name, ''), d.name || '@' || v.version, "
 	    "r.task, r.algo, coalesce(r.target, ''), r.created, coalesce(r.error, ''), r.params, "
-	    "r.duration, r.note, r.archived FROM runs r "
+	    "r.duration, r.note, r.archived, r.split FROM runs r "
 	    "LEFT JOIN experiments e ON e.id = r.experiment_id "
 	    "JOIN dataset_versions v ON v.id = r.dataset_version_id "
 	    "JOIN datasets d ON d.id = v.dataset_id "
@@ -295,8 +311,10 @@ load_rows(struct project *p, struct listing *ls, char **err)
 		    sqlite3_column_double(st, 10);
 		r->note = sqlite3_column_type(st, 11) == SQLITE_NULL ? NULL : col(st, 11);
 		r->archived = sqlite3_column_int(st, 12) != 0;
+		r->split = col(st, 13);
+		r->on = -1;
 		if (!r->status || !r->experiment || !r->dataset || !r->task || !r->algo ||
-		    !r->target || !r->created || !r->error || !r->params ||
+		    !r->target || !r->created || !r->error || !r->params || !r->split ||
 		    (sqlite3_column_type(st, 11) != SQLITE_NULL && !r->note))
 			goto oom;
 	}
@@ -389,6 +407,7 @@ load_metrics(struct project *p, struct listing *ls, char **err)
 		} else if (!is_test && test[i]) {
 			continue;
 		}
+		r->on = is_test;
 		if (r->nm == ROW_METRICS)
 			continue;
 		const char *name = intern(ls, (const char *)sqlite3_column_text(st, 1), &memo);
@@ -398,11 +417,60 @@ load_metrics(struct project *p, struct listing *ls, char **err)
 			return err_set(err, "out of memory");
 		}
 		r->mname[r->nm] = name;
+		r->msd[r->nm] = NAN;
 		r->mval[r->nm++] = sqlite3_column_double(st, 3);
 	}
 	sqlite3_finalize(st);
 	free(test);
-	return s == SQLITE_DONE ? 0 : db_fail(p, err);
+	if (s != SQLITE_DONE)
+		return db_fail(p, err);
+	/* a cross-validated run's headline metrics are its means over the
+	 * folds (with their std), which replace the refit's */
+	if (db_prepare(p, "SELECT run_id, name, mean, std FROM run_cv_metrics ORDER BY run_id, "
+	    "rowid", &st, err) != 0)
+		return -1;
+	hint = 0;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		struct row *r = row_by_id(ls, sqlite3_column_int64(st, 0), &hint);
+		if (r == NULL)
+			continue;
+		if (r->on != 2) {
+			r->on = 2;
+			r->nm = 0;
+		}
+		if (r->nm == ROW_METRICS)
+			continue;
+		const char *name = intern(ls, (const char *)sqlite3_column_text(st, 1), &memo);
+		if (name == NULL) {
+			sqlite3_finalize(st);
+			return err_set(err, "out of memory");
+		}
+		r->mname[r->nm] = name;
+		r->mval[r->nm] = sqlite3_column_type(st, 2) == SQLITE_NULL ? NAN :
+		    sqlite3_column_double(st, 2);
+		r->msd[r->nm++] = sqlite3_column_type(st, 3) == SQLITE_NULL ? NAN :
+		    sqlite3_column_double(st, 3);
+	}
+	sqlite3_finalize(st);
+	if (s != SQLITE_DONE)
+		return db_fail(p, err);
+	for (size_t i = 0; i < ls->n; i++) {
+		struct row *r = &ls->rows[i];
+		if (r->on == 2) {
+			struct split_spec sp;
+			char *serr = NULL;
+			if (split_record_parse(r->split, &sp, &serr) == 0 && sp.repeats > 1)
+				snprintf(r->on_label, sizeof r->on_label, "cv %dx%d", sp.folds,
+				    sp.repeats);
+			else
+				snprintf(r->on_label, sizeof r->on_label, "cv %d", sp.folds);
+			split_spec_clear(&sp);
+			free(serr);
+		} else if (r->on >= 0) {
+			snprintf(r->on_label, sizeof r->on_label, "%s", r->on ? "test" : "train");
+		}
+	}
+	return 0;
 }
 
 /* Every tag of the listed runs, in one statement. */
@@ -492,6 +560,11 @@ print_json(struct listing *ls, size_t shown, struct sbuf *b)
 		jw_key(&w, "algo"); jw_str(&w, r->algo);
 		jw_key(&w, "target"); if (*r->target) jw_str(&w, r->target); else jw_null(&w);
 		jw_key(&w, "params"); jw_raw(&w, r->params);
+		jw_key(&w, "metrics_on");
+		if (r->on >= 0)
+			jw_str(&w, r->on == 2 ? "cv" : r->on ? "test" : "train");
+		else
+			jw_null(&w);
 		jw_key(&w, "metrics");
 		jw_obj(&w);
 		for (int k = 0; k < r->nm; k++) {
@@ -499,6 +572,17 @@ print_json(struct listing *ls, size_t shown, struct sbuf *b)
 			jw_num(&w, r->mval[k]);
 		}
 		jw_obj_end(&w);
+		jw_key(&w, "metrics_std");
+		if (r->on == 2) {
+			jw_obj(&w);
+			for (int k = 0; k < r->nm; k++) {
+				jw_key(&w, r->mname[k]);
+				jw_num(&w, r->msd[k]);
+			}
+			jw_obj_end(&w);
+		} else {
+			jw_null(&w);
+		}
 		jw_key(&w, "tags");
 		jw_obj(&w);
 		for (size_t k = 0; k < r->ntags; k++) {
@@ -597,8 +681,9 @@ print_table(struct listing *ls, size_t shown, struct sbuf *b, char **err)
 				mcols[nmc++] = preferred[q];
 		}
 	}
-	const char *hdr[20] = { "RUN", "STATUS", "EXPERIMENT", "DATASET", "ALGO", "TARGET" };
-	int nh = 6;
+	const char *hdr[20] = { "RUN", "STATUS", "EXPERIMENT", "DATASET", "ALGO", "TARGET",
+		"ON" };
+	int nh = 7;
 	for (int q = 0; q < nmc; q++)
 		hdr[nh++] = mcols[q];
 	hdr[nh++] = "TIME";
@@ -610,7 +695,7 @@ print_table(struct listing *ls, size_t shown, struct sbuf *b, char **err)
 	texttab_header(t, hdr);
 	texttab_right(t, 0);
 	for (int q = 0; q < nmc + 1; q++)
-		texttab_right(t, (size_t)(6 + q));
+		texttab_right(t, (size_t)(7 + q));
 	texttab_limit(t, 2, 16);
 	for (size_t i = 0; i < shown; i++) {
 		struct row *r = &ls->rows[i];
@@ -623,18 +708,28 @@ print_table(struct listing *ls, size_t shown, struct sbuf *b, char **err)
 		texttab_cell(t, r->dataset);
 		texttab_cell(t, r->algo);
 		texttab_cell(t, r->target);
+		/* a score on the training rows is marked where it is read */
+		texttab_cell(t, flattering(r) ? "train!" : r->on_label);
 		for (int q = 0; q < nmc; q++) {
 			const char *text = NULL;
-			double v = NAN;
+			double v = NAN, sd = NAN;
 			char buf[32];
 			if (!chosen)
 				v = metric_of(r, mcols[q]);
 			else if (!get_field(ls, r, mcols[q], &text, &v))
 				v = NAN;
+			if (!text && !isnan(v) && r->on == 2)
+				for (int k = 0; k < r->nm; k++)
+					if (r->mval[k] == v && (strcmp(r->mname[k], mcols[q]) == 0 ||
+					    (strncmp(mcols[q], "metric.", 7) == 0 &&
+					    strcmp(r->mname[k], mcols[q] + 7) == 0)))
+						sd = r->msd[k];
 			if (text)
 				texttab_cell(t, text);
 			else if (isnan(v))
 				texttab_cell(t, "");
+			else if (!isnan(sd))
+				texttab_cellf(t, "%.4f ± %.4f", v, sd);
 			else if (!chosen || metrics_lookup(mcols[q]) ||
 			    strncmp(mcols[q], "metric.", 7) == 0)
 				texttab_cellf(t, "%.4f", v);
@@ -672,6 +767,7 @@ parse_listing(struct cmd_ctx *ctx, int argc, char **argv, struct listing *ls, in
 		{ "columns", required_argument, NULL, OPT_COLUMNS },
 		{ "archived", no_argument, NULL, OPT_ARCHIVED },
 		{ "all", no_argument, NULL, OPT_ALL },
+		{ "include-train-metrics", no_argument, NULL, OPT_INCL_TRAIN },
 		{ "json", no_argument, NULL, OPT_JSON },
 		CMD_COMMON_LONGOPTS, { 0 }
 	};
@@ -686,6 +782,7 @@ parse_listing(struct cmd_ctx *ctx, int argc, char **argv, struct listing *ls, in
 		case OPT_COLUMNS: ls->columns = optarg; break;
 		case OPT_ARCHIVED: ls->archived = ls->archived == 2 ? 2 : 1; break;
 		case OPT_ALL: ls->archived = 2; break;
+		case OPT_INCL_TRAIN: ls->include_train = 1; break;
 		case OPT_LIMIT:
 			if (cmd_optlong(ctx, optarg, 1, LONG_MAX, &ls->limit) != 0) {
 				*status = EXIT_USAGE;
@@ -701,6 +798,11 @@ parse_listing(struct cmd_ctx *ctx, int argc, char **argv, struct listing *ls, in
 	if (optind < argc) {
 		*status = cmd_usage(ctx, "unexpected argument '%s' (subcommands: tag, note, archive, "
 		    "unarchive, delete, which come first)", argv[optind]);
+		return 1;
+	}
+	if (ls->include_train && ls->sort == NULL) {
+		*status = cmd_usage(ctx, "--include-train-metrics goes with --sort (without it "
+		    "every run is listed)");
 		return 1;
 	}
 	enum run_status want;
@@ -769,6 +871,20 @@ cmd_runs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		goto dbfail;
 	if (ls.where && apply_where(&ls, &err) != 0)
 		goto dbfail;
+	/* a leaderboard leaves out scores measured on the rows the model
+	 * learnt from: they flatter it */
+	if (sort_key && !ls.include_train) {
+		size_t k = 0;
+		for (size_t i = 0; i < ls.n; i++) {
+			if (flattering(&ls.rows[i]) && !isnan(metric_of(&ls.rows[i], sort_key))) {
+				row_clear(&ls.rows[i]);
+				ls.left_out++;
+				continue;
+			}
+			ls.rows[k++] = ls.rows[i];
+		}
+		ls.n = k;
+	}
 	if (ls.n > 1)	/* rows is NULL when nothing matched: qsort must not see it */
 		qsort(ls.rows, ls.n, sizeof *ls.rows, cmp_rows);
 	size_t shown = ls.limit > 0 && (size_t)ls.limit < ls.n ? (size_t)ls.limit : ls.n;
@@ -780,6 +896,10 @@ cmd_runs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	else if (shown > 0 && print_table(&ls, shown, &b, &err) != 0)
 		goto dbfail;
 	rc = b.oom ? cmd_fail("out of memory") : cmd_write_out(b.s);
+	if (rc == EXIT_OK && ls.left_out && !ctx->json)
+		fprintf(stderr, "(%zu run%s scored on %s training rows left out: "
+		    "--include-train-metrics lists %s)\n", ls.left_out, ls.left_out == 1 ? "" : "s",
+		    ls.left_out == 1 ? "its" : "their", ls.left_out == 1 ? "it" : "them");
 	goto out;
 dbfail:
 	if (err == NULL)
@@ -798,15 +918,22 @@ out:
 
 const struct cmd_entry cmd_runs_entry = {
 	.name = "runs",
-	.args = "[--experiment NAME] [--status S] [--where EXPR] [--sort METRIC] [--columns LIST] "
+	.args = "[--experiment NAME] [--status S] [--where EXPR] [--sort METRIC "
+	    "[--include-train-metrics]] [--columns LIST] "
 	    "[--limit N] [--archived | --all] [--json] | tag RUN KEY=VALUE... | note RUN TEXT | "
 	    "archive|unarchive RUN... | delete RUN... [--vacuum]",
 	.summary = "List runs with their status and metrics; tag, note, archive, delete them.",
 	.help =
-	    "Metrics shown are those of the test split (the training split when the run\n"
-	    "held nothing out).  --sort puts the best first by the metric's own direction\n"
-	    "(accuracy high, rmse low); prefix + or - to force high-first or low-first.\n"
-	    "Runs without the metric come last.  Without --sort, newest first.\n"
+	    "Metrics shown are a cross-validated run's means over its folds (\"0.9667 ±\n"
+	    "0.0236\": mean ± sample std; column ON says \"cv 5\", or \"cv 5x3\" repeated),\n"
+	    "else those of the test split, else of the training split when the run held\n"
+	    "nothing out (ON \"train!\": a classifier or regressor scored on the rows it\n"
+	    "learnt from; \"train\" for clustering and projection, always scored so).\n"
+	    "--sort puts the best first by the metric's own direction (accuracy high,\n"
+	    "rmse low); prefix + or - to force high-first or low-first.  Runs without the\n"
+	    "metric come last, and \"train!\" runs are left out (a note on stderr counts\n"
+	    "them) unless --include-train-metrics is given.\n"
+	    "Without --sort, newest first.\n"
 	    "Archived runs are left out unless --archived (only them) or --all.\n"
 	    "A queued or running run whose processes are all gone (both killed, a reboot)\n"
 	    "is marked failed here: \"training process disappeared\".\n"
@@ -825,11 +952,15 @@ const struct cmd_entry cmd_runs_entry = {
 	    "  --columns LIST       show these fields (metrics, parameters, tags, ...) as\n"
 	    "                       the columns after TARGET, e.g. accuracy,C,owner\n"
 	    "  --limit N            at most N runs\n"
+	    "  --include-train-metrics  with --sort, also rank runs scored on their\n"
+	    "                       training rows (--test-size 0 without --cv)\n"
 	    "  --archived           only archived runs\n"
 	    "  --all                archived runs too\n"
 	    "  --json               print {\"runs\": [{\"id\", \"status\", \"experiment\", \"dataset\",\n"
-	    "                       \"task\", \"algo\", \"target\", \"params\", \"metrics\", \"tags\",\n"
-	    "                       \"note\", \"archived\", \"created\", \"duration\", \"error\"}]}\n"
+	    "                       \"task\", \"algo\", \"target\", \"params\", \"metrics_on\":\n"
+	    "                       \"cv\"|\"test\"|\"train\"|null, \"metrics\", \"metrics_std\"\n"
+	    "                       (cv: {name: std}, else null), \"tags\", \"note\",\n"
+	    "                       \"archived\", \"created\", \"duration\", \"error\"}]}\n"
 	    "\n"
 	    "housekeeping (each one transaction: all of it, or nothing when refused):\n"
 	    "  tag RUN KEY=VALUE... set tags (KEY: letters, digits, '_'); KEY= removes one\n"

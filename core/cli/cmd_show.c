@@ -7,6 +7,8 @@
 #include "train/importance.h"
 #include "train/run.h"
 #include "train/run_admin.h"
+#include "train/runs_query.h"
+#include "train/split.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -115,6 +117,93 @@ tag_text(void *ctx, const char *key, const char *value)
 	return 0;
 }
 
+static int
+cv_mean_json(void *ctx, const char *name, double mean, double sd, int n)
+{
+	(void)sd;
+	(void)n;
+	jw_key(ctx, name);
+	jw_num(ctx, mean);
+	return 0;
+}
+
+static int
+cv_agg_json(void *ctx, const char *name, double mean, double sd, int n)
+{
+	struct jw *w = ctx;
+	jw_key(w, name);
+	jw_obj(w);
+	jw_key(w, "mean"); jw_num(w, mean);
+	jw_key(w, "std"); jw_num(w, sd);
+	jw_key(w, "folds"); jw_int(w, n);
+	jw_obj_end(w);
+	return 0;
+}
+
+struct fold_json {
+	struct jw	*w;
+	int		 rep, fold;	/* the fold open, or -1 */
+};
+
+static int
+cv_fold_json(void *ctx, int rep, int fold, size_t ntr, size_t nval, const char *name,
+    double v)
+{
+	struct fold_json *f = ctx;
+	if (rep != f->rep || fold != f->fold) {
+		if (f->rep >= 0) {
+			jw_obj_end(f->w);
+			jw_obj_end(f->w);
+		}
+		f->rep = rep;
+		f->fold = fold;
+		jw_obj(f->w);
+		jw_key(f->w, "repeat"); jw_int(f->w, rep);
+		jw_key(f->w, "fold"); jw_int(f->w, fold);
+		jw_key(f->w, "n_train"); jw_int(f->w, (int64_t)ntr);
+		jw_key(f->w, "n_valid"); jw_int(f->w, (int64_t)nval);
+		jw_key(f->w, "metrics");
+		jw_obj(f->w);
+	}
+	jw_key(f->w, name);
+	jw_num(f->w, v);
+	return 0;
+}
+
+/* "cv": null, or the cross-validation's shape, aggregate and folds. */
+static void
+cv_json(struct jw *w, struct project *p, const struct run_info *ri)
+{
+	struct split_spec sp;
+	char *serr = NULL;
+	if (!run_has_split(p, ri->id, "cv") || split_record_parse(ri->split, &sp, &serr) != 0) {
+		free(serr);
+		jw_null(w);
+		return;
+	}
+	jw_obj(w);
+	jw_key(w, "folds"); jw_int(w, sp.folds);
+	jw_key(w, "repeats"); jw_int(w, sp.repeats);
+	jw_key(w, "group"); jw_str(w, sp.group);
+	jw_key(w, "test_size"); jw_num(w, sp.test_size);
+	jw_key(w, "refit"); jw_str(w, "all training rows");
+	jw_key(w, "metrics");
+	jw_obj(w);
+	run_cv_visit(p, ri->id, cv_agg_json, w, NULL);
+	jw_obj_end(w);
+	jw_key(w, "fold_metrics");
+	jw_arr(w);
+	struct fold_json f = { w, -1, -1 };
+	run_cv_folds_visit(p, ri->id, cv_fold_json, &f, NULL);
+	if (f.rep >= 0) {
+		jw_obj_end(w);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_obj_end(w);
+	split_spec_clear(&sp);
+}
+
 static void
 write_json(struct sbuf *b, struct project *p, const struct run_info *ri,
     const struct housekeeping *hk, const struct importance *im)
@@ -173,8 +262,27 @@ write_json(struct sbuf *b, struct project *p, const struct run_info *ri,
 	jw_key(&w, "timings"); raw_or_null(&w, ri->timings);
 	jw_key(&w, "classes"); raw_or_null(&w, ri->classes);
 	int has_test = has_split(p, ri->id, "test");
-	jw_key(&w, "metrics_split"); jw_str(&w, has_test ? "test" : "train");
-	jw_key(&w, "metrics"); metrics_obj(&w, p, ri->id, has_test ? "test" : "train");
+	int has_cv = run_has_split(p, ri->id, "cv");
+	const char *on = has_cv ? "cv" : has_test ? "test" : "train";
+	/* metrics: the headline — a cross-validated run's means over its
+	 * folds, else the test split's, else the training rows' (metrics_on
+	 * says which; metrics_split is its older name) */
+	jw_key(&w, "metrics_on"); jw_str(&w, on);
+	jw_key(&w, "metrics_split"); jw_str(&w, on);
+	jw_key(&w, "metrics");
+	if (has_cv) {
+		jw_obj(&w);
+		run_cv_visit(p, ri->id, cv_mean_json, &w, NULL);
+		jw_obj_end(&w);
+	} else {
+		metrics_obj(&w, p, ri->id, on);
+	}
+	jw_key(&w, "cv"); cv_json(&w, p, ri);
+	jw_key(&w, "test_metrics");
+	if (has_test)
+		metrics_obj(&w, p, ri->id, "test");
+	else
+		jw_null(&w);
 	jw_key(&w, "train_metrics"); metrics_obj(&w, p, ri->id, "train");
 	jw_key(&w, "curves"); curves_obj(&w, p, ri->id);
 	jw_key(&w, "summary");
@@ -207,30 +315,146 @@ write_json(struct sbuf *b, struct project *p, const struct run_info *ri,
 	sbuf_putc(b, '\n');
 }
 
+/* The folds table of a cross-validated run: one line a fold, the first
+ * four of the usual metrics it has as columns. */
+struct fold_text {
+	struct sbuf	*b;
+	const char	*cols[4];
+	int		 ncols;
+	int		 rep, fold;
+	double		 v[4];
+	size_t		 ntr, nval;
+};
+
 static void
-metrics_text(struct sbuf *b, struct project *p, int64_t id)
+fold_text_flush(struct fold_text *f)
+{
+	if (f->rep < 0)
+		return;
+	char id[32], rows[48];
+	snprintf(id, sizeof id, "%d.%d", f->rep + 1, f->fold + 1);
+	snprintf(rows, sizeof rows, "%zu / %zu", f->ntr, f->nval);
+	sbuf_printf(f->b, "  %-7s %-15s", id, rows);
+	for (int c = 0; c < f->ncols; c++) {
+		if (isnan(f->v[c]))
+			sbuf_printf(f->b, " %12s", "-");
+		else
+			sbuf_printf(f->b, " %12.6g", f->v[c]);
+	}
+	sbuf_putc(f->b, '\n');
+}
+
+static int
+fold_text_row(void *ctx, int rep, int fold, size_t ntr, size_t nval, const char *name,
+    double v)
+{
+	struct fold_text *f = ctx;
+	if (rep != f->rep || fold != f->fold) {
+		fold_text_flush(f);
+		f->rep = rep;
+		f->fold = fold;
+		f->ntr = ntr;
+		f->nval = nval;
+		for (int c = 0; c < 4; c++)
+			f->v[c] = NAN;
+	}
+	for (int c = 0; c < f->ncols; c++)
+		if (strcmp(f->cols[c], name) == 0)
+			f->v[c] = v;
+	return 0;
+}
+
+static int
+fold_text_cols(void *ctx, const char *name, double mean, double sd, int n)
+{
+	static const char *const usual[] = { "accuracy", "f1_macro", "roc_auc", "log_loss", "r2",
+		"rmse", "mae", "mape" };
+	struct fold_text *f = ctx;
+	(void)mean;
+	(void)sd;
+	(void)n;
+	for (size_t q = 0; q < ARRAY_LEN(usual); q++)
+		if (strcmp(usual[q], name) == 0 && f->ncols < 4)
+			f->cols[f->ncols++] = usual[q];
+	return 0;
+}
+
+static void
+metrics_text(struct sbuf *b, struct project *p, const struct run_info *ri)
 {
 	sqlite3_stmt *st = NULL;
-	if (db_prepare(p, "SELECT t.name, t.value, r.value FROM run_metrics r LEFT JOIN "
-	    "run_metrics t ON t.run_id = r.run_id AND t.name = r.name AND t.split = 'test' "
-	    "WHERE r.run_id = ?1 AND r.split = 'train' ORDER BY r.rowid", &st, NULL) != 0)
+	int64_t id = ri->id;
+	int has_cv = run_has_split(p, id, "cv"), has_test = run_has_split(p, id, "test");
+	struct split_spec sp;
+	char *serr = NULL;
+
+	if (has_cv && split_record_parse(ri->split, &sp, &serr) == 0) {
+		json_error_t je;
+		json_t *o = json_loads(ri->split, 0, &je);
+		long long ntr = (long long)json_integer_value(json_object_get(o, "n_train"));
+		int strat = json_is_true(json_object_get(o, "stratified"));
+		json_decref(o);
+		sbuf_printf(b, "\ncross-validation  %d folds", sp.folds);
+		if (sp.repeats > 1)
+			sbuf_printf(b, " x %d repeats", sp.repeats);
+		if (sp.group)
+			sbuf_printf(b, ", grouped by %s", sp.group);
+		else if (strat)
+			sbuf_puts(b, ", stratified");
+		sbuf_printf(b, ", of the %lld %s; the run's model is refit on all of them\n", ntr,
+		    has_test ? "training rows (the test rows are held out)" : "rows");
+		split_spec_clear(&sp);
+	}
+	if (db_prepare(p, "SELECT r.name, c.mean, c.std, t.value, r.value FROM run_metrics r "
+	    "LEFT JOIN run_cv_metrics c ON c.run_id = r.run_id AND c.name = r.name "
+	    "LEFT JOIN run_metrics t ON t.run_id = r.run_id AND t.name = r.name AND "
+	    "t.split = 'test' WHERE r.run_id = ?1 AND r.split = 'train' ORDER BY r.rowid", &st,
+	    NULL) != 0)
 		return;
 	sqlite3_bind_int64(st, 1, id);
-	sbuf_printf(b, "\nmetrics              test         train\n");
+	if (has_cv)
+		sbuf_printf(b, "\nmetrics              cv mean ± std        %-14s train (refit)\n",
+		    has_test ? "test (refit)" : "");
+	else if (has_test)
+		sbuf_printf(b, "\nmetrics              test         train\n");
+	else if (strcmp(ri->task, "classification") == 0 || strcmp(ri->task, "regression") == 0)
+		sbuf_printf(b, "\nmetrics              train  [!] measured on the training rows "
+		    "(nothing held out)\n");
+	else
+		sbuf_printf(b, "\nmetrics              train (the rows it was fitted to)\n");
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		const unsigned char *name = sqlite3_column_text(st, 0);
-		double tr = sqlite3_column_double(st, 2);
-		if (name == NULL) {	/* no test split */
-			sqlite3_stmt *q = NULL;
-			(void)q;
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		double tr = sqlite3_column_double(st, 4);
+		char cvb[48] = "", teb[32] = "";
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
+			if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+				snprintf(cvb, sizeof cvb, "%.6g ± %.4g", sqlite3_column_double(st, 1),
+				    sqlite3_column_double(st, 2));
+			else
+				snprintf(cvb, sizeof cvb, "%.6g", sqlite3_column_double(st, 1));
 		}
-		if (sqlite3_column_type(st, 1) == SQLITE_NULL)
-			sbuf_printf(b, "  %-18s %-12s %.6g\n", name ? (const char *)name : "", "",
-			    tr);
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+			snprintf(teb, sizeof teb, "%.6g", sqlite3_column_double(st, 3));
+		if (has_cv)
+			/* "±" is two bytes and one column: pad by display width */
+			sbuf_printf(b, "  %-18s %-*s %-14s %.6g\n", name ? name : "",
+			    20 + (strstr(cvb, "±") ? 1 : 0), cvb, teb, tr);
+		else if (has_test)
+			sbuf_printf(b, "  %-18s %-12s %.6g\n", name ? name : "", teb, tr);
 		else
-			sbuf_printf(b, "  %-18s %-12.6g %.6g\n", name, sqlite3_column_double(st, 1), tr);
+			sbuf_printf(b, "  %-18s %.6g\n", name ? name : "", tr);
 	}
 	sqlite3_finalize(st);
+	if (has_cv) {
+		struct fold_text f = { .b = b, .rep = -1, .fold = -1 };
+		run_cv_visit(p, id, fold_text_cols, &f, NULL);
+		sbuf_printf(b, "\nfolds   train / valid  ");
+		for (int c = 0; c < f.ncols; c++)
+			sbuf_printf(b, " %12s", f.cols[c]);
+		sbuf_putc(b, '\n');
+		run_cv_folds_visit(p, id, fold_text_row, &f, NULL);
+		fold_text_flush(&f);
+	}
 }
 
 static void
@@ -298,7 +522,7 @@ write_text(struct sbuf *b, struct project *p, const struct run_info *ri,
 	if (!isnan(ri->duration))
 		sbuf_printf(b, "  (%.3fs)", ri->duration);
 	sbuf_putc(b, '\n');
-	metrics_text(b, p, ri->id);
+	metrics_text(b, p, ri);
 	if (run_artifact(p, ri->id, "confusion", &art, &len, NULL) == 0) {
 		json_t *o = json_loads(art, 0, &je), *cl = json_loads(ri->classes ? ri->classes : "[]",
 		    JSON_DECODE_ANY, &je);
@@ -347,7 +571,7 @@ write_text(struct sbuf *b, struct project *p, const struct run_info *ri,
 		sbuf_printf(b, "\nlog\n%s", ri->log);
 }
 
-enum { OPT_IMPORTANCE = OPT_LONG + 1 };
+enum { OPT_IMPORTANCE = OPT_LONG + 1, OPT_FOLDS };
 
 static int
 cmd_show_exec(struct cmd_ctx *ctx, int argc, char **argv)
@@ -355,6 +579,7 @@ cmd_show_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	static const struct option lo[] = {
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "importance", no_argument, NULL, OPT_IMPORTANCE },
+		{ "folds", no_argument, NULL, OPT_FOLDS },
 		CMD_COMMON_LONGOPTS, { 0 }
 	};
 	struct project *p = NULL;
@@ -362,7 +587,7 @@ cmd_show_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	struct run_info ri;
 	struct sbuf b;
 	char *err = NULL;
-	int c, rc = EXIT_USER, importance = 0;
+	int c, rc = EXIT_USER, importance = 0, folds = 0;
 
 	cmd_getopt_reset();
 	while ((c = cmd_getopt(ctx, argc, argv, lo)) != -1) {
@@ -370,6 +595,8 @@ cmd_show_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			ctx->json = 1;
 		else if (c == OPT_IMPORTANCE)
 			importance = 1;
+		else if (c == OPT_FOLDS)
+			folds = 1;
 		else if (cmd_opt_common(ctx, c, &rc))
 			return rc;
 	}
@@ -381,6 +608,18 @@ cmd_show_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (run_load(p, argv[optind], &ri, &err) != 0) {
 		project_close(p);
 		return cmd_fail_err(err);
+	}
+	if (folds) {
+		/* the fold assignment a cross-validated run recorded, as CSV */
+		void *art = NULL;
+		size_t len;
+		rc = run_artifact(p, ri.id, "folds", &art, &len, NULL) == 0 ?
+		    cmd_write_out(art) : cmd_fail("run %lld was not cross-validated: it has no "
+		    "folds (train --cv K)", (long long)ri.id);
+		free(art);
+		run_info_clear(&ri);
+		project_close(p);
+		return rc;
 	}
 	/* computed only when asked: it predicts the test rows columns x 5 times */
 	if (importance && importance_compute(p, argv[optind], IMPORTANCE_REPEATS_DEFAULT, &im,
@@ -412,13 +651,16 @@ cmd_show_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_show_entry = {
 	.name = "show",
-	.args = "RUN [--importance] [--json]",
+	.args = "RUN [--importance] [--folds] [--json]",
 	.summary = "Show everything a run recorded: data, recipe, parameters, metrics, model.",
 	.help =
 	    "options:\n"
 	    "  --importance         also compute the permutation importance of the input\n"
 	    "                       columns on the held-out rows (5 repeats; as 'lathe\n"
 	    "                       importance RUN'; JSON: an \"importance\" member)\n"
+	    "  --folds              print a cross-validated run's fold assignment as CSV:\n"
+	    "                       \"row,fold_1,...,fold_R\", one line per row it cross-\n"
+	    "                       validated (dataset row and fold, both from 0)\n"
 	    "  --json               print {\"id\", \"status\", \"error\", \"experiment\", \"parent_run\",\n"
 	    "                       \"tags\": {key: value}, \"note\", \"archived\",\n"
 	    "                       \"dataset\", \"dataset_hash\", \"target\", \"task\", \"algo\",\n"
@@ -426,8 +668,13 @@ const struct cmd_entry cmd_show_entry = {
 	    "                       \"recipe\": {\"name\", \"version\", \"text\", \"features\", \"fitted\"},\n"
 	    "                       \"split\", \"seed\", \"threads\", \"env\", \"created\", \"started\",\n"
 	    "                       \"finished\", \"duration\", \"timings\", \"classes\",\n"
-	    "                       \"metrics_split\",\n"
-	    "                       \"metrics\": {name: value}, \"train_metrics\", \"curves\":\n"
+	    "                       \"metrics_on\": \"cv\"|\"test\"|\"train\" (also as\n"
+	    "                       \"metrics_split\"), \"metrics\": {name: value} (cv: the\n"
+	    "                       means), \"cv\": null or {\"folds\", \"repeats\", \"group\",\n"
+	    "                       \"test_size\", \"refit\", \"metrics\": {name: {\"mean\",\n"
+	    "                       \"std\", \"folds\"}}, \"fold_metrics\": [{\"repeat\", \"fold\",\n"
+	    "                       \"n_train\", \"n_valid\", \"metrics\"}]}, \"test_metrics\"\n"
+	    "                       (null: nothing held out), \"train_metrics\", \"curves\":\n"
 	    "                       {name: [[step, value], ...]}, \"summary\", \"confusion\",\n"
 	    "                       \"model_bytes\", \"log\"}; see docs/cli.md\n",
 	.exec = cmd_show_exec,

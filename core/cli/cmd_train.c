@@ -8,6 +8,8 @@
 #include "base/progress.h"
 #include "base/util.h"
 #include "train/run.h"
+#include "train/runs_query.h"
+#include "train/split.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -19,7 +21,7 @@
 #include <unistd.h>
 
 enum { OPT_DATA = OPT_LONG + 1, OPT_TARGET, OPT_ALGO, OPT_SET, OPT_TASK, OPT_TEST, OPT_SEED,
-	OPT_EXP, OPT_RECIPE, OPT_STEP, OPT_THREADS, OPT_PFD, OPT_CV };
+	OPT_EXP, OPT_RECIPE, OPT_STEP, OPT_THREADS, OPT_PFD, OPT_CV, OPT_CV_REPEATS, OPT_GROUP };
 
 static volatile sig_atomic_t interrupted;
 
@@ -126,10 +128,64 @@ fit_converged(struct project *p, int64_t id, long *iters)
 	return rc;
 }
 
+/* The line `train` prints and its JSON: a cross-validated run's means
+ * and std over the folds, then the refit model's score on the held-out
+ * rows if it has them; otherwise the test metrics, or the training rows'
+ * marked as such. */
+struct result_out {
+	struct jw	*w;		/* NULL: no JSON */
+	struct sbuf	*human;
+	int		 first;
+};
+
+static int
+result_cv(void *ctx, const char *name, double mean, double sd, int n)
+{
+	struct result_out *o = ctx;
+	(void)n;
+	if (o->w) {
+		jw_key(o->w, name);
+		jw_obj(o->w);
+		jw_key(o->w, "mean"); jw_num(o->w, mean);
+		jw_key(o->w, "std"); jw_num(o->w, sd);
+		jw_key(o->w, "folds"); jw_int(o->w, n);
+		jw_obj_end(o->w);
+	}
+	if (isnan(sd))
+		sbuf_printf(o->human, "%s%s %.4g", o->first ? "" : ", ", name, mean);
+	else
+		sbuf_printf(o->human, "%s%s %.4g ± %.2g", o->first ? "" : ", ", name, mean, sd);
+	o->first = 0;
+	return 0;
+}
+
+static int
+result_metric(void *ctx, const char *name, double v)
+{
+	struct result_out *o = ctx;
+	if (o->w) {
+		jw_key(o->w, name);
+		jw_num(o->w, v);
+	}
+	sbuf_printf(o->human, "%s%s %.4g", o->first ? "" : ", ", name, v);
+	o->first = 0;
+	return 0;
+}
+
+static int
+result_cv_mean(void *ctx, const char *name, double mean, double sd, int n)
+{
+	(void)sd;
+	(void)n;
+	struct result_out *o = ctx;
+	jw_key(o->w, name);
+	jw_num(o->w, mean);
+	return 0;
+}
+
 static int
 print_result(struct project *p, int64_t id, int json, int quiet, double secs)
 {
-	sqlite3_stmt *st = NULL;
 	struct sbuf b;
 	struct jw w;
 	char ref[32], *err = NULL;
@@ -138,7 +194,11 @@ print_result(struct project *p, int64_t id, int json, int quiet, double secs)
 	snprintf(ref, sizeof ref, "%lld", (long long)id);
 	if (run_load(p, ref, &ri, &err) != 0)
 		return cmd_fail_err(err);
+	const char *on = run_metrics_on(p, id);
 	sbuf_init(&b);
+	struct sbuf human;
+	sbuf_init(&human);
+	struct result_out o = { json ? &w : NULL, &human, 1 };
 	if (json) {
 		jw_init(&w, &b, 0);
 		jw_obj(&w);
@@ -146,11 +206,14 @@ print_result(struct project *p, int64_t id, int json, int quiet, double secs)
 		jw_key(&w, "status"); jw_str(&w, run_status_name(ri.status));
 		jw_key(&w, "error"); jw_str(&w, ri.error);
 		jw_key(&w, "seconds"); jw_num(&w, secs);
+		jw_key(&w, "metrics_on");
+		if (*on)
+			jw_str(&w, on);
+		else
+			jw_null(&w);
 	} else {
 		sbuf_printf(&b, "%lld\n", (long long)id);
 	}
-	struct sbuf human;
-	sbuf_init(&human);
 	sbuf_printf(&human, "run %lld %s in %.2fs", (long long)id, run_status_name(ri.status), secs);
 	long iters = 0;
 	int converged = ri.status == RUN_FINISHED ? fit_converged(p, id, &iters) : -1;
@@ -165,28 +228,61 @@ print_result(struct project *p, int64_t id, int json, int quiet, double secs)
 			jw_null(&w);
 		else
 			jw_bool(&w, converged);
-		jw_key(&w, "metrics");
-		jw_obj(&w);
 	}
-	if (db_prepare(p, "SELECT name, value FROM run_metrics WHERE run_id = ?1 AND split = "
-	    "(SELECT CASE WHEN EXISTS (SELECT 1 FROM run_metrics WHERE run_id = ?1 AND "
-	    "split = 'test') THEN 'test' ELSE 'train' END) ORDER BY rowid", &st, NULL) == 0) {
-		sqlite3_bind_int64(st, 1, id);
-		int first = 1;
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			const char *name = (const char *)sqlite3_column_text(st, 0);
-			double v = sqlite3_column_double(st, 1);
-			if (json) {
-				jw_key(&w, name);
-				jw_num(&w, v);
-			}
-			sbuf_printf(&human, "%s%s %.4g", first ? ": " : ", ", name, v);
-			first = 0;
+	if (strcmp(on, "cv") == 0) {
+		struct split_spec sp;
+		char *serr = NULL;
+		int folds = 0, reps = 0;
+		if (split_record_parse(ri.split, &sp, &serr) == 0) {
+			folds = sp.folds;
+			reps = sp.repeats;
 		}
-		sqlite3_finalize(st);
+		split_spec_clear(&sp);
+		free(serr);
+		if (reps > 1)
+			sbuf_printf(&human, ": %d-fold cross-validation x %d: ", folds, reps);
+		else
+			sbuf_printf(&human, ": %d-fold cross-validation: ", folds);
+		if (json) {
+			jw_key(&w, "metrics");
+			jw_obj(&w);
+			run_cv_visit(p, id, result_cv_mean, &o, NULL);
+			jw_obj_end(&w);
+			jw_key(&w, "cv");
+			jw_obj(&w);
+		}
+		struct result_out oc = { json ? &w : NULL, &human, 1 };
+		run_cv_visit(p, id, result_cv, &oc, NULL);
+		if (json) {
+			jw_obj_end(&w);
+			jw_key(&w, "test_metrics");
+		}
+		if (run_has_split(p, id, "test")) {
+			sbuf_puts(&human, "; held-out test (refit model): ");
+			if (json)
+				jw_obj(&w);
+			struct result_out ot = { json ? &w : NULL, &human, 1 };
+			run_metrics_visit(p, id, "test", result_metric, &ot, NULL);
+			if (json)
+				jw_obj_end(&w);
+		} else if (json) {
+			jw_null(&w);
+		}
+	} else {
+		if (json) {
+			jw_key(&w, "metrics");
+			jw_obj(&w);
+		}
+		if (*on) {
+			sbuf_puts(&human, ": ");
+			run_metrics_visit(p, id, on, result_metric, &o, NULL);
+		}
+		if (strcmp(on, "train") == 0)
+			sbuf_puts(&human, " (on the training rows: nothing held out)");
+		if (json)
+			jw_obj_end(&w);
 	}
 	if (json) {
-		jw_obj_end(&w);
 		jw_obj_end(&w);
 		sbuf_putc(&b, '\n');
 	}
@@ -212,94 +308,6 @@ print_result(struct project *p, int64_t id, int json, int quiet, double secs)
 	return rc;
 }
 
-/* Cross-validation: the fold runs' ids, and each test metric's mean and
- * sample standard deviation over the folds. */
-static int
-print_cv(struct project *p, const int64_t *ids, int n, int json, double secs)
-{
-	sqlite3_stmt *st = NULL;
-	struct sbuf b, human;
-	struct jw w;
-	int rc = EXIT_OK, failed = 0;
-
-	sbuf_init(&b);
-	sbuf_init(&human);
-	if (json) {
-		jw_init(&w, &b, 0);
-		jw_obj(&w);
-		jw_key(&w, "runs");
-		jw_arr(&w);
-		for (int i = 0; i < n; i++)
-			jw_int(&w, ids[i]);
-		jw_arr_end(&w);
-		jw_key(&w, "seconds"); jw_num(&w, secs);
-	} else {
-		for (int i = 0; i < n; i++)
-			sbuf_printf(&b, "%lld\n", (long long)ids[i]);
-	}
-	if (db_prepare(p, "SELECT count(*) FROM runs WHERE id BETWEEN ?1 AND ?2 AND "
-	    "status != 'finished'", &st, NULL) == 0) {
-		sqlite3_bind_int64(st, 1, ids[0]);
-		sqlite3_bind_int64(st, 2, ids[n - 1]);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			failed = sqlite3_column_int(st, 0);
-		sqlite3_finalize(st);
-	}
-	sbuf_printf(&human, "%d-fold cross-validation, runs %lld-%lld, %.2fs", n,
-	    (long long)ids[0], (long long)ids[n - 1], secs);
-	if (json) {
-		jw_key(&w, "failed"); jw_int(&w, failed);
-		jw_key(&w, "metrics");
-		jw_obj(&w);
-	}
-	/* mean and sample std of every test metric over the folds */
-	if (db_prepare(p, "SELECT name, avg(value), count(*), "
-	    "sqrt(max(sum(value * value) - count(*) * avg(value) * avg(value), 0) / "
-	    "max(count(*) - 1, 1)) FROM run_metrics WHERE run_id BETWEEN ?1 AND ?2 AND "
-	    "split = 'test' GROUP BY name ORDER BY min(rowid)", &st, NULL) == 0) {
-		sqlite3_bind_int64(st, 1, ids[0]);
-		sqlite3_bind_int64(st, 2, ids[n - 1]);
-		int first = 1;
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			const char *name = (const char *)sqlite3_column_text(st, 0);
-			double mean = sqlite3_column_double(st, 1), sd = sqlite3_column_double(st, 3);
-			if (json) {
-				jw_key(&w, name);
-				jw_obj(&w);
-				jw_key(&w, "mean"); jw_num(&w, mean);
-				jw_key(&w, "std"); jw_num(&w, sd);
-				jw_key(&w, "folds"); jw_int(&w, sqlite3_column_int(st, 2));
-				jw_obj_end(&w);
-			}
-			sbuf_printf(&human, "%s%s %.4g ± %.2g", first ? ": " : ", ", name, mean, sd);
-			first = 0;
-		}
-		sqlite3_finalize(st);
-	}
-	if (json) {
-		jw_obj_end(&w);
-		jw_obj_end(&w);
-		sbuf_putc(&b, '\n');
-	}
-	if (b.oom || human.oom) {
-		/* the runs are recorded; only their report is lost */
-		if (!failed)
-			cmd_fail("the fold runs finished, but their report is lost: out of memory");
-		rc = EXIT_USER;
-	} else {
-		rc = cmd_write_out(b.s);
-		if (!json)
-			fprintf(stderr, "%s\n", human.s);
-	}
-	if (failed) {
-		cmd_fail("%d of %d fold runs did not finish (see 'lathe runs')", failed, n);
-		rc = EXIT_USER;
-	}
-	sbuf_free(&b);
-	sbuf_free(&human);
-	return rc;
-}
-
 static int
 cmd_train_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -316,6 +324,8 @@ cmd_train_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "step", required_argument, NULL, OPT_STEP },
 		{ "threads", required_argument, NULL, OPT_THREADS },
 		{ "cv", required_argument, NULL, OPT_CV },
+		{ "cv-repeats", required_argument, NULL, OPT_CV_REPEATS },
+		{ "group", required_argument, NULL, OPT_GROUP },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "json", no_argument, NULL, OPT_JSON },
 		CMD_COMMON_LONGOPTS, { 0 }
@@ -328,9 +338,9 @@ cmd_train_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	const char **sets = calloc((size_t)argc + 1, sizeof *sets);
 	char *err = NULL, *recipe_text = NULL, *recipe_origin = NULL, *recipe_name = NULL;
 	const char *recipe_arg = NULL;
-	int c, rc = EXIT_USER, quiet = 0, cv = 0, have_test = 0;
+	int c, rc = EXIT_USER, quiet = 0, cv = 0, repeats = 0;
 	long long num;
-	int64_t *ids = NULL;
+	int64_t id = 0;
 
 	sbuf_init(&steps);
 	if (sets == NULL)
@@ -353,6 +363,14 @@ cmd_train_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			}
 			cv = (int)num;
 			break;
+		case OPT_CV_REPEATS:
+			if (cmd_optnum(ctx, optarg, 1, 1000, &num) != 0) {
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			repeats = (int)num;
+			break;
+		case OPT_GROUP: rq.cv_group = optarg; break;
 		case OPT_STEP:
 			sbuf_puts(&steps, optarg);
 			sbuf_putc(&steps, '\n');
@@ -362,7 +380,6 @@ cmd_train_exec(struct cmd_ctx *ctx, int argc, char **argv)
 				rc = EXIT_USAGE;
 				goto out;
 			}
-			have_test = 1;
 			break;
 		case OPT_SEED:
 			/* to 2^63 - 1: seeds are stored and shown as signed 64-bit */
@@ -403,9 +420,17 @@ cmd_train_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		rc = cmd_usage(ctx, "give either --recipe or --step, not both");
 		goto out;
 	}
-	if (cv && have_test) {
-		rc = cmd_usage(ctx, "give either --test-size or --cv, not both");
+	if (!cv && (repeats || rq.cv_group)) {
+		rc = cmd_usage(ctx, "%s needs --cv K", repeats ? "--cv-repeats" : "--group");
 		goto out;
+	}
+	if (cv) {
+		/* one run: K-fold CV (R times) on the training rows, then a refit
+		 * on all of them; without --test-size every row is a training row */
+		rq.cv_folds = cv;
+		rq.cv_repeats = repeats ? repeats : 1;
+		if (rq.test_size < 0)
+			rq.test_size = 0;
 	}
 	if ((p = cmd_open(ctx)) == NULL)
 		goto out;
@@ -422,53 +447,25 @@ cmd_train_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		rq.recipe_text = steps.s;
 		rq.recipe_origin = "--step";
 	}
-	int nruns = cv ? cv : 1;
-	if ((ids = calloc((size_t)nruns, sizeof *ids)) == NULL) {
-		rc = cmd_fail("out of memory");
-		goto out;
-	}
 	if (plugin_set_load(&ps, &err) != 0) {
 		rc = cmd_fail_err(err);
 		goto out;
 	}
-	/* every fold is validated and recorded before any trains */
-	for (int f = 0; f < nruns; f++) {
-		rq.cv_folds = cv;
-		rq.cv_fold = f;
-		if (run_create(p, ps, &rq, &ids[f], &err) != 0) {
-			rc = cmd_fail_err(err);
-			goto out;
-		}
-	}
-	double t0 = time_mono();
-	if (nruns == 1) {
-		if (run_spawn(ctx->project, ids[0], &rp, &err) != 0) {
-			run_abandon(p, ids[0], err, NULL);
-			rc = cmd_fail_err(err);
-			goto out;
-		}
-		if (cmd_train_wait(p, rp, !quiet && !ctx->json, &err) != 0) {
-			rc = cmd_fail_err(err);
-			goto out;
-		}
-		rc = print_result(p, ids[0], ctx->json, quiet, time_mono() - t0);
+	if (run_create(p, ps, &rq, &id, &err) != 0) {
+		rc = cmd_fail_err(err);
 		goto out;
 	}
-	rc = EXIT_OK;
-	for (int f = 0; f < nruns; f++) {
-		run_proc_free(rp);
-		rp = NULL;
-		if (run_spawn(ctx->project, ids[f], &rp, &err) != 0) {
-			run_abandon(p, ids[f], err, NULL);
-			rc = cmd_fail_err(err);
-			goto out;
-		}
-		if (cmd_train_wait(p, rp, !quiet && !ctx->json, &err) != 0) {
-			rc = cmd_fail_err(err);
-			goto out;
-		}
+	double t0 = time_mono();
+	if (run_spawn(ctx->project, id, &rp, &err) != 0) {
+		run_abandon(p, id, err, NULL);
+		rc = cmd_fail_err(err);
+		goto out;
 	}
-	rc = print_cv(p, ids, nruns, ctx->json, time_mono() - t0);
+	if (cmd_train_wait(p, rp, !quiet && !ctx->json, &err) != 0) {
+		rc = cmd_fail_err(err);
+		goto out;
+	}
+	rc = print_result(p, id, ctx->json, quiet, time_mono() - t0);
 out:
 	run_proc_free(rp);
 	plugin_set_free(ps);
@@ -476,7 +473,6 @@ out:
 	free(recipe_text);
 	free(recipe_origin);
 	free(recipe_name);
-	free(ids);
 	sbuf_free(&steps);
 	free(sets);
 	return rc;
@@ -485,8 +481,8 @@ out:
 const struct cmd_entry cmd_train_entry = {
 	.name = "train",
 	.args = "--data NAME[@V] --algo ALGO [--target COL] [--set KEY=VALUE]... "
-	    "[--recipe NAME[@V]|FILE | --step STEP...] [--test-size F | --cv K] [--seed N] "
-	    "[--experiment NAME] [--json]",
+	    "[--recipe NAME[@V]|FILE | --step STEP...] [--test-size F] [--cv K [--cv-repeats R] "
+	    "[--group COL]] [--seed N] [--experiment NAME] [--json]",
 	.summary = "Train a model: record a run, train it in a child process, print its id.",
 	.help =
 	    "The task is inferred from the target: a categorical column, or an integer\n"
@@ -508,16 +504,31 @@ const struct cmd_entry cmd_train_entry = {
 	    "  --recipe R           feature recipe: a file, or a stored NAME[@V] (docs/recipes.md)\n"
 	    "  --step STEP          one recipe step, repeatable, e.g. --step 'standardize *'\n"
 	    "  --test-size F        held-out fraction, stratified for classification (default\n"
-	    "                       0.2; 0 for clustering/projection); 0 trains on all rows\n"
-	    "  --cv K               K-fold cross-validation (stratified for classification):\n"
-	    "                       one run per fold, each fitting its own recipe and model;\n"
-	    "                       prints the K run ids and each metric's mean and std\n"
+	    "                       0.2, or 0 with --cv; 0 for clustering/projection); 0\n"
+	    "                       trains on all rows, and its metrics are then marked as\n"
+	    "                       measured on the training rows\n"
+	    "  --cv K               K-fold cross-validation (2..100; stratified for\n"
+	    "                       classification) recorded as ONE run: each fold fits its\n"
+	    "                       own recipe and model on the other folds and is scored on\n"
+	    "                       its rows; the run stores every fold's metrics and each\n"
+	    "                       metric's mean and std, then refits on all its training\n"
+	    "                       rows: that model is the run's (predict, register, serve).\n"
+	    "                       With --test-size F the folds are made of the training\n"
+	    "                       part and the refit model is scored once on the held-out\n"
+	    "                       rows (docs/experiments.md)\n"
+	    "  --cv-repeats R       repeat the K folds R times, each with another shuffle of\n"
+	    "                       the seed (1..1000; default 1); needs --cv\n"
+	    "  --group COL          grouped K-fold: all rows of one COL value in one fold\n"
+	    "                       (not stratified); needs --cv\n"
 	    "  --seed N             seed of the split and the algorithm (default 0)\n"
 	    "  --experiment NAME    group the run under an experiment\n"
 	    "  --threads N          BLAS threads (default: the library's); recorded\n"
 	    "  -q, --quiet          no progress bar or summary\n"
-	    "  --json               print {\"run\", \"status\", \"error\", \"seconds\", \"converged\",\n"
-	    "                       \"metrics\"}\n"
+	    "  --json               print {\"run\", \"status\", \"error\", \"seconds\",\n"
+	    "                       \"metrics_on\": \"cv\"|\"test\"|\"train\", \"converged\",\n"
+	    "                       \"metrics\"}; with --cv also \"cv\": {name: {\"mean\",\n"
+	    "                       \"std\", \"folds\"}} and \"test_metrics\" (null without\n"
+	    "                       --test-size)\n"
 	    "\n"
 	    "Prints the run id on stdout (and a summary on stderr, which says when the fit\n"
 	    "did not converge).  Exit status 1 if the run failed or was cancelled.\n",

@@ -278,6 +278,28 @@ const char *const schema_migrations[] = {
 	"CREATE INDEX run_tags_key ON run_tags(key, value);\n"
 	"ALTER TABLE runs ADD COLUMN note TEXT;\n"
 	"ALTER TABLE runs ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;\n",
+	/* 10 -> 11: cross-validation as one run (train --cv K): each fold's
+	 * validation metrics (run_cv_folds, one row per repetition, fold and
+	 * metric, with the fold's row counts) and their aggregate
+	 * (run_cv_metrics: mean and sample standard deviation over the n folds
+	 * where the metric was defined).  The run's own run_metrics are those
+	 * of the model refit on all its training rows. */
+	"CREATE TABLE run_cv_metrics(\n"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  name   TEXT NOT NULL,\n"
+	"  mean   REAL,\n"
+	"  std    REAL,\n"
+	"  n      INTEGER NOT NULL,\n"
+	"  PRIMARY KEY(run_id, name));\n"
+	"CREATE TABLE run_cv_folds(\n"
+	"  run_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  rep     INTEGER NOT NULL,\n"
+	"  fold    INTEGER NOT NULL,\n"
+	"  name    TEXT NOT NULL,\n"
+	"  value   REAL,\n"
+	"  n_train INTEGER NOT NULL,\n"
+	"  n_valid INTEGER NOT NULL,\n"
+	"  PRIMARY KEY(run_id, rep, fold, name));\n",
 };
 
 const int schema_nmigrations = (int)ARRAY_LEN(schema_migrations);

@@ -256,33 +256,34 @@ static int
 held_out_rows(const struct run_info *ri, size_t n, const int *labels, int k, size_t **te,
     size_t *nte, char **err)
 {
-	const char *method;
-	double test_size;
-	int folds, fold;
+	struct split_spec sp;
 	size_t *tr = NULL, ntr;
 
 	*te = NULL;
 	*nte = 0;
-	if (split_record_parse(ri->split, &method, &test_size, &folds, &fold, err) != 0)
+	if (split_record_parse(ri->split, &sp, err) != 0)
 		return -1;
-	if (strcmp(method, "kfold") == 0) {
+	split_spec_clear(&sp);	/* the group plays no part in the held-out rows */
+	if (strcmp(sp.method, "kfold") == 0) {
 		int *fa = NULL;
-		if (split_kfold(n, labels, k, folds, ri->seed, &fa, err) != 0)
+		if (split_kfold(n, labels, k, sp.folds, ri->seed, &fa, err) != 0)
 			return -1;
 		if ((*te = malloc((n ? n : 1) * sizeof **te)) == NULL) {
 			free(fa);
 			return err_set(err, "out of memory");
 		}
 		for (size_t i = 0; i < n; i++)
-			if (fa[i] == fold)
+			if (fa[i] == sp.fold)
 				(*te)[(*nte)++] = i;
 		free(fa);
 		return 0;
 	}
-	if (test_size == 0)
-		return err_set(err, "run %lld has no held-out rows (trained with test size 0): "
-		    "permutation importance needs them", (long long)ri->id);
-	if (split_holdout(n, labels, k, test_size, ri->seed, &tr, &ntr, te, nte, err) != 0)
+	if (sp.test_size == 0)
+		return err_set(err, "run %lld has no held-out rows (trained with test size 0%s): "
+		    "permutation importance needs them", (long long)ri->id,
+		    strcmp(sp.method, "cv") == 0 ? ", cross-validated on every row" : "");
+	/* a cross-validated run's held-out rows are its holdout's test rows */
+	if (split_holdout(n, labels, k, sp.test_size, ri->seed, &tr, &ntr, te, nte, err) != 0)
 		return -1;
 	free(tr);
 	return 0;

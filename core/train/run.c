@@ -4,6 +4,7 @@
  */
 #include "run.h"
 #include "params.h"
+#include "split.h"
 #include "base/jsonw.h"
 #include "base/proc.h"
 #include "base/util.h"
@@ -407,6 +408,60 @@ create_target(struct create_state *c, char **err)
 	return 0;
 }
 
+/*
+ * Cross-validation as one run: a supervised task, enough training rows for
+ * the folds (the rows the holdout leaves, when there is one), and a
+ * grouping column that exists, has no missing values and enough groups.
+ * A fold may lack a rare class: its metrics that need every class are then
+ * left out of that fold (run_cv_metrics.n counts the folds that had them).
+ */
+static int
+create_cv(struct create_state *c, char **err)
+{
+	const struct run_request *rq = c->rq;
+	size_t ntrain = c->n - c->ntest;
+	struct table *gt = NULL;
+	int rc = -1;
+
+	if (!c->supervised)
+		return err_set(err, "cross-validation needs a target: %s has no held-out score to "
+		    "average", task_name(c->task));
+	if (rq->cv_repeats > 1000)
+		return err_set(err, "cannot repeat cross-validation %d times (at most 1000)",
+		    rq->cv_repeats);
+	if ((size_t)rq->cv_folds > ntrain)
+		return err_set(err, "cannot make %d folds of %zu %srows", rq->cv_folds, ntrain,
+		    c->ntest ? "training " : "");
+	if (rq->cv_group == NULL)
+		return 0;
+	int gcol = find_column(c->t, rq->cv_group);
+	if (gcol < 0)
+		return err_set(err, "--group: no column '%s' in %s@%d", rq->cv_group, c->v.name,
+		    c->v.version);
+	if (rq->target && strcmp(rq->cv_group, rq->target) == 0)
+		return err_set(err, "--group: '%s' is the target", rq->cv_group);
+	if (dataset_load_column(c->p, &c->v, (size_t)gcol, &gt, err) != 0)
+		return -1;
+	const struct column *col = &gt->cols[0];
+	long miss = first_missing(col, gt->nrows);
+	if (miss >= 0) {
+		err_set(err, "--group: column '%s' has %zu missing value%s (first in row %ld); every "
+		    "row needs a group", col->name, col->st.missing, col->st.missing == 1 ? "" : "s",
+		    miss + 1);
+		goto out;
+	}
+	/* the holdout may take some groups away: the child checks the rest */
+	if (col->st.distinct < (size_t)rq->cv_folds) {
+		err_set(err, "--group: column '%s' has %zu distinct value%s: cannot make %d folds",
+		    col->name, col->st.distinct, col->st.distinct == 1 ? "" : "s", rq->cv_folds);
+		goto out;
+	}
+	rc = 0;
+out:
+	table_free(gt);
+	return rc;
+}
+
 /* The split: enough rows on both sides, and every class can be tested. */
 static int
 create_split(struct create_state *c, char **err)
@@ -427,7 +482,7 @@ create_split(struct create_state *c, char **err)
 	c->test_size = test_size;
 	c->n = n;
 	c->ntest = ntest;
-	if (rq->cv_folds > 1) {
+	if (rq->cv_folds > 1 && rq->cv_repeats == 0) {
 		if ((size_t)rq->cv_folds > n)
 			return err_set(err, "cannot make %d folds of %zu rows", rq->cv_folds, n);
 		ntest = n / (size_t)rq->cv_folds;	/* the smallest fold */
@@ -436,6 +491,8 @@ create_split(struct create_state *c, char **err)
 		return err_set(err, "the test split would have %zu rows but target '%s' has %zu "
 		    "classes; use a larger --test-size or more data", ntest, rq->target,
 		    c->nclasses);
+	if (rq->cv_folds > 1 && rq->cv_repeats > 0)
+		return create_cv(c, err);
 	return 0;
 }
 
@@ -486,7 +543,18 @@ create_split_json(const struct create_state *c)
 	sbuf_init(&b);
 	jw_init(&w, &b, 0);
 	jw_obj(&w);
-	if (c->rq->cv_folds > 1) {
+	int cv = c->rq->cv_folds > 1 && c->rq->cv_repeats > 0;
+	if (cv) {
+		jw_key(&w, "method"); jw_str(&w, "cv");
+		jw_key(&w, "folds"); jw_int(&w, c->rq->cv_folds);
+		jw_key(&w, "repeats"); jw_int(&w, c->rq->cv_repeats);
+		jw_key(&w, "group");
+		if (c->rq->cv_group)
+			jw_str(&w, c->rq->cv_group);
+		else
+			jw_null(&w);
+		jw_key(&w, "test_size"); jw_num(&w, c->test_size);
+	} else if (c->rq->cv_folds > 1) {
 		jw_key(&w, "method"); jw_str(&w, "kfold");
 		jw_key(&w, "folds"); jw_int(&w, c->rq->cv_folds);
 		jw_key(&w, "fold"); jw_int(&w, c->rq->cv_fold);
@@ -494,8 +562,10 @@ create_split_json(const struct create_state *c)
 		jw_key(&w, "method"); jw_str(&w, "holdout");
 		jw_key(&w, "test_size"); jw_num(&w, c->test_size);
 	}
-	jw_key(&w, "stratified"); jw_bool(&w, c->task == LATHE_TASK_CLASSIFICATION);
-	if (c->rq->cv_folds <= 1) {
+	/* grouped folds are not stratified (the holdout still is) */
+	jw_key(&w, "stratified"); jw_bool(&w, c->task == LATHE_TASK_CLASSIFICATION &&
+	    !(cv && c->rq->cv_group));
+	if (c->rq->cv_folds <= 1 || cv) {
 		jw_key(&w, "n_train"); jw_int(&w, (int64_t)(c->n - c->ntest));
 		jw_key(&w, "n_test"); jw_int(&w, (int64_t)c->ntest);
 	}
@@ -690,6 +760,7 @@ run_info_clear(struct run_info *ri)
 	free(ri->recipe);
 	free(ri->recipe_name);
 	free(ri->split);
+	free(ri->cv_group);
 	free(ri->env);
 	free(ri->error);
 	free(ri->created);
@@ -780,6 +851,16 @@ run_load(struct project *p, const char *ref, struct run_info *ri, char **err)
 		err_set(err, "out of memory");
 		goto out;
 	}
+	/* a cross-validated run's grouping column, for re-runs (a record that
+	 * does not parse is reported by whoever needs the split) */
+	struct split_spec sp;
+	char *serr = NULL;
+	if (split_record_parse(ri->split, &sp, &serr) == 0) {
+		ri->cv_group = sp.group;
+		sp.group = NULL;
+	}
+	split_spec_clear(&sp);
+	free(serr);
 	rc = 0;
 out:
 	sqlite3_finalize(st);

@@ -57,7 +57,13 @@ struct run_request {
 	const char		*task;		/* NULL: inferred */
 	double			 test_size;	/* < 0: default for the task */
 	int			 cv_folds;	/* > 1: k-fold cross-validation ... */
-	int			 cv_fold;	/* ... and this run is fold cv_fold (0-based) */
+	int			 cv_repeats;	/* >= 1: the whole CV as one run, repeated
+						 * this many times, on the training rows
+						 * of a test_size holdout (0: none), then
+						 * a refit on those rows; 0: ... */
+	int			 cv_fold;	/* ... a single fold run (records of older
+						 * lathe, re-run): fold cv_fold (0-based) */
+	const char		*cv_group;	/* grouped CV by this column, or NULL */
 	int			 have_seed;
 	uint64_t		 seed;
 	const char		*experiment;	/* NULL: none */
@@ -160,6 +166,7 @@ struct run_info {
 	char		*recipe_name;
 	int		 recipe_version;
 	char		*split;		/* JSON */
+	char		*cv_group;	/* a cross-validated run's --group, or NULL */
 	uint64_t	 seed;
 	int		 threads;
 	char		*env;		/* JSON */

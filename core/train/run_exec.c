@@ -5,12 +5,20 @@
  * transaction.  Any failure is recorded as the run's status and error;
  * SIGTERM/SIGINT/SIGHUP (or the parent dying) cancel it.
  *
+ * A cross-validated run (split method "cv") first runs every fold of every
+ * repetition over the training rows — each its own recipe and model,
+ * scored on the fold, then released — and then the ordinary fit above on
+ * all the training rows, the refit the run keeps.  The folds' metrics go
+ * into the same one transaction (run_cv_folds, run_cv_metrics), so a run
+ * is finished with all its folds or failed/cancelled with none.
+ *
  * Progress goes to the parent as text lines on a pipe:
  *     P <step> <total> <loss>      at most 20 a second, and the last one
  *     L <level> <message>          plugin log lines
  */
 #include "metrics.h"
 #include "params.h"
+#include "cvfold.h"
 #include "run.h"
 #include "split.h"
 #include "base/jsonw.h"
@@ -93,6 +101,10 @@ struct exec {
 	struct rng	 rng;
 	int		 oom;
 	int		 waited;	/* a "W" line went to the parent */
+	/* cross-validation: stage s of nstages (each fold's fit, then the
+	 * refit) maps the plugin's progress into one bar; while in_cv, curves
+	 * are not recorded (the run's curves are the refit's) */
+	int		 stage, nstages, in_cv;
 };
 
 static void
@@ -188,24 +200,40 @@ add_point(struct exec *ex, const char *name, int step, double value)
 	ex->pts[ex->npts++] = (struct curve_pt){ nm, step, value };
 }
 
+/* A progress line; in cross-validation, the stage's share of one bar. */
 static void
-host_progress(void *ctx, int step, int total, double loss)
+pipe_progress(struct exec *ex, int step, int total, double loss)
 {
-	struct exec *ex = ctx;
-	add_point(ex, "loss", step, loss);
-	double now = time_mono();
-	if (now - ex->last_write < 0.05 && step != total)
-		return;
-	ex->last_write = now;
 	char line[96], lb[32];
+	if (ex->nstages > 0) {
+		double frac = total > 0 ? (double)step / total : 0;
+		frac = frac < 0 ? 0 : frac > 1 ? 1 : frac;
+		total = ex->nstages * 1000;
+		step = ex->stage * 1000 + (int)(frac * 1000);
+	}
 	snprintf(line, sizeof line, "P %d %d %s\n", step, total, fmt_double(lb, loss));
 	pipe_line(ex, line);
 }
 
 static void
+host_progress(void *ctx, int step, int total, double loss)
+{
+	struct exec *ex = ctx;
+	if (!ex->in_cv)
+		add_point(ex, "loss", step, loss);
+	double now = time_mono();
+	if (now - ex->last_write < 0.05 && step != total)
+		return;
+	ex->last_write = now;
+	pipe_progress(ex, step, total, loss);
+}
+
+static void
 host_curve(void *ctx, const char *name, int step, double value)
 {
-	add_point(ctx, name, step, value);
+	struct exec *ex = ctx;
+	if (!ex->in_cv)
+		add_point(ex, name, step, value);
 }
 
 static int
@@ -716,17 +744,111 @@ record_failure(struct project *p, int64_t id, const char *status, const char *ms
 	return record_failure_once(p, id, status, msg, NULL);
 }
 
+/* One fold of a cross-validation: its validation metrics and sizes. */
+struct cv_fold_result {
+	struct metric_list	 ml;
+	size_t			 ntr, nval;
+};
+
+/* What a cross-validated run adds to its record. */
+struct cv_out {
+	int				 folds, repeats;
+	const struct cv_fold_result	*res;		/* [rep * folds + fold] */
+	const char			*assignment;	/* the "folds" artifact, CSV */
+};
+
+/* Each metric's mean and sample standard deviation over the folds that
+ * have it, and every fold's values: run_cv_metrics, run_cv_folds. */
+static int
+store_cv(struct project *p, int64_t id, const struct cv_out *cv, char **err)
+{
+	sqlite3_stmt *st = NULL, *agg = NULL;
+	int nf = cv->folds * cv->repeats;
+
+	if (db_prepare(p, "INSERT INTO run_cv_folds(run_id, rep, fold, name, value, n_train, "
+	    "n_valid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st, err) != 0 ||
+	    db_prepare(p, "INSERT INTO run_cv_metrics(run_id, name, mean, std, n) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5)", &agg, err) != 0)
+		goto fail;
+	for (int f = 0; f < nf; f++) {
+		const struct cv_fold_result *r = &cv->res[f];
+		for (size_t i = 0; i < r->ml.n; i++) {
+			sqlite3_reset(st);
+			sqlite3_bind_int64(st, 1, id);
+			sqlite3_bind_int(st, 2, f / cv->folds);
+			sqlite3_bind_int(st, 3, f % cv->folds);
+			sqlite3_bind_text(st, 4, r->ml.name[i], -1, SQLITE_STATIC);
+			sqlite3_bind_double(st, 5, r->ml.value[i]);
+			sqlite3_bind_int64(st, 6, (sqlite3_int64)r->ntr);
+			sqlite3_bind_int64(st, 7, (sqlite3_int64)r->nval);
+			if (sqlite3_step(st) != SQLITE_DONE)
+				goto dbfail;
+		}
+	}
+	/* the aggregate, metric by metric in the order the first fold has them
+	 * (then any only later folds have) */
+	for (int f = 0; f < nf; f++) {
+		for (size_t i = 0; i < cv->res[f].ml.n; i++) {
+			const char *name = cv->res[f].ml.name[i];
+			int seen = 0;
+			for (int g = 0; g < f && !seen; g++)
+				for (size_t j = 0; j < cv->res[g].ml.n && !seen; j++)
+					seen = strcmp(cv->res[g].ml.name[j], name) == 0;
+			if (seen)
+				continue;
+			double sum = 0, ss = 0;
+			int n = 0;
+			for (int g = 0; g < nf; g++)
+				for (size_t j = 0; j < cv->res[g].ml.n; j++)
+					if (strcmp(cv->res[g].ml.name[j], name) == 0) {
+						sum += cv->res[g].ml.value[j];
+						n++;
+					}
+			double mean = sum / n;
+			for (int g = 0; g < nf; g++)
+				for (size_t j = 0; j < cv->res[g].ml.n; j++)
+					if (strcmp(cv->res[g].ml.name[j], name) == 0) {
+						double d = cv->res[g].ml.value[j] - mean;
+						ss += d * d;
+					}
+			sqlite3_reset(agg);
+			sqlite3_bind_int64(agg, 1, id);
+			sqlite3_bind_text(agg, 2, name, -1, SQLITE_STATIC);
+			sqlite3_bind_double(agg, 3, mean);
+			if (n > 1)
+				sqlite3_bind_double(agg, 4, sqrt(ss / (n - 1)));
+			else
+				sqlite3_bind_null(agg, 4);
+			sqlite3_bind_int(agg, 5, n);
+			if (sqlite3_step(agg) != SQLITE_DONE)
+				goto dbfail;
+		}
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(agg);
+	return 0;
+dbfail:
+	db_fail(p, err);
+fail:
+	sqlite3_finalize(st);
+	sqlite3_finalize(agg);
+	return -1;
+}
+
 static int
 store_results(struct project *p, int64_t id, const struct exec *ex, const struct metric_list *ml,
     const void *model, size_t model_len, uint32_t model_format, const char *recipe_json,
     const char *summary, const char *confusion, const char *classes, const char *features,
-    double duration, const char *timings, const char *predictions, char **err)
+    double duration, const char *timings, const char *predictions, const struct cv_out *cv,
+    char **err)
 {
 	sqlite3_stmt *st = NULL;
 	char ts[32];
 
 	if (project_begin(p, err) != 0)
 		return -1;
+	if (cv && store_cv(p, id, cv, err) != 0)
+		goto fail;
 	if (db_prepare(p, "INSERT INTO run_metrics(run_id, name, split, value) "
 	    "VALUES (?1, ?2, ?3, ?4)", &st, err) != 0)
 		goto fail;
@@ -756,11 +878,12 @@ store_results(struct project *p, int64_t id, const struct exec *ex, const struct
 	if (db_prepare(p, "INSERT INTO run_artifacts(run_id, name, format, data) "
 	    "VALUES (?1, ?2, ?3, ?4)", &st, err) != 0)
 		goto fail;
-	const char *names[] = { "model", "recipe", "summary", "confusion", "predictions" };
-	const void *datas[] = { model, recipe_json, summary, confusion, predictions };
+	const char *fa = cv ? cv->assignment : NULL;
+	const char *names[] = { "model", "recipe", "summary", "confusion", "predictions", "folds" };
+	const void *datas[] = { model, recipe_json, summary, confusion, predictions, fa };
 	size_t lens[] = { model_len, recipe_json ? strlen(recipe_json) : 0,
 		summary ? strlen(summary) : 0, confusion ? strlen(confusion) : 0,
-		predictions ? strlen(predictions) : 0 };
+		predictions ? strlen(predictions) : 0, fa ? strlen(fa) : 0 };
 	for (size_t i = 0; i < ARRAY_LEN(names); i++) {
 		if (datas[i] == NULL)
 			continue;
@@ -922,12 +1045,23 @@ struct exec_state {
 	struct sbuf		 pred;
 	void			*payload;
 	size_t			 payload_len;
-	char			 timings[256];
+	char			 timings[320];
+	/* cross-validation (split method "cv"): fold[r * ntr + i] is the fold
+	 * of training row tr[i] in repetition r */
+	struct split_spec	 sp;
+	int			*fold;
+	struct cv_fold_result	*cvres;
+	struct sbuf		 foldcsv;
+	double			 t_cv;
 };
 
 static void
 exec_state_free(struct exec_state *s)
 {
+	split_spec_clear(&s->sp);
+	free(s->fold);
+	free(s->cvres);
+	sbuf_free(&s->foldcsv);
 	if (s->model && s->d)
 		s->d->destroy(s->model);
 	if (s->class_text)
@@ -998,21 +1132,102 @@ exec_data(struct exec_state *s, char **err)
 	return 0;
 }
 
-/* The split: the recorded holdout or fold, and each side's targets. */
+/*
+ * A cross-validated run's folds over its training rows: grouped by the
+ * recorded column (its values as ids, as class labels are encoded), else
+ * stratified for classification.  Also the "folds" artifact: one line per
+ * training row, "row,fold_1,...,fold_R" (dataset row, 0-based as in the
+ * predictions artifact; folds 0-based).
+ */
+static int
+exec_cv_folds(struct exec_state *s, char **err)
+{
+	int *groups = NULL, *gtr = NULL, ng = 0, rc = -1;
+	char *gjson = NULL;
+
+	if (s->sp.group) {
+		int gcol = -1;
+		for (size_t j = 0; j < s->t->ncols; j++)
+			if (strcmp(s->t->cols[j].name, s->sp.group) == 0)
+				gcol = (int)j;
+		if (gcol < 0)
+			return err_set(err, "--group: no column '%s' in %s", s->sp.group,
+			    s->ri.dataset);
+		const struct column *c = &s->t->cols[gcol];
+		for (size_t i = 0; i < s->n; i++)
+			if (c->kind == COL_NUMERIC ? isnan(((const double *)c->chunks[0].data)[i]) :
+			    ((const uint32_t *)c->chunks[0].data)[i] == CODE_NA)
+				return err_set(err, "--group: column '%s' has a missing value in row "
+				    "%zu; every row needs a group", c->name, i + 1);
+		if (encode_classes(c, s->n, &groups, &ng, &gjson, err) != 0)
+			return -1;
+		if ((gtr = malloc((s->ntr ? s->ntr : 1) * sizeof *gtr)) == NULL) {
+			err_set(err, "out of memory");
+			goto out;
+		}
+		for (size_t i = 0; i < s->ntr; i++)
+			gtr[i] = groups[s->tr[i]];
+	}
+	struct cvfold_spec fs = { .folds = s->sp.folds, .repeats = s->sp.repeats,
+		.labels = gtr ? NULL : s->ltr, .k = s->k, .groups = gtr, .ngroups = ng,
+		.seed = s->ri.seed };
+	if (cvfold_assign(s->ntr, &fs, &s->fold, err) != 0)
+		goto out;
+	sbuf_puts(&s->foldcsv, "row");
+	for (int r = 0; r < s->sp.repeats; r++)
+		sbuf_printf(&s->foldcsv, ",fold_%d", r + 1);
+	sbuf_putc(&s->foldcsv, '\n');
+	for (size_t i = 0; i < s->ntr; i++) {
+		sbuf_printf(&s->foldcsv, "%zu", s->tr[i]);
+		for (int r = 0; r < s->sp.repeats; r++)
+			sbuf_printf(&s->foldcsv, ",%d", s->fold[(size_t)r * s->ntr + i]);
+		sbuf_putc(&s->foldcsv, '\n');
+	}
+	if (s->foldcsv.oom) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(groups);
+	free(gtr);
+	free(gjson);
+	return rc;
+}
+
+/* Gather the targets of rows idx[0..n) into *lab / *y (those the task has). */
+static int
+gather_targets(const struct exec_state *s, const size_t *idx, size_t n, int **lab, double **y,
+    char **err)
+{
+	if (s->labels) {
+		if ((*lab = malloc((n ? n : 1) * sizeof **lab)) == NULL)
+			return err_set(err, "out of memory");
+		for (size_t i = 0; i < n; i++)
+			(*lab)[i] = s->labels[idx[i]];
+	}
+	if (s->y) {
+		if ((*y = malloc((n ? n : 1) * sizeof **y)) == NULL)
+			return err_set(err, "out of memory");
+		for (size_t i = 0; i < n; i++)
+			(*y)[i] = s->y[idx[i]];
+	}
+	return 0;
+}
+
+/* The split: the recorded holdout or fold, and each side's targets; for a
+ * cross-validated run, the holdout and the folds of its training rows. */
 static int
 exec_split(struct exec_state *s, char **err)
 {
-	const char *method;
-	double test_size;
-	int folds, fold;
 	size_t n = s->n;
 
-	if (split_record_parse(s->ri.split, &method, &test_size, &folds, &fold, err) != 0)
+	if (split_record_parse(s->ri.split, &s->sp, err) != 0)
 		return -1;
-	if (strcmp(method, "kfold") == 0) {
+	if (strcmp(s->sp.method, "kfold") == 0) {
 		/* each fold's run trains on the other folds: its own recipe, its own model */
 		int *fa = NULL;
-		if (split_kfold(n, s->labels, s->k, folds, s->ri.seed, &fa, err) != 0)
+		if (split_kfold(n, s->labels, s->k, s->sp.folds, s->ri.seed, &fa, err) != 0)
 			return -1;
 		s->tr = malloc((n ? n : 1) * sizeof *s->tr);
 		s->te = malloc((n ? n : 1) * sizeof *s->te);
@@ -1021,43 +1236,28 @@ exec_split(struct exec_state *s, char **err)
 			return err_set(err, "out of memory");
 		}
 		for (size_t i = 0; i < n; i++) {
-			if (fa[i] == fold)
+			if (fa[i] == s->sp.fold)
 				s->te[s->nte++] = i;
 			else
 				s->tr[s->ntr++] = i;
 		}
 		free(fa);
-	} else if (split_holdout(n, s->labels, s->k, test_size, s->ri.seed, &s->tr, &s->ntr,
+	} else if (split_holdout(n, s->labels, s->k, s->sp.test_size, s->ri.seed, &s->tr, &s->ntr,
 	    &s->te, &s->nte, err) != 0) {
 		return -1;
 	}
-	if (s->labels) {
-		s->ltr = malloc((s->ntr ? s->ntr : 1) * sizeof *s->ltr);
-		s->lte = malloc((s->nte ? s->nte : 1) * sizeof *s->lte);
-		if (s->ltr == NULL || s->lte == NULL)
-			return err_set(err, "out of memory");
-		for (size_t i = 0; i < s->ntr; i++)
-			s->ltr[i] = s->labels[s->tr[i]];
-		for (size_t i = 0; i < s->nte; i++)
-			s->lte[i] = s->labels[s->te[i]];
-	}
-	if (s->y) {
-		s->ytr = malloc((s->ntr ? s->ntr : 1) * sizeof *s->ytr);
-		s->yte = malloc((s->nte ? s->nte : 1) * sizeof *s->yte);
-		if (s->ytr == NULL || s->yte == NULL)
-			return err_set(err, "out of memory");
-		for (size_t i = 0; i < s->ntr; i++)
-			s->ytr[i] = s->y[s->tr[i]];
-		for (size_t i = 0; i < s->nte; i++)
-			s->yte[i] = s->y[s->te[i]];
-	}
+	if (gather_targets(s, s->tr, s->ntr, &s->ltr, &s->ytr, err) != 0 ||
+	    gather_targets(s, s->te, s->nte, &s->lte, &s->yte, err) != 0)
+		return -1;
+	if (strcmp(s->sp.method, "cv") == 0)
+		return exec_cv_folds(s, err);
 	return 0;
 }
 
 /* The features: the recipe fitted on the training rows only, applied to
  * the test rows, checked, and made into the design matrices. */
 static int
-exec_features(struct exec_state *s, char **err)
+exec_features(struct exec_state *s, int keep_table, char **err)
 {
 	struct table *t = s->t;
 	s->ftr = frame_from_table(t, s->tr, s->ntr, s->ri.target);
@@ -1065,8 +1265,9 @@ exec_features(struct exec_state *s, char **err)
 	if (s->ftr == NULL || s->fte == NULL)
 		return err_set(err, "out of memory");
 	/* the frames hold copies of the values; the table's dictionaries stay
-	 * (the frames borrow them), its value chunks can go */
-	for (size_t j = 0; j < t->ncols; j++) {
+	 * (the frames borrow them), its value chunks can go — unless a
+	 * cross-validation fold needs them for the next fold */
+	for (size_t j = 0; j < t->ncols && !keep_table; j++) {
 		for (size_t q = 0; q < t->cols[j].nchunks; q++)
 			free(t->cols[j].chunks[q].data);
 		t->cols[j].nchunks = 0;
@@ -1179,13 +1380,148 @@ exec_algorithm(struct exec_state *s, char **err)
 		goto out;
 	}
 	s->t_fit = time_mono();
-	pipe_line(&s->ex, "P 1 1 nan\n");
+	pipe_progress(&s->ex, 1, 1, NAN);
 	rc = 0;
 out:
 	free(strbuf);
 	free(fnames);
 	free(perr);
 	return rc;
+}
+
+/* Release what one fit made (features, recipe, parameters, model), so the
+ * next fold — or the refit — starts clean. */
+static void
+exec_fit_clear(struct exec_state *s)
+{
+	if (s->model && s->d)
+		s->d->destroy(s->model);
+	s->model = NULL;
+	recipe_free(s->rec);
+	frame_free(s->ftr);
+	frame_free(s->fte);
+	free(s->Xtr);
+	free(s->Xte);
+	free(s->kinds);
+	free(s->recipe_json);
+	free(s->features);
+	params_free(&s->pv);
+	memset(&s->pv, 0, sizeof s->pv);
+	s->rec = NULL;
+	s->ftr = s->fte = NULL;
+	s->Xtr = s->Xte = NULL;
+	s->kinds = NULL;
+	s->recipe_json = s->features = NULL;
+}
+
+/*
+ * One fold of a cross-validation: the rows of the training split outside
+ * fold f (repetition r) train — their own recipe, their own model, as a
+ * fold run always did — and the rows in it are scored.  The state's split
+ * is swapped for the fold's during the fit and put back after.
+ */
+static int
+exec_cv_fold(struct exec_state *s, int r, int f, struct cv_fold_result *res, char **err)
+{
+	size_t *tr = s->tr, *te = s->te, ntr = s->ntr, nte = s->nte;
+	int *ltr = s->ltr, *lte = s->lte;
+	double *ytr = s->ytr, *yte = s->yte;
+	const int *fa = s->fold + (size_t)r * ntr;
+	size_t *ftr = malloc((ntr ? ntr : 1) * sizeof *ftr);
+	size_t *fva = malloc((ntr ? ntr : 1) * sizeof *fva);
+	size_t a = 0, b = 0;
+	int rc = -1;
+	char line[200];
+
+	s->ltr = s->lte = NULL;
+	s->ytr = s->yte = NULL;
+	if (ftr == NULL || fva == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < ntr; i++) {
+		if (fa[i] == f)
+			fva[b++] = tr[i];
+		else
+			ftr[a++] = tr[i];
+	}
+	res->ntr = a;
+	res->nval = b;
+	snprintf(line, sizeof line, "cross-validation: repetition %d of %d, fold %d of %d: %zu "
+	    "training rows, %zu validation rows", r + 1, s->sp.repeats, f + 1, s->sp.folds, a, b);
+	host_log(&s->ex, 0, line);
+	s->tr = ftr;
+	s->ntr = a;
+	s->te = fva;
+	s->nte = b;
+	if (gather_targets(s, ftr, a, &s->ltr, &s->ytr, err) != 0 ||
+	    gather_targets(s, fva, b, &s->lte, &s->yte, err) != 0 ||
+	    exec_features(s, 1, err) != 0 || exec_algorithm(s, err) != 0)
+		goto out;
+	struct evaluation ev = { "test", s->nte, s->Xte, s->dcols, s->yte, s->lte };
+	if (evaluate(s->d, s->model, s->task, &ev, s->k, NULL, &res->ml, NULL, s->ri.seed, NULL,
+	    s->te, NULL, err) != 0)
+		goto out;
+	rc = 0;
+out:
+	/* a failure says which fold (a cancel says only that) */
+	if (rc != 0 && strcmp(s->status, "failed") == 0 && *err &&
+	    strcmp(*err, "out of memory") != 0) {
+		char *e = NULL;
+		err_set(&e, "cross-validation fold %d.%d: %s", r + 1, f + 1, *err);
+		if (e != NULL) {
+			free(*err);
+			*err = e;
+		}
+	}
+	exec_fit_clear(s);
+	free(s->ltr);
+	free(s->lte);
+	free(s->ytr);
+	free(s->yte);
+	s->tr = tr;
+	s->te = te;
+	s->ntr = ntr;
+	s->nte = nte;
+	s->ltr = ltr;
+	s->lte = lte;
+	s->ytr = ytr;
+	s->yte = yte;
+	free(ftr);
+	free(fva);
+	return rc;
+}
+
+/* Cross-validation (a "cv" split): every fold of every repetition in
+ * turn, a cancel honoured between them; the refit follows as the run's
+ * ordinary fit on the whole training split. */
+static int
+exec_cv(struct exec_state *s, char **err)
+{
+	if (strcmp(s->sp.method, "cv") != 0)
+		return 0;
+	int nf = s->sp.folds * s->sp.repeats;
+	if ((s->cvres = calloc((size_t)nf, sizeof *s->cvres)) == NULL)
+		return err_set(err, "out of memory");
+	s->ex.nstages = nf + 1;
+	s->ex.in_cv = 1;
+	for (int q = 0; q < nf; q++) {
+		if (cancel_flag) {
+			s->status = "cancelled";
+			cancel_reason(err);
+			return -1;
+		}
+		s->ex.stage = q;
+		if (exec_cv_fold(s, q / s->sp.folds, q % s->sp.folds, &s->cvres[q], err) != 0)
+			return -1;
+	}
+	s->ex.stage = nf;
+	s->ex.in_cv = 0;
+	char line[160];
+	snprintf(line, sizeof line, "cross-validation done: refitting on all %zu training rows",
+	    s->ntr);
+	host_log(&s->ex, 0, line);
+	return 0;
 }
 
 /* The evaluation: metrics of both splits, the confusion matrix, the
@@ -1243,9 +1579,16 @@ exec_evaluation(struct exec_state *s, char **err)
 	if (s->ex.oom)
 		return err_set(err, "out of memory recording curves");
 	s->t_eval = time_mono();
-	snprintf(s->timings, sizeof s->timings, "{\"load\": %.6f, \"recipe\": %.6f, \"fit\": %.6f, "
-	    "\"evaluate\": %.6f}", s->t_load - s->t0, s->t_recipe - s->t_load,
+	/* a cross-validated run's folds are "cv"; the rest is its refit */
+	double t_cv = s->t_cv > 0 ? s->t_cv : s->t_load;
+	int m = snprintf(s->timings, sizeof s->timings, "{\"load\": %.6f, \"recipe\": %.6f, "
+	    "\"fit\": %.6f, \"evaluate\": %.6f", s->t_load - s->t0, s->t_recipe - t_cv,
 	    s->t_fit - s->t_fit0, s->t_eval - s->t_fit);
+	if (s->t_cv > 0 && m > 0 && (size_t)m < sizeof s->timings)
+		snprintf(s->timings + m, sizeof s->timings - (size_t)m, ", \"cv\": %.6f",
+		    s->t_cv - s->t_load);
+	m = (int)strlen(s->timings);
+	snprintf(s->timings + m, sizeof s->timings - (size_t)m, "}");
 	return 0;
 }
 
@@ -1260,10 +1603,11 @@ exec_record(struct exec_state *s, char **err)
 	for (int attempt = 0; attempt < 2; attempt++) {
 		free(serr);
 		serr = NULL;
+		struct cv_out cv = { s->sp.folds, s->sp.repeats, s->cvres, s->foldcsv.s };
 		if (store_results(s->p, s->id, &s->ex, &s->ml, s->payload, s->payload_len,
 		    s->d->model_format, s->recipe_json, s->summary, s->confusion, s->classes,
 		    s->features, time_mono() - s->t0, s->timings,
-		    s->pred.len ? s->pred.s : NULL, &serr) == 0)
+		    s->pred.len ? s->pred.s : NULL, s->cvres ? &cv : NULL, &serr) == 0)
 			break;
 		full = project_disk_full(s->p);
 		if (!full)
@@ -1300,6 +1644,7 @@ run_execute(const char *path, int64_t id, int fd)
 	s.ex.fd = fd;
 	sbuf_init(&s.ex.log);
 	sbuf_init(&s.pred);
+	sbuf_init(&s.foldcsv);
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
@@ -1331,7 +1676,11 @@ run_execute(const char *path, int64_t id, int fd)
 	if (exec_data(&s, &err) != 0 || exec_split(&s, &err) != 0)
 		goto fail;
 	s.t_load = time_mono();
-	if (exec_plugin(&s, &err) != 0 || exec_features(&s, &err) != 0)
+	if (exec_plugin(&s, &err) != 0 || exec_cv(&s, &err) != 0)
+		goto fail;
+	if (s.cvres)
+		s.t_cv = time_mono();
+	if (exec_features(&s, 0, &err) != 0)
 		goto fail;
 	s.t_recipe = time_mono();
 	if (exec_algorithm(&s, &err) != 0 || exec_evaluation(&s, &err) != 0 ||

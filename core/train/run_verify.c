@@ -24,7 +24,16 @@ run_request_from_record(const struct run_info *ri, struct run_request *rq, char 
 	json_t *ts = json_object_get(split, "test_size");
 	rq->test_size = json_is_number(ts) ? json_number_value(ts) : -1;
 	const char *method = json_string_value(json_object_get(split, "method"));
-	if (method && strcmp(method, "kfold") == 0) {
+	if (method && strcmp(method, "cv") == 0) {
+		/* one cross-validated run: the same folds, repeats, groups, holdout */
+		rq->cv_folds = (int)json_integer_value(json_object_get(split, "folds"));
+		rq->cv_repeats = (int)json_integer_value(json_object_get(split, "repeats"));
+		rq->cv_group = ri->cv_group;
+		if (rq->cv_folds < 2 || rq->cv_repeats < 1 || !(rq->test_size >= 0)) {
+			json_decref(split);
+			return err_set(err, "run %lld: unreadable split record", (long long)ri->id);
+		}
+	} else if (method && strcmp(method, "kfold") == 0) {
 		/* a cross-validation fold: the same folds, the same fold */
 		rq->cv_folds = (int)json_integer_value(json_object_get(split, "folds"));
 		rq->cv_fold = (int)json_integer_value(json_object_get(split, "fold"));
@@ -117,10 +126,14 @@ same_metrics(struct project *p, int64_t a, int64_t b, struct sbuf *diffs, double
 	sqlite3_stmt *st = NULL;
 	int same = 1, s;
 	*max_rel = 0;
-	if (db_prepare(p, "SELECT n, s, (SELECT value FROM run_metrics WHERE run_id = ?1 AND "
-	    "name = n AND split = s), (SELECT value FROM run_metrics WHERE run_id = ?2 AND "
-	    "name = n AND split = s) FROM (SELECT name AS n, split AS s FROM run_metrics "
-	    "WHERE run_id IN (?1, ?2) GROUP BY name, split)", &st, err) != 0)
+	/* a cross-validated run's fold metrics count too ("accuracy fold 1.3") */
+	if (db_prepare(p, "WITH m(run_id, name, split, value) AS (SELECT run_id, name, split, "
+	    "value FROM run_metrics WHERE run_id IN (?1, ?2) UNION ALL SELECT run_id, name, "
+	    "'fold ' || (rep + 1) || '.' || (fold + 1), value FROM run_cv_folds WHERE run_id IN "
+	    "(?1, ?2)) SELECT n, s, (SELECT value FROM m WHERE run_id = ?1 AND "
+	    "name = n AND split = s), (SELECT value FROM m WHERE run_id = ?2 AND "
+	    "name = n AND split = s) FROM (SELECT name AS n, split AS s FROM m "
+	    "GROUP BY name, split)", &st, err) != 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, a);
 	sqlite3_bind_int64(st, 2, b);

@@ -95,8 +95,9 @@ intern(struct runs_list *l, const char *s, long *memo)
 struct staged {
 	uint32_t	 run;
 	uint32_t	 name;
-	int		 test;
+	int		 test;	/* metrics: 0 train, 1 test, 2 cross-validation mean */
 	double		 num;
+	double		 sd;	/* cross-validation: the std (NaN: none) */
 	const char	*text;
 };
 
@@ -261,14 +262,14 @@ query_from(struct project *p, int64_t min_id, struct runs_list **out, char **err
 	free(start);
 	start = NULL;
 
-	/* metrics: the test split's, or the training split's without one */
+	/* metrics: a cross-validated run's means (with their std), else the
+	 * test split's, or the training split's without one */
 	nsg = 0;
-	if (db_prepare(p, min_id > 0 ? "SELECT run_id, name, split = 'test', value FROM run_metrics "
-	    "WHERE run_id >= ?1" : "SELECT run_id, name, split = 'test', value FROM run_metrics", &st,
-	    err) != 0)
+	if (db_prepare(p, "SELECT run_id, name, 2, mean, std FROM run_cv_metrics WHERE run_id >= ?1 "
+	    "UNION ALL SELECT run_id, name, split = 'test', value, NULL FROM run_metrics "
+	    "WHERE run_id >= ?1", &st, err) != 0)
 		goto out;
-	if (min_id > 0)
-		sqlite3_bind_int64(st, 1, min_id);
+	sqlite3_bind_int64(st, 1, min_id);
 	long lastid = -1, lastri = -1;
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
@@ -286,6 +287,8 @@ query_from(struct project *p, int64_t min_id, struct runs_list **out, char **err
 		g->test = sqlite3_column_int(st, 2);
 		g->num = sqlite3_column_type(st, 3) == SQLITE_NULL ? NAN :
 		    sqlite3_column_double(st, 3);
+		g->sd = sqlite3_column_type(st, 4) == SQLITE_NULL ? NAN :
+		    sqlite3_column_double(st, 4);
 		g->text = NULL;
 	}
 	if (s != SQLITE_DONE)
@@ -297,15 +300,17 @@ query_from(struct project *p, int64_t min_id, struct runs_list **out, char **err
 	if ((l->metrics = malloc((nsg ? nsg : 1) * sizeof *l->metrics)) == NULL)
 		goto oom;
 	for (size_t r = 0; r < l->n; r++) {
-		int has_test = 0;
+		int best = 0;
 		for (size_t i = start[r]; i < start[r + 1]; i++)
-			has_test |= sg[i].test;
+			best = sg[i].test > best ? sg[i].test : best;
 		l->rows[r].m0 = l->nmetrics;
 		for (size_t i = start[r]; i < start[r + 1]; i++)
-			if (sg[i].test == has_test)
-				l->metrics[l->nmetrics++] = (struct runs_metric){ sg[i].name, sg[i].num };
+			if (sg[i].test == best)
+				l->metrics[l->nmetrics++] = (struct runs_metric){ sg[i].name, sg[i].num,
+				    sg[i].sd };
 		l->rows[r].nm = l->nmetrics - l->rows[r].m0;
-		l->rows[r].split = start[r + 1] > start[r] ? (has_test ? "test" : "train") : "";
+		l->rows[r].split = start[r + 1] == start[r] ? "" : best == 2 ? "cv" : best ? "test" :
+		    "train";
 	}
 	*out = l;
 	l = NULL;
@@ -363,12 +368,14 @@ run_metrics_visit(struct project *p, int64_t id, const char *split, run_metric_f
     void *ctx, char **err)
 {
 	sqlite3_stmt *st = NULL;
-	int s;
-	if (db_prepare(p, "SELECT name, value FROM run_metrics WHERE run_id = ?1 AND split = ?2 "
+	int s, cv = strcmp(split, "cv") == 0;
+	if (db_prepare(p, cv ? "SELECT name, mean FROM run_cv_metrics WHERE run_id = ?1 ORDER BY "
+	    "rowid" : "SELECT name, value FROM run_metrics WHERE run_id = ?1 AND split = ?2 "
 	    "ORDER BY rowid", &st, err) != 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, split, -1, SQLITE_STATIC);
+	if (!cv)
+		sqlite3_bind_text(st, 2, split, -1, SQLITE_STATIC);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW)
 		if (fn(ctx, (const char *)sqlite3_column_text(st, 0),
 		    sqlite3_column_type(st, 1) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 1)))
@@ -383,14 +390,69 @@ run_has_split(struct project *p, int64_t id, const char *split)
 {
 	sqlite3_stmt *st = NULL;
 	int found = 0;
-	if (db_prepare(p, "SELECT 1 FROM run_metrics WHERE run_id = ?1 AND split = ?2 LIMIT 1",
+	int cv = strcmp(split, "cv") == 0;
+	if (db_prepare(p, cv ? "SELECT 1 FROM run_cv_metrics WHERE run_id = ?1 LIMIT 1" :
+	    "SELECT 1 FROM run_metrics WHERE run_id = ?1 AND split = ?2 LIMIT 1",
 	    &st, NULL) == 0) {
 		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_text(st, 2, split, -1, SQLITE_STATIC);
+		if (!cv)
+			sqlite3_bind_text(st, 2, split, -1, SQLITE_STATIC);
 		found = sqlite3_step(st) == SQLITE_ROW;
 		sqlite3_finalize(st);
 	}
 	return found;
+}
+
+const char *
+run_metrics_on(struct project *p, int64_t id)
+{
+	if (run_has_split(p, id, "cv"))
+		return "cv";
+	if (run_has_split(p, id, "test"))
+		return "test";
+	if (run_has_split(p, id, "train"))
+		return "train";
+	return "";
+}
+
+int
+run_cv_visit(struct project *p, int64_t id, run_cv_fn fn, void *ctx, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	int s;
+	if (db_prepare(p, "SELECT name, mean, std, n FROM run_cv_metrics WHERE run_id = ?1 "
+	    "ORDER BY rowid", &st, err) != 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(ctx, (const char *)sqlite3_column_text(st, 0),
+		    sqlite3_column_type(st, 1) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 1),
+		    sqlite3_column_type(st, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 2),
+		    sqlite3_column_int(st, 3)))
+			break;
+	int rc = s == SQLITE_ROW || s == SQLITE_DONE ? 0 : db_fail(p, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+run_cv_folds_visit(struct project *p, int64_t id, run_fold_fn fn, void *ctx, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	int s;
+	if (db_prepare(p, "SELECT rep, fold, n_train, n_valid, name, value FROM run_cv_folds "
+	    "WHERE run_id = ?1 ORDER BY rep, fold, rowid", &st, err) != 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(ctx, sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
+		    (size_t)sqlite3_column_int64(st, 2), (size_t)sqlite3_column_int64(st, 3),
+		    (const char *)sqlite3_column_text(st, 4),
+		    sqlite3_column_type(st, 5) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 5)))
+			break;
+	int rc = s == SQLITE_ROW || s == SQLITE_DONE ? 0 : db_fail(p, err);
+	sqlite3_finalize(st);
+	return rc;
 }
 
 int

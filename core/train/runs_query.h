@@ -5,8 +5,9 @@
  * runs_query() reads every run with its evaluation metrics and parameters
  * in three statements (runs, run_params, run_metrics), each one scan, so
  * that 10,000 runs load in tens of milliseconds: no statement per run.
- * The metrics of a run are those of its test split, or of its training
- * split when it held nothing out (as `lathe runs` shows them).
+ * The metrics of a run are its cross-validation means when it was
+ * cross-validated, else those of its test split, or of its training split
+ * when it held nothing out (as `lathe runs` shows them).
  *
  * Strings live in one pool owned by the list; parameter and metric names
  * are interned, so a name is compared by its index.
@@ -30,7 +31,8 @@ struct runs_param {
 
 struct runs_metric {
 	uint32_t	 name;
-	double		 value;
+	double		 value;		/* a cross-validated run: the mean over folds */
+	double		 std;		/* ... and their sample std; NaN otherwise */
 };
 
 struct runs_row {
@@ -46,7 +48,9 @@ struct runs_row {
 	double		 duration;	/* NaN while not finished */
 	size_t		 p0, np;	/* params[p0 .. p0+np) */
 	size_t		 m0, nm;	/* metrics[m0 .. m0+nm) */
-	const char	*split;		/* "test", "train" or "" (no metrics) */
+	const char	*split;		/* the metrics are of: "cv" (means over the folds of
+					 * a cross-validated run), "test", "train" (the
+					 * training rows: nothing held out) or "" (none) */
 };
 
 struct runs_list {
@@ -76,13 +80,25 @@ double	runs_metric(const struct runs_list *l, const struct runs_row *r, uint32_t
 /* Interned index of a name, or -1 when no run has it. */
 long	runs_name_index(const struct runs_list *l, const char *name);
 
-/* Visit run id's metrics of one split ("test" or "train") in record order.
- * fn returns nonzero to stop.  0 or -1 with *err. */
+/* Visit run id's metrics of one split ("test" or "train", or "cv": the
+ * cross-validation means) in record order.  fn returns nonzero to stop.
+ * 0 or -1 with *err. */
 typedef int (*run_metric_fn)(void *ctx, const char *name, double value);
 int	run_metrics_visit(struct project *p, int64_t id, const char *split, run_metric_fn fn,
 	    void *ctx, char **err);
-/* 1 if the run recorded metrics of that split. */
+/* 1 if the run recorded metrics of that split ("cv": cross-validation). */
 int	run_has_split(struct project *p, int64_t id, const char *split);
+/* What a run's headline metrics are of: "cv", "test", "train" or "". */
+const char *run_metrics_on(struct project *p, int64_t id);
+
+/* Visit a cross-validated run's aggregate: each metric's mean, sample std
+ * (NaN with one fold) and the number of folds that had it. */
+typedef int (*run_cv_fn)(void *ctx, const char *name, double mean, double std, int n);
+int	run_cv_visit(struct project *p, int64_t id, run_cv_fn fn, void *ctx, char **err);
+/* Visit its folds' metrics, by repetition, fold, record order (0-based). */
+typedef int (*run_fold_fn)(void *ctx, int rep, int fold, size_t n_train, size_t n_valid,
+    const char *name, double value);
+int	run_cv_folds_visit(struct project *p, int64_t id, run_fold_fn fn, void *ctx, char **err);
 
 /* Visit run id's curve points ordered by curve name, then step. */
 typedef int (*run_curve_fn)(void *ctx, const char *name, int step, double value);

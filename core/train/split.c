@@ -177,39 +177,55 @@ split_kfold(size_t n, const int *labels, int k, int folds, uint64_t seed, int **
 }
 
 int
-split_record_parse(const char *text, const char **method, double *test_size, int *folds,
-    int *fold, char **err)
+split_record_parse(const char *text, struct split_spec *sp, char **err)
 {
 	json_error_t je;
 	json_t *sj = text ? json_loads(text, 0, &je) : NULL;
 	int rc = -1;
 
-	*method = "holdout";
-	*test_size = 0;
-	*folds = *fold = 0;
+	memset(sp, 0, sizeof *sp);
+	sp->method = "holdout";
 	if (sj == NULL)
 		return err_set(err, "the run's split record does not parse (%s): '%.80s'",
 		    text ? je.text : "missing", text ? text : "");
 	const char *m = json_string_value(json_object_get(sj, "method"));
 	json_t *tsz = json_object_get(sj, "test_size");
 	json_t *fs = json_object_get(sj, "folds"), *fi = json_object_get(sj, "fold");
+	json_t *rp = json_object_get(sj, "repeats"), *gr = json_object_get(sj, "group");
+	int tsz_ok = json_is_number(tsz) && json_number_value(tsz) >= 0 &&
+	    json_number_value(tsz) < 1;
+	int folds_ok = json_is_integer(fs) && json_integer_value(fs) >= 2 &&
+	    json_integer_value(fs) <= INT32_MAX;
 	if (m && strcmp(m, "holdout") == 0) {
-		if (!json_is_number(tsz) || !(json_number_value(tsz) >= 0) ||
-		    !(json_number_value(tsz) < 1)) {
+		if (!tsz_ok) {
 			err_set(err, "the run's split record has no valid test_size: '%.80s'", text);
 			goto out;
 		}
-		*test_size = json_number_value(tsz);
+		sp->test_size = json_number_value(tsz);
 	} else if (m && strcmp(m, "kfold") == 0) {
-		if (!json_is_integer(fs) || !json_is_integer(fi) || json_integer_value(fs) < 2 ||
-		    json_integer_value(fs) > INT32_MAX || json_integer_value(fi) < 0 ||
+		if (!folds_ok || !json_is_integer(fi) || json_integer_value(fi) < 0 ||
 		    json_integer_value(fi) >= json_integer_value(fs)) {
 			err_set(err, "the run's split record has no valid folds/fold: '%.80s'", text);
 			goto out;
 		}
-		*method = "kfold";
-		*folds = (int)json_integer_value(fs);
-		*fold = (int)json_integer_value(fi);
+		sp->method = "kfold";
+		sp->folds = (int)json_integer_value(fs);
+		sp->fold = (int)json_integer_value(fi);
+	} else if (m && strcmp(m, "cv") == 0) {
+		if (!folds_ok || !tsz_ok || !json_is_integer(rp) || json_integer_value(rp) < 1 ||
+		    json_integer_value(rp) > 1000 || !(json_is_null(gr) || json_is_string(gr))) {
+			err_set(err, "the run's split record has no valid folds/repeats/group/test_size: "
+			    "'%.80s'", text);
+			goto out;
+		}
+		sp->method = "cv";
+		sp->folds = (int)json_integer_value(fs);
+		sp->repeats = (int)json_integer_value(rp);
+		sp->test_size = json_number_value(tsz);
+		if (json_is_string(gr) && (sp->group = str_dup(json_string_value(gr))) == NULL) {
+			err_set(err, "out of memory");
+			goto out;
+		}
 	} else {
 		err_set(err, "the run's split record has an unknown method: '%.80s'", text);
 		goto out;
@@ -218,4 +234,11 @@ split_record_parse(const char *text, const char **method, double *test_size, int
 out:
 	json_decref(sj);
 	return rc;
+}
+
+void
+split_spec_clear(struct split_spec *sp)
+{
+	free(sp->group);
+	sp->group = NULL;
 }

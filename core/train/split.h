@@ -25,13 +25,29 @@ int	split_kfold(size_t n, const int *labels, int k, int folds, uint64_t seed, in
 	    char **err);
 
 /*
- * A run's stored split record: {"method": "holdout", "test_size": F} or
- * {"method": "kfold", "folds": K, "fold": I}.  A record that does not parse
- * or lacks a field is an error — never a silent holdout of size 0.
- * *method points to static storage.  Training and permutation importance
- * both read it, so both split alike.
+ * A run's stored split record:
+ *   {"method": "holdout", "test_size": F}
+ *   {"method": "kfold", "folds": K, "fold": I}      one fold run (lathe before
+ *                                                   cross-validation was one run)
+ *   {"method": "cv", "folds": K, "repeats": R, "group": COL or null,
+ *    "test_size": F}                                 one cross-validated run:
+ *                     K-fold CV (R times) on the training rows of the holdout
+ *                     split of size F, then a refit on all of them
+ * A record that does not parse or lacks a field is an error — never a
+ * silent holdout of size 0.  Training and permutation importance both read
+ * it, so both split alike.
  */
-int	split_record_parse(const char *text, const char **method, double *test_size, int *folds,
-	    int *fold, char **err);
+struct split_spec {
+	const char	*method;	/* static: "holdout", "kfold" or "cv" */
+	double		 test_size;	/* holdout, cv */
+	int		 folds;		/* kfold, cv */
+	int		 fold;		/* kfold */
+	int		 repeats;	/* cv */
+	char		*group;		/* cv: the grouping column, or NULL */
+};
+
+/* Fills *sp; free sp->group with split_spec_clear (also after an error). */
+int	split_record_parse(const char *text, struct split_spec *sp, char **err);
+void	split_spec_clear(struct split_spec *sp);
 
 #endif

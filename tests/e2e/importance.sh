@@ -74,13 +74,19 @@ check "classification: baseline is the recorded accuracy" \
     "$(L show "$c" --json | J 'repr(d["metrics"]["accuracy"])')" "$(echo "$jc" | J 'repr(d["baseline"])')"
 check "classification: noise ~0" True "$(echo "$jc" | J 'abs([c for c in d["columns"] if c["name"]=="noise"][0]["mean"]) < 0.03')"
 
-# a cross-validation fold's run: its fold is its held-out rows
-L train -q --data syn --target y --algo ridge --step "drop label" --step "onehot colour" --cv 4 > /dev/null 2>&1
+# a cross-validated run with a test split: its held-out rows are the test
+# rows, scored by the refit model (its test_metrics)
+L train -q --data syn --target y --algo ridge --step "drop label" --step "onehot colour" --cv 4 --test-size 0.25 > /dev/null 2>&1
 f=$(sqlite3 "$P" "SELECT max(id) FROM runs")
 jf=$(L importance "$f" --json)
-check "cv fold: rows (400 / 4)" 100 "$(echo "$jf" | J 'd["rows"]')"
-check "cv fold: baseline is the fold's r2" \
-    "$(L show "$f" --json | J 'repr(d["metrics"]["r2"])')" "$(echo "$jf" | J 'repr(d["baseline"])')"
+check "cv run: rows (400 x 0.25)" 100 "$(echo "$jf" | J 'd["rows"]')"
+check "cv run: baseline is the refit model's test r2" \
+    "$(L show "$f" --json | J 'repr(d["test_metrics"]["r2"])')" "$(echo "$jf" | J 'repr(d["baseline"])')"
+# ... and without one it has none
+L train -q --data syn --target y --algo ridge --step "drop label" --step "onehot colour" --cv 4 > /dev/null 2>&1
+f=$(sqlite3 "$P" "SELECT max(id) FROM runs")
+err=$(L importance "$f" 2>&1)
+check "cv run without a test split: message" "lathe: run $f has no held-out rows (trained with test size 0, cross-validated on every row): permutation importance needs them" "$err"
 
 # refusals: one line, exit 1 (user) or 2 (usage)
 err=$(L importance 999 2>&1); rc=$?

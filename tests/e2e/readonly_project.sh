@@ -107,7 +107,9 @@ sqlite3 "$O" "ALTER TABLE runs DROP COLUMN pid_start; ALTER TABLE runs DROP COLU
     ALTER TABLE runs DROP COLUMN owner_start; ALTER TABLE dataset_columns DROP COLUMN pos_inf;
     ALTER TABLE dataset_columns DROP COLUMN neg_inf; DROP TABLE IF EXISTS prediction_log_counts;
     DROP TABLE IF EXISTS run_tags; ALTER TABLE runs DROP COLUMN note;
-    ALTER TABLE runs DROP COLUMN archived; PRAGMA user_version = 6" || bad "making a schema-6 copy"
+    ALTER TABLE runs DROP COLUMN archived;
+    DROP TABLE IF EXISTS run_cv_metrics; DROP TABLE IF EXISTS run_cv_folds;
+    PRAGMA user_version = 6" || bad "making a schema-6 copy"
 cp "$O" "$tmp/out/old-ro.lathe"
 "$LATHE" -p "$O" serve --model iris@prod --port 0 > "$tmp/out/old.out" 2> "$tmp/out/old.err" &
 srv=$!

@@ -146,8 +146,8 @@ where_error "--where number compared with a string" "C == 'big'" "lathe: --where
 
 # ---- --columns
 hdr=$(L runs --columns C,owner,accuracy --experiment cls | head -n 1 | tr -s ' ')
-check "--columns header" "RUN STATUS EXPERIMENT DATASET ALGO TARGET C owner accuracy TIME CREATED" "$hdr"
-row=$(L runs --columns C,owner,accuracy --where 'id == 2' | sed -n 2p | awk '{ print $7, $8, $9 }')
+check "--columns header" "RUN STATUS EXPERIMENT DATASET ALGO TARGET ON C owner accuracy TIME CREATED" "$hdr"
+row=$(L runs --columns C,owner,accuracy --where 'id == 2' | sed -n 2p | awk '{ print $8, $9, $10 }')
 check "--columns values" "1 ana $(Q "SELECT printf('%.4f', value) FROM run_metrics WHERE run_id = 2 AND name = 'accuracy' AND split = 'test'")" "$row"
 user_error "--columns unknown" \
     "--columns: unknown field 'colour' (no listed run has a metric, parameter or tag by that name)" \

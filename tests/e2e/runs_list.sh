@@ -59,7 +59,8 @@ check "worst ridge first" "4" "$(ids --sort +rmse --limit 1)"
 out=$(L runs --sort rmse --experiment reg | awk 'NR > 1 { print $1 }' | tr '\n' ' ' | sed 's/ $//')
 check "text table order" "$(ids --sort rmse --experiment reg)" "$out"
 check "text table order, ascending ids differ" "1 3 2 4" "$out"
-check "sorted column first" "mae" "$(L runs --sort mae --experiment reg | head -n 1 | awk '{ print $7 }')"
+# (after ON, which says what the metrics were measured on)
+check "sorted column first" "mae" "$(L runs --sort mae --experiment reg | head -n 1 | awk '{ print $8 }')"
 
 check "--limit" "10 9" "$(ids --limit 2)"
 

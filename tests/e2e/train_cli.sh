@@ -144,16 +144,14 @@ out=$(L rerun 2 --verify --json 2>/dev/null)
 contains "other kernel: json" '"identical": false' "$out"
 contains "other kernel: json differences" "BLAS kernel Fakelake then" "$out"
 
-# cross-validation: one run per fold, each with its own recipe
+# cross-validation is one run (tests/e2e/train_cv.sh covers it in depth)
 ids=$(L train --data iris --target target --algo logistic --cv 5 --step 'standardize *' 2>/dev/null)
-check "five fold runs" 5 "$(printf '%s\n' "$ids" | wc -l | tr -d ' ')"
-n=$(sqlite3 "$P" "SELECT count(DISTINCT a.data) FROM run_artifacts a WHERE a.name = 'recipe' AND a.run_id IN ($(printf '%s' "$ids" | tr '\n' ','))")
-check "each fold fitted its own recipe" 5 "$n"
-fold=$(printf '%s\n' "$ids" | sed -n 3p)
-L rerun "$fold" --verify > /dev/null 2> "$tmp/err"
-check "a fold re-runs identically (its own fold)" 0 $?
+check "cv: one run id" 1 "$(printf '%s\n' "$ids" | wc -l | tr -d ' ')"
+check "cv: five folds stored" 5 "$(sqlite3 "$P" "SELECT count(DISTINCT fold) FROM run_cv_folds WHERE run_id = $ids")"
+L rerun "$ids" --verify > /dev/null 2> "$tmp/err"
+check "cv: the run re-runs identically (folds and refit)" 0 $?
 L train --data iris --target target --algo logistic --cv 5 --test-size 0.3 > /dev/null 2>&1
-check "cv with test-size is a usage error" 2 $?
+check "cv with test-size: CV on the training part" 0 $?
 
 # stored recipes
 printf 'impute median numeric\nstandardize numeric\n' > "$tmp/r.txt"

@@ -118,7 +118,7 @@ expect_screen "AUC"
 keys q v
 wait_for "run 3 reproduces run 2 exactly" 30
 
-# 7. three-fold cross-validation: three runs, queued and trained a few at a time
+# 7. three-fold cross-validation: one run (its folds inside it)
 keys t
 wait_for "the form starts from run 3's settings"
 keys G k k k
@@ -133,14 +133,16 @@ text "0x1p-2"
 keys Enter
 wait_for "✗ test size must be a fraction in [0, 1), got '0x1p-2'"
 keys C-u Enter r
-wait_for "6 runs"
+wait_for "4 runs"
 n=0
-while [ "$(L runs --json | grep -o '"status": "finished"' | wc -l)" -lt 6 ] && [ $n -lt 600 ]; do
+while [ "$(L runs --json | grep -o '"status": "finished"' | wc -l)" -lt 4 ] && [ $n -lt 600 ]; do
 	sleep 0.1
 	n=$((n + 1))
 done
-[ "$(L show 6 --json | grep -o '"method": "kfold", "folds": 3, "fold": 2')" != "" ] && ok ||
-    fail "run 6 is not fold 3 of 3: $(L show 6 --json | grep -o '"split": {[^}]*}')"
+[ "$(L show 4 --json | grep -o '"method": "cv", "folds": 3, "repeats": 1')" != "" ] && ok ||
+    fail "run 4 is not a 3-fold cross-validation: $(L show 4 --json | grep -o '"split": {[^}]*}')"
+[ "$(sqlite3 "$P" 'SELECT count(DISTINCT fold) FROM run_cv_folds WHERE run_id = 4')" = 3 ] && ok ||
+    fail "run 4 has not 3 folds stored"
 
 # 8. live progress of a slow run, then cancel it
 keys t
@@ -157,16 +159,16 @@ keys r
 wait_for "PROGRESS"
 wait_for "/3000 loss"
 wait_for "ETA"
-wait_for "▶ 1 running: r7"
+wait_for "▶ 1 running: r5"
 keys x
-wait_for "run 7 cancelled" 20
-screen | grep -E '^ +7 +cancelled' > /dev/null && ok || fail "run 7 row: $(screen | grep -E '^ +7 ')"
+wait_for "run 5 cancelled" 20
+screen | grep -E '^ +5 +cancelled' > /dev/null && ok || fail "run 5 row: $(screen | grep -E '^ +5 ')"
 
 # 9. quitting while a run trains asks first, then cancels it
 keys t
 wait_for "‹ slow ›"
 keys r
-wait_for "▶ 1 running: r8"
+wait_for "▶ 1 running: r6"
 keys q
 wait_for "1 run is still training or queued; quitting cancels it: y quit, Esc stay"
 keys Escape
@@ -179,12 +181,12 @@ expect_terminal_restored
 # the records are the CLI's
 [ "$(L runs --json | grep -o '"status": "[a-z]*"' | sort | uniq -c | tr -s ' ')" = \
     " 2 \"status\": \"cancelled\"
- 6 \"status\": \"finished\"" ] && ok || fail "statuses: $(L runs --json)"
+ 4 \"status\": \"finished\"" ] && ok || fail "statuses: $(L runs --json)"
 L show 2 --json | grep -q '"C": 10' && ok || fail "run 2 params: $(L show 2 --json | head -c 300)"
 
 # 10. without gnuplot the plot pane says so, and everything else goes on
 tui_start "LATHE_GNUPLOT=/nonexistent/gnuplot '$LATHE' -p '$P'"
-wait_for "8 runs"
+wait_for "6 runs"
 keys G Enter
 wait_for "run 1  finished"
 keys p
@@ -193,7 +195,7 @@ expect_screen "the rest of lathe works as before"
 keys e
 wait_for "gnuplot is not installed"
 keys q q
-wait_for "8 runs"
+wait_for "6 runs"
 keys q
 wait_for "EXIT=0"
 finish

@@ -10,6 +10,8 @@
 #   import   lathe import penguins.csv          (categorical columns, NAs)
 #   train    lathe train ... --step 'standardize *'  (the launcher and the
 #            training child `lathe __run`, each a process of its own)
+#   train_cv lathe train ... --cv 3 --cv-repeats 2 --test-size 0.2 (one
+#            cross-validated run: folds, refit, fold tables, folds artifact)
 #   recipe   lathe recipe add
 #   register lathe model register
 #   export   lathe export -o FILE
@@ -63,7 +65,7 @@ done
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-build-asan}
 [ $# -gt 0 ] && shift
-scenarios=${*:-import train recipe register export predict serve tag delete}
+scenarios=${*:-import train train_cv recipe register export predict serve tag delete}
 case $build in
 /*) dir=$build ;;
 *) dir=$top/$build ;;
@@ -171,7 +173,7 @@ clear_error() {
 			# train's own status line ("run 2 failed in 0.3s") may come
 			# first, and a training child that fails before it can open
 			# the project says why on the stderr it shares
-			[ "$scn" = train ] && ! printf '%s\n' "$others" |
+			case $scn in train|train_cv) ;; *) false ;; esac && ! printf '%s\n' "$others" |
 			    grep -qv -e '^run [0-9]* failed in ' -e '^lathe: .*out of memory$' && return 0
 		fi
 		echo "status 1 with $lines stderr lines, not one 'lathe: ...'"
@@ -184,6 +186,8 @@ clear_error() {
 cmd_import()   { "$LATHE" -p "$T/p.lathe" import "$dat/penguins.csv" --name pg; }
 cmd_train()    { "$LATHE" -p "$T/p.lathe" train --data iris --target target --algo logistic \
                      --step 'standardize *' --seed 7; }
+cmd_train_cv() { "$LATHE" -p "$T/p.lathe" train --data iris --target target --algo logistic \
+                     --step 'standardize *' --seed 7 --cv 3 --cv-repeats 2 --test-size 0.2; }
 cmd_recipe()   { "$LATHE" -p "$T/p.lathe" recipe add r "$T/recipe.txt"; }
 cmd_register() { "$LATHE" -p "$T/p.lathe" model register 1 --name prod; }
 cmd_export()   { "$LATHE" -p "$T/p.lathe" export m@1 -o "$T/out.bundle"; }
@@ -330,7 +334,8 @@ check_one() {
 		return 0
 	fi
 	[ "$s" = "$before" ] || [ "$s" = "$after" ] && return 0
-	if [ "$scn" = train ] && [ "$(state_minus_failed "$T/p.lathe")" = "$before" ]; then
+	if { [ "$scn" = train ] || [ "$scn" = train_cv ]; } &&
+	    [ "$(state_minus_failed "$T/p.lathe")" = "$before" ]; then
 		return 0
 	fi
 	echo "the project is neither the state before nor after"

@@ -1,7 +1,8 @@
 /*
  * test_split.c — seeded splits: sizes as scikit-learn's train_test_split
  * (ceil of the test fraction), stratification by class, determinism for a
- * seed, row order, and k-fold balance.
+ * seed, row order, k-fold balance, and the stored split records (holdout,
+ * an older lathe's fold run, one cross-validated run) with their refusals.
  */
 #include "testutil.h"
 #include "train/split.h"
@@ -120,6 +121,59 @@ test_kfold(void **state)
 	free(err);
 }
 
+/* The stored split records: holdout, an older lathe's fold run, one
+ * cross-validated run (with and without a group), and refusals. */
+static void
+test_record_parse(void **state)
+{
+	struct split_spec sp;
+	char *err = NULL;
+	(void)state;
+	assert_int_equal(split_record_parse("{\"method\": \"holdout\", \"test_size\": 0.25}", &sp,
+	    &err), 0);
+	assert_string_equal(sp.method, "holdout");
+	assert_true(sp.test_size == 0.25);
+	assert_null(sp.group);
+	split_spec_clear(&sp);
+	assert_int_equal(split_record_parse("{\"method\": \"kfold\", \"folds\": 5, \"fold\": 4}",
+	    &sp, &err), 0);
+	assert_string_equal(sp.method, "kfold");
+	assert_int_equal(sp.folds, 5);
+	assert_int_equal(sp.fold, 4);
+	split_spec_clear(&sp);
+	assert_int_equal(split_record_parse("{\"method\": \"cv\", \"folds\": 4, \"repeats\": 3, "
+	    "\"group\": \"patient\", \"test_size\": 0.2, \"stratified\": false}", &sp, &err), 0);
+	assert_string_equal(sp.method, "cv");
+	assert_int_equal(sp.folds, 4);
+	assert_int_equal(sp.repeats, 3);
+	assert_string_equal(sp.group, "patient");
+	assert_true(sp.test_size == 0.2);
+	split_spec_clear(&sp);
+	assert_null(sp.group);
+	assert_int_equal(split_record_parse("{\"method\": \"cv\", \"folds\": 4, \"repeats\": 1, "
+	    "\"group\": null, \"test_size\": 0}", &sp, &err), 0);
+	assert_null(sp.group);
+	split_spec_clear(&sp);
+	static const char *const bad[] = {
+		"{\"method\": \"cv\", \"folds\": 4, \"repeats\": 0, \"group\": null, \"test_size\": 0}",
+		"{\"method\": \"cv\", \"folds\": 1, \"repeats\": 1, \"group\": null, \"test_size\": 0}",
+		"{\"method\": \"cv\", \"folds\": 4, \"repeats\": 1, \"group\": 7, \"test_size\": 0}",
+		"{\"method\": \"cv\", \"folds\": 4, \"repeats\": 1, \"group\": null}",
+		"{\"method\": \"cv\", \"folds\": 4, \"repeats\": 1, \"group\": null, \"test_size\": 1}",
+		"{\"method\": \"kfold\", \"folds\": 4, \"fold\": 4}",
+		"{\"method\": \"bootstrap\"}",
+		"not json",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		assert_int_equal(split_record_parse(bad[i], &sp, &err), -1);
+		assert_non_null(err);
+		assert_null(sp.group);
+		free(err);
+		err = NULL;
+		split_spec_clear(&sp);
+	}
+}
+
 int
 main(void)
 {
@@ -128,6 +182,7 @@ main(void)
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_stratified),
 		cmocka_unit_test(test_kfold),
+		cmocka_unit_test(test_record_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
