@@ -72,7 +72,20 @@ export LATHE_PROGRESS=0
 unset LATHE_PROJECT LATHE_FAULT LATHE_FAULT_CHILD
 . "$top/tests/fault/server.sh"
 T=$(mktemp -d /tmp/lathe-fault.XXXXXX)
+job=""		# the command of a scenario, while it runs
 trap 'srv_kill; rm -rf "$T"' EXIT
+# Stopped from outside (the test runner's timeout sends SIGTERM to the whole
+# process group): say where, so that the log never just ends.  A command
+# runs in the background and is waited for, so that this runs at once.
+stopped() {
+	echo "FAIL fault: stopped by SIG$1 during ${scn:-the set-up}${role:+ $role}${kind:+ $kind:${n:-}}" \
+	    "after ${total:-0} runs, ${fails:-0} failed"
+	[ -n "$job" ] && kill -TERM "$job" 2>/dev/null
+	exit $((128 + $2))
+}
+trap 'stopped HUP 1' HUP
+trap 'stopped INT 2' INT
+trap 'stopped TERM 15' TERM
 san="$T/san"
 mkdir -p "$san"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:log_path=$san/asan"
@@ -246,8 +259,11 @@ run_one() {
 		unset "$1"
 	else
 		env "$1=$2" timeout 120 bash -c "$(declare -f "cmd_$scn"); T=$T LATHE=$LATHE \
-		    dat=$dat; cmd_$scn" > "$T/out" 2> "$T/err"
+		    dat=$dat; cmd_$scn" > "$T/out" 2> "$T/err" &
+		job=$!
+		wait "$job"
 		rc=$?
+		job=""
 	fi
 }
 
