@@ -15,6 +15,7 @@
 #include "features/recipe.h"
 #include "features/recipe_store.h"
 #include "store/dataset.h"
+#include "train/plugin.h"
 
 #include <errno.h>
 #include <math.h>
@@ -154,15 +155,35 @@ preview(struct seditor *s, struct app *a)
 	    "all ", t->nrows, s->target[0] ? ", without target '" : "", s->target,
 	    s->target[0] ? "'" : "", f->ncols, recipe_ninputs(r));
 	{
-		/* what training would refuse, as `lathe recipe preview` flags it */
-		char *problem = NULL;
-		if (frame_check_finite(f, NULL, NULL, &problem) != 0) {
-			app_msg(a, MSG_ERROR, "a run would stop: %s", problem ? problem : "?");
-			free(problem);
+		/* what training would refuse, as `lathe recipe preview` without
+		 * --algo flags it: the algorithm is chosen later (^T), and
+		 * missing values stop only those that do not take them */
+		struct frame_problem *pv = NULL;
+		size_t npv = 0, hard, miss;
+		if (frame_problems(f, &pv, &npv) != 0) {
+			app_msg(a, MSG_ERROR, "preview: out of memory");
 			goto out;
 		}
+		for (hard = 0; hard < npv && pv[hard].missing_only; hard++)
+			;
+		for (miss = 0; miss < npv && !pv[miss].missing_only; miss++)
+			;
+		struct plugin_set *ps = app_plugins(a);
+		struct sbuf names;
+		sbuf_init(&names);
+		size_t ncap = plugin_names_with_caps(ps, LATHE_CAP_MISSING, &names);
+		if (hard < npv)
+			app_msg(a, MSG_ERROR, "a run would stop: %s", pv[hard].msg);
+		else if (miss < npv && ncap && !names.oom)
+			app_msg(a, MSG_INFO, "a run would stop (%s take%s missing values): %s",
+			    names.s, ncap == 1 ? "s" : "", pv[miss].msg);
+		else if (miss < npv)
+			app_msg(a, MSG_ERROR, "a run would stop: %s", pv[miss].msg);
+		else
+			app_msg(a, MSG_GOOD, "%s", s->phead);
+		sbuf_free(&names);
+		frame_problems_free(pv, npv);
 	}
-	app_msg(a, MSG_GOOD, "%s", s->phead);
 	goto out;
 fail:
 	{

@@ -10,6 +10,7 @@
 #include "features/recipe.h"
 #include "features/recipe_store.h"
 #include "store/dataset.h"
+#include "train/plugin.h"
 
 #include <errno.h>
 #include <math.h>
@@ -18,7 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-enum { OPT_DATA = OPT_LONG + 1, OPT_TARGET };
+enum { OPT_DATA = OPT_LONG + 1, OPT_TARGET, OPT_ALGO };
 
 /*
  * A recipe argument is a file when one exists by that name, otherwise a
@@ -188,25 +189,38 @@ sub_show(struct cmd_ctx *ctx, struct project *p, int argc, char **argv)
 }
 
 /*
- * What training would refuse in the fitted frame: frame_check_finite's
- * message for every column at fault (not only the first), so a preview
- * shows all the steps still to add.  *n receives the count; caller frees
- * each message and the array.  NULL on OOM.
+ * What training would refuse in the fitted frame, every column at fault
+ * (not only the first, so a preview shows all the steps still to add),
+ * split in two lists that borrow pv's messages: *hard, what stops a run of
+ * the algorithm (d, or NULL for none named: what stops every algorithm),
+ * and *miss, the columns whose one fault is missing values.  Those stop an
+ * algorithm without LATHE_CAP_MISSING, as training does: they join *hard
+ * when d lacks it, or when no algorithm is named and none loaded has it
+ * (ncapable 0); they are only listed when d has it, or when no algorithm
+ * is named, since the algorithm decides.  Caller frees the two arrays
+ * (not the messages).  -1 when out of memory.
  */
-static char **
-preview_problems(const struct frame *f, size_t *n)
+static int
+preview_problems(const struct frame_problem *pv, size_t npv, const struct lathe_plugin *d,
+    size_t ncapable, const char ***hard, size_t *nhard, const char ***miss, size_t *nmiss)
 {
-	char **v = calloc(f->ncols ? f->ncols : 1, sizeof *v);
-	*n = 0;
-	if (v == NULL)
-		return NULL;
-	for (size_t j = 0; j < f->ncols; j++) {
-		struct frame one = { f->n, 1, 1, &f->cols[j] };
-		char *msg = NULL;
-		if (frame_check_finite(&one, NULL, NULL, &msg) != 0)
-			v[(*n)++] = msg;
+	int keep = d ? (plugin_caps(d) & LATHE_CAP_MISSING) != 0 : ncapable > 0;
+	*nhard = *nmiss = 0;
+	*hard = calloc(npv ? npv : 1, sizeof **hard);
+	*miss = calloc(npv ? npv : 1, sizeof **miss);
+	if (*hard == NULL || *miss == NULL) {
+		free(*hard);
+		free(*miss);
+		*hard = *miss = NULL;
+		return -1;
 	}
-	return v;
+	for (size_t i = 0; i < npv; i++) {
+		if (pv[i].missing_only)
+			(*miss)[(*nmiss)++] = pv[i].msg;
+		if (!pv[i].missing_only || !keep)
+			(*hard)[(*nhard)++] = pv[i].msg;
+	}
+	return 0;
 }
 
 static int
@@ -215,11 +229,12 @@ sub_preview(struct cmd_ctx *ctx, struct project *p, int argc, char **argv)
 	static const struct option lo[] = {
 		{ "data", required_argument, NULL, OPT_DATA },
 		{ "target", required_argument, NULL, OPT_TARGET },
+		{ "algo", required_argument, NULL, OPT_ALGO },
 		{ "rows", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, OPT_JSON },
 		CMD_COMMON_LONGOPTS, { 0 }
 	};
-	const char *data = NULL, *target = NULL;
+	const char *data = NULL, *target = NULL, *algo = NULL;
 	long nshow = 5;
 	int c, rc = EXIT_USER;
 	char *err = NULL, *text = NULL, *origin = NULL, *rname = NULL;
@@ -228,16 +243,21 @@ sub_preview(struct cmd_ctx *ctx, struct project *p, int argc, char **argv)
 	struct table *t = NULL;
 	struct frame *f = NULL;
 	struct recipe *r = NULL;
-	char **problems = NULL;
-	size_t nproblems = 0;
-	struct sbuf b;
+	struct plugin_set *ps = NULL;
+	const struct lathe_plugin *d = NULL;
+	struct frame_problem *pv = NULL;
+	const char **problems = NULL, **missing = NULL;
+	size_t npv = 0, nproblems = 0, nmissing = 0, ncapable = 0;
+	struct sbuf b, capable;
 
 	sbuf_init(&b);
+	sbuf_init(&capable);
 	cmd_getopt_reset();
 	while ((c = cmd_getopt(ctx, argc, argv, lo)) != -1) {
 		switch (c) {
 		case OPT_DATA: data = optarg; break;
 		case OPT_TARGET: target = optarg; break;
+		case OPT_ALGO: algo = optarg; break;
 		case 'n':
 			if (cmd_optlong(ctx, optarg, 0, LONG_MAX, &nshow) != 0)
 				return EXIT_USAGE;
@@ -274,7 +294,26 @@ sub_preview(struct cmd_ctx *ctx, struct project *p, int argc, char **argv)
 		err_set(&err, "out of memory");
 		goto fail;
 	}
-	if ((problems = preview_problems(f, &nproblems)) == NULL) {
+	/* the algorithms decide what missing values mean (as in training) */
+	if (plugin_set_load(&ps, &err) != 0)
+		goto fail;
+	if (algo) {
+		const struct plugin *pl = plugin_find(ps, algo);
+		if (pl == NULL) {
+			struct sbuf names;
+			sbuf_init(&names);
+			plugin_names_with_caps(ps, 0, &names);
+			err_set(&err, "unknown algorithm '%s' (available: %s)", algo,
+			    names.s && *names.s ? names.s : "none loaded; see 'lathe plugins'");
+			sbuf_free(&names);
+			goto fail;
+		}
+		d = pl->desc;
+	}
+	ncapable = plugin_names_with_caps(ps, LATHE_CAP_MISSING, &capable);
+	if (capable.oom || frame_problems(f, &pv, &npv) != 0 ||
+	    preview_problems(pv, npv, d, ncapable, &problems, &nproblems, &missing,
+	    &nmissing) != 0) {
 		err_set(&err, "out of memory");
 		goto fail;
 	}
@@ -290,6 +329,11 @@ sub_preview(struct cmd_ctx *ctx, struct project *p, int argc, char **argv)
 		snprintf(dref, sizeof dref, "%s@%d", v.name, v.version);
 		jw_str(&w, dref);
 		jw_key(&w, "rows"); jw_int(&w, (int64_t)f->n);
+		jw_key(&w, "algo");
+		if (d)
+			jw_str(&w, d->name);
+		else
+			jw_null(&w);
 		jw_key(&w, "inputs");
 		jw_arr(&w);
 		for (size_t i = 0; i < recipe_ninputs(r); i++)
@@ -377,6 +421,17 @@ sub_preview(struct cmd_ctx *ctx, struct project *p, int argc, char **argv)
 		for (size_t i = 0; i < nproblems; i++)
 			jw_str(&w, problems[i]);
 		jw_arr_end(&w);
+		jw_key(&w, "missing");
+		jw_arr(&w);
+		for (size_t i = 0; i < nmissing; i++)
+			jw_str(&w, missing[i]);
+		jw_arr_end(&w);
+		jw_key(&w, "missing_native");
+		jw_arr(&w);
+		for (size_t i = 0; i < ps->n; i++)
+			if (plugin_caps(ps->v[i].desc) & LATHE_CAP_MISSING)
+				jw_str(&w, ps->v[i].desc->name);
+		jw_arr_end(&w);
 		jw_key(&w, "head");
 		jw_obj(&w);
 		jw_key(&w, "columns");
@@ -404,10 +459,21 @@ sub_preview(struct cmd_ctx *ctx, struct project *p, int argc, char **argv)
 		texttab_render(tt, &b);
 		texttab_free(tt);
 		if (nproblems)
-			sbuf_printf(&b, "\n%zu problem%s a run would stop at:\n", nproblems,
-			    nproblems == 1 ? "" : "s");
+			sbuf_printf(&b, "\n%zu problem%s a%s%s run would stop at:\n", nproblems,
+			    nproblems == 1 ? "" : "s", d ? " " : "", d ? d->name : "");
 		for (size_t i = 0; i < nproblems; i++)
 			sbuf_printf(&b, "  %s\n", problems[i]);
+		if (nmissing && d && (plugin_caps(d) & LATHE_CAP_MISSING))
+			/* d takes them: said, not a problem */
+			sbuf_printf(&b, "\nmissing values left in %zu column%s stay missing (NaN): "
+			    "%s takes them natively\n", nmissing, nmissing == 1 ? "" : "s", d->name);
+		else if (nmissing && !d && ncapable) {
+			sbuf_printf(&b, "\nmissing values left in %zu column%s: %s take%s them "
+			    "natively; a run of another algorithm would stop at:\n", nmissing,
+			    nmissing == 1 ? "" : "s", capable.s, ncapable == 1 ? "s" : "");
+			for (size_t i = 0; i < nmissing; i++)
+				sbuf_printf(&b, "  %s\n", missing[i]);
+		}
 		if (nh) {
 			struct texttab *ht = texttab_new(f->ncols);
 			const char **hd = calloc(f->ncols ? f->ncols : 1, sizeof *hd);
@@ -447,9 +513,11 @@ sub_preview(struct cmd_ctx *ctx, struct project *p, int argc, char **argv)
 fail:
 	rc = cmd_fail_err(err);
 out:
-	for (size_t i = 0; i < nproblems; i++)
-		free(problems[i]);
 	free(problems);
+	free(missing);
+	frame_problems_free(pv, npv);
+	plugin_set_free(ps);
+	sbuf_free(&capable);
 	sbuf_free(&b);
 	recipe_free(r);
 	frame_free(f);
@@ -509,7 +577,7 @@ cmd_recipe_exec(struct cmd_ctx *ctx, int argc, char **argv)
 const struct cmd_entry cmd_recipe_entry = {
 	.name = "recipe",
 	.args = "add NAME FILE | list | show NAME[@V] | preview NAME[@V]|FILE --data DATASET "
-	    "[--target COL] [-n N] [--json]",
+	    "[--target COL] [--algo ALGO] [-n N] [--json]",
 	.summary = "Keep feature recipes as versions; preview what a recipe makes of a dataset.",
 	.help =
 	    "  add NAME FILE        check FILE's recipe and store it as NAME@N (identical\n"
@@ -524,13 +592,20 @@ const struct cmd_entry cmd_recipe_entry = {
 	    "                       the step that would fix it\n"
 	    "\n"
 	    "options:\n"
+	    "  --algo ALGO          preview: judge missing values as a run of ALGO would: an\n"
+	    "                       algorithm that takes them natively (gbdt; 'lathe\n"
+	    "                       plugins') gets NaN as it is, any other stops.  Without\n"
+	    "                       it, columns whose one fault is missing values are listed\n"
+	    "                       apart, naming the algorithms that take them\n"
 	    "  --json               add: {\"name\", \"version\", \"created\"}; list: {\"recipes\":\n"
 	    "                       [{\"name\", \"version\", \"latest\", \"hash\", \"source\",\n"
 	    "                       \"created\", \"text\"}]}; show: one such object; preview:\n"
-	    "                       {\"recipe\", \"dataset\", \"rows\", \"inputs\", \"columns\": [{\"name\",\n"
-	    "                       \"kind\", \"missing\", \"mean\", \"std\", \"min\", \"max\",\n"
-	    "                       \"infinite\"}], \"problems\": [MESSAGE], \"head\": {\"columns\",\n"
-	    "                       \"rows\"}}; statistics are of the finite values\n"
+	    "                       {\"recipe\", \"dataset\", \"rows\", \"algo\", \"inputs\",\n"
+	    "                       \"columns\": [{\"name\", \"kind\", \"missing\", \"mean\", \"std\",\n"
+	    "                       \"min\", \"max\", \"infinite\"}], \"problems\": [MESSAGE],\n"
+	    "                       \"missing\": [MESSAGE], \"missing_native\": [ALGO],\n"
+	    "                       \"head\": {\"columns\", \"rows\"}}; statistics are of the\n"
+	    "                       finite values\n"
 	    "\n"
 	    "The language is described in docs/recipes.md.\n",
 	.exec = cmd_recipe_exec,

@@ -356,6 +356,56 @@ frame_check_finite(const struct frame *f, const char *where, const size_t *rows,
 	return frame_check_model_input(f, where, rows, 0, err);
 }
 
+int
+frame_problems(const struct frame *f, struct frame_problem **out, size_t *n)
+{
+	struct frame_problem *v = calloc(f->ncols ? f->ncols : 1, sizeof *v);
+	*out = NULL;
+	*n = 0;
+	if (v == NULL)
+		return -1;
+	for (size_t j = 0; j < f->ncols; j++) {
+		struct frame one = *f;
+		char *msg = NULL;
+		one.ncols = 1;
+		one.cols = &f->cols[j];
+		if (frame_check_model_input(&one, NULL, NULL, 0, &msg) == 0)
+			continue;
+		if (msg == NULL) {	/* no room for the message */
+			frame_problems_free(v, *n);
+			*n = 0;
+			return -1;
+		}
+		char *strict = msg;
+		msg = NULL;
+		/* the same column for an algorithm that takes NaN: fine, or
+		 * still at fault (a string, an infinity) */
+		int rc = frame_check_model_input(&one, NULL, NULL, 1, &msg);
+		if (rc != 0 && msg == NULL) {
+			free(strict);
+			frame_problems_free(v, *n);
+			*n = 0;
+			return -1;
+		}
+		free(msg);
+		v[*n].msg = strict;
+		v[*n].missing_only = rc == 0;
+		(*n)++;
+	}
+	*out = v;
+	return 0;
+}
+
+void
+frame_problems_free(struct frame_problem *v, size_t n)
+{
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(v[i].msg);
+	free(v);
+}
+
 size_t
 frame_native_categories(const struct frame *f, double *X, unsigned char *kinds)
 {

@@ -128,6 +128,21 @@ int		 frame_check_finite(const struct frame *f, const char *where, const size_t 
 int		 frame_check_model_input(const struct frame *f, const char *where,
 		    const size_t *rows, int allow_missing, char **err);
 
+/*
+ * Every column a model could not read, not only the first, as
+ * frame_check_model_input words it (where and rows NULL), in column order:
+ * what a preview lists.  missing_only is 1 when the column's one fault is
+ * missing values (no string, no infinity), so that an algorithm with
+ * LATHE_CAP_MISSING takes it as it is.  0 with *out (caller frees with
+ * frame_problems_free) and *n, or -1 when out of memory.
+ */
+struct frame_problem {
+	char	*msg;
+	int	 missing_only;
+};
+int		 frame_problems(const struct frame *f, struct frame_problem **out, size_t *n);
+void		 frame_problems_free(struct frame_problem *v, size_t n);	/* accepts NULL */
+
 /* Kinds of the columns as a plugin taking categories natively sees them
  * (LATHE_FEATURE_*: `ordinal` columns categorical, the rest numeric) into
  * kinds (ncols bytes), and in the row-major matrix X (n x ncols) every

@@ -401,6 +401,16 @@ plugin_find(const struct plugin_set *s, const char *name)
 	return NULL;
 }
 
+size_t
+plugin_names_with_caps(const struct plugin_set *s, unsigned caps, struct sbuf *b)
+{
+	size_t k = 0;
+	for (size_t i = 0; s && i < s->n; i++)
+		if ((plugin_caps(s->v[i].desc) & caps) == caps)
+			sbuf_printf(b, "%s%s", k++ ? ", " : "", s->v[i].desc->name);
+	return k;
+}
+
 int
 plugin_hash(struct plugin *p, char **err)
 {

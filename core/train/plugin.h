@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include "lathe_plugin.h"
 
+struct sbuf;
+
 struct plugin {
 	char				*path;
 	const struct lathe_plugin	*desc;
@@ -47,6 +49,11 @@ struct plugin_set {
 int			 plugin_set_load(struct plugin_set **out, char **err);
 void			 plugin_set_free(struct plugin_set *s);
 const struct plugin	*plugin_find(const struct plugin_set *s, const char *name);
+/* The names of the loaded plugins that take every one of the capability
+ * bits caps natively (plugin_caps), ", "-separated, appended to b; the
+ * count.  (A `recipe preview` says which algorithms keep missing values.) */
+size_t			 plugin_names_with_caps(const struct plugin_set *s, unsigned caps,
+			    struct sbuf *b);
 /* SHA-256 of the plugin file, computed once.  0 or -1 with *err. */
 int			 plugin_hash(struct plugin *p, char **err);
 

@@ -21,9 +21,12 @@ if ! grep -q '^count main' "$log"; then
 fi
 nice -n 5 "$top/tests/fault/run.sh" --sample "$(dirname "$LATHE")"
 rc=$?
-# run.sh ends with its "fault: N runs" line or an explanation; if it ended
-# without either (a signal), say how, so that a failure is never silent
-# (one CI run stopped after the serve scenario's first kind with nothing)
+# run.sh ends with its "fault: N runs" line or an explanation, and when a
+# signal stops it (the runner's timeout) it says where it was; if it still
+# ended without a word, say how, so that a failure is never silent.  (Runs
+# that stopped after the serve scenario's first kind with nothing were its
+# server harness waiting, with no bound, on a server it never stopped:
+# tests/fault/server.sh now bounds every wait.)
 [ $rc -eq 0 ] || [ $rc -eq 1 ] ||
     echo "FAIL tests/fault/run.sh ended with status $rc$([ $rc -gt 128 ] && echo " (signal $((rc - 128)))")"
 exit $rc

@@ -48,12 +48,13 @@ screen | grep -E '^bill_length_mm +numeric +0 ' > /dev/null && ok ||
     fail "bill_length_mm imputed: $(screen | grep -E '^bill_length_mm')"
 
 # 2b. a recipe that leaves missing values: the preview says where a run
-# would stop, as `lathe recipe preview` does (impute commented out)
+# would stop, as `lathe recipe preview` does (impute commented out), and
+# that gbdt, which takes missing values, would not
 keys Up Up Up Up Home
 text "# "
 wait_for "4 steps, parses"
 keys C-p
-wait_for "a run would stop: column '"
+wait_for "a run would stop (gbdt takes missing values): column '"
 expect_screen "missing value"
 keys Home Delete Delete
 wait_for "5 steps, parses"

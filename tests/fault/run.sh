@@ -74,8 +74,22 @@ LATHE="$dir/lathe"
 export LATHE_PLUGIN_PATH="$dir/plugins"
 export LATHE_PROGRESS=0
 unset LATHE_PROJECT LATHE_FAULT LATHE_FAULT_CHILD
+. "$top/tests/fault/server.sh"
 T=$(mktemp -d /tmp/lathe-fault.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+job=""		# the command of a scenario, while it runs
+trap 'srv_kill; rm -rf "$T"' EXIT
+# Stopped from outside (the test runner's timeout sends SIGTERM to the whole
+# process group): say where, so that the log never just ends.  A command
+# runs in the background and is waited for, so that this runs at once.
+stopped() {
+	echo "FAIL fault: stopped by SIG$1 during ${scn:-the set-up}${role:+ $role}${kind:+ $kind:${n:-}}" \
+	    "after ${total:-0} runs, ${fails:-0} failed"
+	[ -n "$job" ] && kill -TERM "$job" 2>/dev/null
+	exit $((128 + $2))
+}
+trap 'stopped HUP 1' HUP
+trap 'stopped INT 2' INT
+trap 'stopped TERM 15' TERM
 san="$T/san"
 mkdir -p "$san"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:log_path=$san/asan"
@@ -153,7 +167,7 @@ ref_body="$T/ref_body"	# the fault-free answer of the server
 before=$(state "$B")
 
 fresh() {
-	rm -f "$T"/p.lathe* "$T"/out.bundle* "$T"/pred.csv
+	rm -f "$T"/p.lathe* "$T"/out.bundle* "$T"/pred.csv "$T"/body "$T"/body1
 	cp "$B" "$T/p.lathe"
 }
 
@@ -200,35 +214,29 @@ bundle_state() {
 }
 
 # serve VAR SPEC: start the server with VAR=SPEC, send requests, SIGTERM.
-# Sets rc (the server's status, "none" if it never started) and verdict
-# (empty when every answer was right).  Without faults: two requests.
+# Sets rc (the server's status), started and verdict (empty when every
+# answer was right, else what was wrong: also a server that printed no
+# port or did not stop, each within a bound; tests/fault/server.sh).
+# Without faults: two requests.
 # With a fault: every request that starts before the fault has fired may
 # answer 200 with the right body or a 5xx with a message; the first one
 # that starts after it (the fault is one-shot) must answer 200 right; at
 # most three requests.
 cmd_serve() {
-	local pid i port code fired
+	local i code fired
 	verdict=""
-	"$LATHE" -p "$T/p.lathe" serve --model m --port 0 -q > "$T/out" 2> "$T/err" &
-	pid=$!
-	for i in $(seq 400); do
-		grep -q 'listening on' "$T/out" 2>/dev/null && break
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$T/out" | head -n 1)
-	if [ -z "$port" ]; then
-		wait "$pid"
-		rc=$?
-		started=0
-		return
-	fi
+	srv_start "$T/out" "$T/err" "$LATHE" -p "$T/p.lathe" serve --model m --port 0 -q
+	case $? in
+	0) ;;
+	1) rc=$srv_rc started=0; return ;;	# it could not start: its status says how
+	*) rc=$srv_rc started=0 verdict=$srv_why; return ;;
+	esac
 	started=1
 	for i in 1 2 3; do
 		fired=$(grep -c '^fired' "$LATHE_FAULT_LOG")
 		code=$(curl -s -o "$T/body" -w '%{http_code}' --max-time 20 \
 		    -H 'Content-Type: application/json' --data-binary @"$T/request.json" \
-		    "http://127.0.0.1:$port/invocations")
+		    "http://127.0.0.1:$srv_port/invocations")
 		[ "$i" = 1 ] && cp "$T/body" "$T/body1"
 		if [ "$code" = 200 ] && { [ ! -e "$ref_body" ] || cmp -s "$T/body" "$ref_body"; }; then
 			[ "$fired" -gt 0 ] && break
@@ -245,9 +253,8 @@ cmd_serve() {
 		fi
 		[ "$2" = count ] && [ "$i" = 2 ] && break
 	done
-	kill -TERM "$pid" 2>/dev/null
-	wait "$pid"
-	rc=$?
+	srv_stop || verdict="${verdict:+$verdict; }$srv_why"
+	rc=$srv_rc
 }
 
 # run_one SPEC_VAR SPEC: run the scenario once; sets rc
@@ -263,8 +270,11 @@ run_one() {
 		unset "$1"
 	else
 		env "$1=$2" timeout 120 bash -c "$(declare -f "cmd_$scn"); T=$T LATHE=$LATHE \
-		    dat=$dat; cmd_$scn" > "$T/out" 2> "$T/err"
+		    dat=$dat; cmd_$scn" > "$T/out" 2> "$T/err" &
+		job=$!
+		wait "$job"
 		rc=$?
+		job=""
 	fi
 }
 
@@ -274,6 +284,15 @@ check_one() {
 	for r in "$san"/*; do
 		[ -f "$r" ] && { echo "sanitizer report"; return 1; }
 	done
+	# a serve verdict first: it says more than the status it led to
+	# (a server killed because it printed no port, or did not stop)
+	if [ "$scn" = serve ] && [ -n "$verdict" ]; then
+		case $rc in
+		0|1) echo "$verdict" ;;
+		*) echo "$verdict (status $rc)" ;;
+		esac
+		return 1
+	fi
 	case $rc in
 	0|1) ;;
 	124) echo "timed out"; return 1 ;;
@@ -283,7 +302,6 @@ check_one() {
 		if [ "$started" = 0 ]; then
 			[ "$rc" = 1 ] || { echo "the server did not start, status $rc"; return 1; }
 		else
-			[ -z "$verdict" ] || { echo "$verdict"; return 1; }
 			case $rc in
 			0) ;;
 			1) ;;	# a failure while stopping: a clear line, below

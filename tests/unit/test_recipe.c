@@ -548,6 +548,61 @@ test_check_finite(void **state)
 	frame_free(f);
 }
 
+/* frame_problems: every column at fault, in order, each with its
+ * frame_check_finite message, and whether missing values are its one
+ * fault (what an algorithm with LATHE_CAP_MISSING accepts). */
+static void
+test_frame_problems(void **state)
+{
+	static const struct {
+		const char	*name;
+		double		 v[3];
+		int		 missing_only;	/* -1: no problem */
+	} cols[] = {
+		{ "ok", { 1, 2, 3 }, -1 },
+		{ "gap", { 1, NAN, 3 }, 1 },
+		{ "inf", { 1, INFINITY, 3 }, 0 },
+		{ "both", { NAN, INFINITY, 3 }, 0 },
+		{ "gaps", { NAN, NAN, NAN }, 1 },
+	};
+	struct frame *f = frame_new(3);
+	struct frame_problem *pv = NULL;
+	size_t n = 99, k = 0;
+	(void)state;
+	for (size_t j = 0; j < sizeof cols / sizeof cols[0]; j++) {
+		double *v = malloc(sizeof cols[j].v);
+		memcpy(v, cols[j].v, sizeof cols[j].v);
+		frame_add_num(f, cols[j].name, v);
+	}
+	assert_int_equal(frame_problems(f, &pv, &n), 0);
+	assert_int_equal(n, 4);
+	for (size_t j = 0; j < sizeof cols / sizeof cols[0]; j++) {
+		if (cols[j].missing_only < 0)
+			continue;
+		struct frame one = { f->n, 1, 1, &f->cols[j] };
+		char *want = NULL;
+		assert_int_equal(frame_check_finite(&one, NULL, NULL, &want), -1);
+		assert_string_equal(pv[k].msg, want);
+		assert_int_equal(pv[k].missing_only, cols[j].missing_only);
+		free(want);
+		k++;
+	}
+	frame_problems_free(pv, n);
+	frame_free(f);
+	/* a string column is never only missing */
+	f = mkframe();
+	assert_int_equal(frame_problems(f, &pv, &n), 0);
+	k = n;
+	for (size_t i = 0; i < n; i++)
+		if (strstr(pv[i].msg, "column 'c' is categorical") == pv[i].msg)
+			k = i;
+	assert_true(k < n);
+	assert_int_equal(pv[k].missing_only, 0);
+	frame_problems_free(pv, n);
+	frame_free(f);
+	frame_problems_free(NULL, 0);
+}
+
 /* A frame of x (with +-inf and a missing value) and z. */
 static struct frame *
 mkinf(void)
@@ -788,6 +843,7 @@ main(void)
 		cmocka_unit_test(test_single_row),
 		cmocka_unit_test(test_lazy_indicators),
 		cmocka_unit_test(test_check_finite),
+		cmocka_unit_test(test_frame_problems),
 		cmocka_unit_test(test_infinities),
 		cmocka_unit_test(test_clip_impute_saved),
 		cmocka_unit_test(test_inputs_needed),
