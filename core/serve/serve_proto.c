@@ -887,24 +887,38 @@ fp_cell(struct fp *f, size_t j)
 			return 0;
 		return strdict_intern(f->dict[j], s, n, &f->codes[j][i]) == 0;
 	}
-	/* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+	/* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, the digits summed
+	 * into m as they are checked: a short plain decimal is then converted
+	 * at once (Clinger's exact case, as num_parse), without a second scan */
 	const char *q = f->p, *st = q;
-	if (q < f->e && *q == '-')
+	uint64_t m = 0;
+	int nd = 0, nfrac = 0, expo = 0, neg = 0;
+	if (q < f->e && *q == '-') {
+		neg = 1;
 		q++;
+	}
 	if (q >= f->e || *q < '0' || *q > '9')
 		return 0;
-	if (*q == '0')
+	if (*q == '0') {
 		q++;
-	else
-		while (q < f->e && *q >= '0' && *q <= '9')
-			q++;
+		nd = 1;
+	} else {
+		while (q < f->e && *q >= '0' && *q <= '9') {
+			m = m * 10 + (uint64_t)(*q++ - '0');
+			nd++;
+		}
+	}
 	if (q < f->e && *q == '.') {
 		if (++q >= f->e || *q < '0' || *q > '9')
 			return 0;
-		while (q < f->e && *q >= '0' && *q <= '9')
-			q++;
+		while (q < f->e && *q >= '0' && *q <= '9') {
+			m = m * 10 + (uint64_t)(*q++ - '0');
+			nd++;
+			nfrac++;
+		}
 	}
 	if (q < f->e && (*q == 'e' || *q == 'E')) {
+		expo = 1;
 		q++;
 		if (q < f->e && (*q == '+' || *q == '-'))
 			q++;
@@ -914,9 +928,15 @@ fp_cell(struct fp *f, size_t j)
 			q++;
 	}
 	double d;
+	if (!expo && nd <= 19 && m <= (1ull << 53) && nfrac <= 22) {
+		d = nfrac ? (double)m / num_pow10[nfrac] : (double)m;
+		if (neg)
+			d = -d;
+	} else if (!num_parse(st, (size_t)(q - st), &d)) {
+		return 0;
+	}
 	/* jansson refuses overflow and (with strtod's ERANGE) subnormals */
-	if (!num_parse(st, (size_t)(q - st), &d) || !isfinite(d) ||
-	    (d != 0 && fabs(d) < DBL_MIN))
+	if (!isfinite(d) || (d != 0 && fabs(d) < DBL_MIN))
 		return 0;
 	f->p = q;
 	if (f->num[j]) {
