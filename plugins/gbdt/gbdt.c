@@ -36,7 +36,7 @@
  * numeric splits compare the raw value with the bin edge (x <= threshold
  * goes left, the same test the binning made), categorical splits look the
  * code's bin up in a 256-bit set.  Rows go in blocks, trees outermost in a
- * block, blocks sharded over threads; within a block, eight rows walk a
+ * block, blocks sharded over threads; within a block, sixteen rows walk a
  * tree together (independent chains of loads keep the core busy), each
  * for the tree's depth in steps (a leaf is its own child), and groups of
  * rows without NaN in a model without categorical splits take a 16-byte

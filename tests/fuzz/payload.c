@@ -16,8 +16,8 @@
  * message and no model.  A model that loads must behave: its summary
  * is produced, save() gives a payload that loads again, and saving that
  * gives the same bytes; predict() is tried on 20 rows for d = 1..64
- * features (rows 8-15 with missing values: tree plugins walk groups of
- * rows with and without NaN differently), refusing the wrong d cleanly,
+ * features (rows 16-19 with missing values: gbdt walks rows 0-15 as a
+ * group without NaN and rows 4-19, the tail, as a group with NaN), refusing the wrong d cleanly,
  * and for the right d the reloaded model predicts bit for bit what the
  * loaded one does; for the tree plugins (tree, forest, gbdt), whose
  * answers are exact, each row predicted alone gives its batch answer.
@@ -90,10 +90,6 @@ exercise(struct lathe_model *m)
 		fail("reload", "changed output_width");
 	if (width == 0 || width > 4096)
 		goto out;
-	for (size_t i = 0; i < NROWS * MAXD; i++)
-		X[i] = (double)((i * 7919) % 23) / 4.0 - 2.5;
-	for (size_t i = 8 * MAXD; i < 16 * MAXD; i += 5)
-		X[i] = NAN;
 	double *o1 = malloc(NROWS * width * sizeof *o1), *o2 = malloc(NROWS * width * sizeof *o2);
 	if (o1 == NULL || o2 == NULL) {
 		free(o1);
@@ -101,6 +97,11 @@ exercise(struct lathe_model *m)
 		goto out;
 	}
 	for (size_t d = 1; d <= MAXD; d++) {
+		/* NROWS rows of d values; one missing value in each of rows 16-19 */
+		for (size_t i = 0; i < NROWS * d; i++)
+			X[i] = (double)((i * 7919) % 23) / 4.0 - 2.5;
+		for (size_t r = 16; r < NROWS; r++)
+			X[r * d + r % d] = NAN;
 		free(err);
 		err = NULL;
 		rc = P->predict(m, NROWS, d, X, o1, &err);

@@ -727,7 +727,7 @@ test_predict_missing(void **state)
 	ds_free(&tr);
 }
 
-/* Batch prediction walks rows eight at a time (a short walk for groups
+/* Batch prediction walks rows sixteen at a time (a short walk for groups
  * without NaN in models without categorical splits, the full one else);
  * a single row walks alone.  Every path, and a model saved and loaded
  * again, must give the same numbers bit for bit. */
