@@ -1624,6 +1624,15 @@ tui_main(const char *path, const char *const *commands)
 	}
 	atexit(restore_terminal);
 	install_signals();
+	/* reading the terminal's description takes a file descriptor: out of
+	 * them, newterm would fail as if TERM were wrong (and ncurses would
+	 * keep what it allocated for the attempt), so ask the system first */
+	int spare = dup(0);
+	if (spare < 0) {
+		fprintf(stderr, "lathe: cannot start the workbench: %s\n", strerror(errno));
+		goto out;
+	}
+	close(spare);
 	if ((term_screen = newterm(NULL, stdout, stdin)) == NULL) {
 		fprintf(stderr, "lathe: cannot drive this terminal (TERM=%s)\n",
 		    getenv("TERM") ? getenv("TERM") : "");

@@ -81,6 +81,12 @@ for n in 5 6 7 8 9 10 11 12; do
 	poll "EXIT=[0-9]" || fail "ulimit -n $n: the workbench did not exit; the screen was:
 $(screen)"
 done
+# a workbench that could not start said why, not that TERM is wrong
+if grep -q "cannot drive this terminal" "$T/stderr"; then
+	fail "out of descriptors, the workbench blamed the terminal: $(grep -m1 "cannot drive" "$T/stderr")"
+else
+	ok
+fi
 fails=$(q "SELECT count(*) FROM runs WHERE id > $first AND status = 'failed' AND
     error = 'could not start the training process: pipe: Too many open files'")
 [ "$fails" -gt 0 ] && ok ||
