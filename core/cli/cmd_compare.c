@@ -161,7 +161,7 @@ static int
 compare_text(struct sbuf *b, const struct compare *c)
 {
 	const char **vals = calloc(c->n, sizeof *vals), **names = NULL;
-	char (*cells)[64] = calloc(c->n, sizeof *cells);
+	char (*cells)[80] = calloc(c->n, sizeof *cells);
 	size_t nn = 0;
 	int rc = -1;
 
