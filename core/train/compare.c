@@ -65,28 +65,30 @@ compare_free(struct compare *c)
 	free(c);
 }
 
+/* A headline metric; stops the visit (setting r->oom) when out of memory. */
 static int
 metric_cb(void *ctx, const char *name, double v)
 {
 	struct compare_run *r = ctx;
 	char **nn = realloc(r->mname, (r->nm + 1) * sizeof *nn);
 	if (nn == NULL)
-		return 1;
+		return r->oom = 1;
 	r->mname = nn;
 	double *nv = realloc(r->mval, (r->nm + 1) * sizeof *nv);
 	if (nv == NULL)
-		return 1;
+		return r->oom = 1;
 	r->mval = nv;
 	if ((r->mname[r->nm] = str_dup(name)) == NULL)
-		return 1;
+		return r->oom = 1;
 	r->mval[r->nm++] = v;
 	return 0;
 }
 
+/* Add a note; 0, or -1 with *err (out of memory). */
 static int
-note(struct compare *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+note(struct compare *c, char **err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int
-note(struct compare *c, const char *fmt, ...)
+note(struct compare *c, char **err, const char *fmt, ...)
 {
 	char buf[256];
 	va_list ap;
@@ -95,10 +97,10 @@ note(struct compare *c, const char *fmt, ...)
 	va_end(ap);
 	char **nn = realloc(c->notes, (c->nnotes + 1) * sizeof *nn);
 	if (nn == NULL)
-		return -1;
+		return err_set(err, "out of memory");
 	c->notes = nn;
 	if ((c->notes[c->nnotes] = str_dup(buf)) == NULL)
-		return -1;
+		return err_set(err, "out of memory");
 	c->nnotes++;
 	return 0;
 }
@@ -186,6 +188,8 @@ run_read(struct project *p, const char *ref, struct compare_run *r, char **err)
 	r->on = run_metrics_on(p, ri->id);
 	if (r->on[0] && run_metrics_visit(p, ri->id, r->on, metric_cb, r, err) != 0)
 		goto out;
+	if (r->oom)
+		goto oom;
 	rc = 0;
 	goto out;
 oom:
@@ -278,7 +282,7 @@ sig_ttest(struct project *p, struct compare *c, size_t j, char **err)
 		goto out;
 	}
 	if (a.nfolds < 2 || a.nfolds != b.nfolds) {
-		rc = note(c, "run %lld: no fold metrics to test against run %lld",
+		rc = note(c, err, "run %lld: no fold metrics to test against run %lld",
 		    (long long)c->r[j].ri.id, (long long)c->r[0].ri.id);
 		goto out;
 	}
@@ -496,7 +500,7 @@ sig_rows(struct project *p, struct compare *c, size_t j, const double *y, size_t
 	for (size_t i = 0; same && i < a->n; i++)
 		same = a->row[i] == b.row[i] && a->row[i] < ny;
 	if (!same) {
-		rc = note(c, "run %lld: its held-out rows are not those of run %lld", idj, id0);
+		rc = note(c, err, "run %lld: its held-out rows are not those of run %lld", idj, id0);
 		goto out;
 	}
 	if (k) {
@@ -574,12 +578,12 @@ significance(struct project *p, struct compare *c, char **err)
 			if (sig_ttest(p, c, j, err) != 0)
 				goto out;
 	if (!cls && !reg) {
-		rc = note(c, "no significance test for %s runs", r0->task);
+		rc = note(c, err, "no significance test for %s runs", r0->task);
 		goto out;
 	}
 	if (strcmp(sp.method, "kfold") != 0 && sp.test_size <= 0) {
 		rc = strcmp(sp.method, "cv") == 0 ? 0 :
-		    note(c, "no held-out rows: the runs were scored on their training rows "
+		    note(c, err, "no held-out rows: the runs were scored on their training rows "
 		    "(--test-size 0)");
 		goto out;
 	}

@@ -47,6 +47,7 @@ struct compare_run {
 	size_t		 nm;
 	char		**mname;
 	double		*mval;
+	int		 oom;		/* reading the metrics ran out of memory */
 };
 
 enum compare_test { CMP_MCNEMAR, CMP_TTEST, CMP_BOOTSTRAP };
