@@ -112,51 +112,6 @@ text_row(struct sbuf *b, char mark, const char *label, const char *const *vals, 
 	sbuf_putc(b, '\n');
 }
 
-/* A significance result: a heading line when it starts a new (run, test)
- * group (prev is the result before it, or NULL), then one line. */
-static void
-sig_text(struct sbuf *b, const struct compare *c, const struct compare_sig *s,
-    const struct compare_sig *prev)
-{
-	long long a = (long long)c->r[0].ri.id, o = (long long)c->r[s->run].ri.id;
-	char d[32], lo[32], hi[32];
-	if (prev == NULL || prev->run != s->run || prev->test != s->test) {
-		sbuf_printf(b, "  run %lld against run %lld: ", o, a);
-		switch (s->test) {
-		case CMP_MCNEMAR:
-			sbuf_printf(b, "McNemar exact test on %zu held-out rows\n", s->n);
-			break;
-		case CMP_TTEST:
-			sbuf_printf(b, "corrected resampled t-test over %zu folds "
-			    "(n_test/n_train %.3g, df %zu)\n", s->n, s->ratio, s->n - 1);
-			break;
-		case CMP_BOOTSTRAP:
-			sbuf_printf(b, "paired bootstrap on %zu held-out rows (%d resamples, "
-			    "%g%% interval)\n", s->n, COMPARE_BOOT_R, 100 * COMPARE_BOOT_LEVEL);
-			break;
-		}
-	}
-	switch (s->test) {
-	case CMP_MCNEMAR:
-		sbuf_printf(b, "    %llu right only in run %lld, %llu right only in run %lld: "
-		    "p = %.4g%s\n", (unsigned long long)s->b, a, (unsigned long long)s->c, o,
-		    s->p, s->p < 0.05 ? "  significant at 5%" : "");
-		break;
-	case CMP_TTEST:
-		fmt_metric(d, sizeof d, s->mean, 1);
-		sbuf_printf(b, "    %-20s mean difference %-9s t = %-8.4g p = %.4g%s\n", s->metric,
-		    d, s->t, s->p, s->p < 0.05 ? "  significant at 5%" : "");
-		break;
-	case CMP_BOOTSTRAP:
-		fmt_metric(d, sizeof d, s->diff, 1);
-		fmt_metric(lo, sizeof lo, s->lo, 1);
-		fmt_metric(hi, sizeof hi, s->hi, 1);
-		sbuf_printf(b, "    %-6s difference %s, interval [%s, %s]%s\n", s->metric, d, lo, hi,
-		    s->lo > 0 || s->hi < 0 ? "  excludes 0" : "");
-		break;
-	}
-}
-
 static int
 compare_text(struct sbuf *b, const struct compare *c)
 {
@@ -247,15 +202,7 @@ compare_text(struct sbuf *b, const struct compare *c)
 		text_row(b, ' ', label, vals, c->n);
 	}
 
-	if (c->why_not) {
-		sbuf_printf(b, "not comparable: %s\n", c->why_not);
-	} else {
-		sbuf_printf(b, "significance%s\n", c->nsig ? "" : ": no test applies");
-		for (size_t i = 0; i < c->nsig; i++)
-			sig_text(b, c, &c->sig[i], i ? &c->sig[i - 1] : NULL);
-		for (size_t i = 0; i < c->nnotes; i++)
-			sbuf_printf(b, "  %s\n", c->notes[i]);
-	}
+	compare_significance_text(b, c);
 	rc = 0;
 out:
 	free(names);

@@ -83,4 +83,10 @@ void	compare_free(struct compare *c);	/* accepts NULL */
 
 const char *compare_test_name(enum compare_test t);
 
+/* The significance section as lines of text, appended to b: "not
+ * comparable: REASON", or "significance" and each test's heading and
+ * result lines, then the notes (lathe compare and the workbench). */
+struct sbuf;
+void	compare_significance_text(struct sbuf *b, const struct compare *c);
+
 #endif
