@@ -211,6 +211,47 @@ out:
 	return rc;
 }
 
+/* One significance result as a JSON object. */
+static void
+sig_json(struct jw *w, const struct compare *c, const struct compare_sig *s)
+{
+	jw_obj(w);
+	jw_key(w, "run"); jw_int(w, c->r[s->run].ri.id);
+	jw_key(w, "against"); jw_int(w, c->r[0].ri.id);
+	jw_key(w, "test"); jw_str(w, compare_test_name(s->test));
+	jw_key(w, "metric"); jw_str(w, s->metric);
+	switch (s->test) {
+	case CMP_MCNEMAR:
+		jw_key(w, "rows"); jw_int(w, (int64_t)s->n);
+		jw_key(w, "right_only_against"); jw_int(w, (int64_t)s->b);
+		jw_key(w, "right_only_run"); jw_int(w, (int64_t)s->c);
+		jw_key(w, "p"); jw_num(w, s->p);
+		break;
+	case CMP_TTEST:
+		jw_key(w, "folds"); jw_int(w, (int64_t)s->n);
+		jw_key(w, "test_train_ratio"); jw_num(w, s->ratio);
+		jw_key(w, "mean_difference"); jw_num(w, s->mean);
+		jw_key(w, "t");
+		if (isinf(s->t))
+			jw_str(w, s->t > 0 ? "inf" : "-inf");
+		else
+			jw_num(w, s->t);
+		jw_key(w, "df"); jw_int(w, (int64_t)s->n - 1);
+		jw_key(w, "p"); jw_num(w, s->p);
+		break;
+	case CMP_BOOTSTRAP:
+		jw_key(w, "rows"); jw_int(w, (int64_t)s->n);
+		jw_key(w, "difference"); jw_num(w, s->diff);
+		jw_key(w, "level"); jw_num(w, COMPARE_BOOT_LEVEL);
+		jw_key(w, "low"); jw_num(w, s->lo);
+		jw_key(w, "high"); jw_num(w, s->hi);
+		jw_key(w, "resamples"); jw_int(w, COMPARE_BOOT_R);
+		jw_key(w, "seed"); jw_int(w, COMPARE_BOOT_SEED);
+		break;
+	}
+	jw_obj_end(w);
+}
+
 static int
 compare_json(struct jw *w, const struct compare *c)
 {
@@ -310,44 +351,8 @@ compare_json(struct jw *w, const struct compare *c)
 		jw_null(w);
 	jw_key(w, "significance");
 	jw_arr(w);
-	for (size_t i = 0; i < c->nsig; i++) {
-		const struct compare_sig *s = &c->sig[i];
-		jw_obj(w);
-		jw_key(w, "run"); jw_int(w, c->r[s->run].ri.id);
-		jw_key(w, "against"); jw_int(w, c->r[0].ri.id);
-		jw_key(w, "test"); jw_str(w, compare_test_name(s->test));
-		jw_key(w, "metric"); jw_str(w, s->metric);
-		switch (s->test) {
-		case CMP_MCNEMAR:
-			jw_key(w, "rows"); jw_int(w, (int64_t)s->n);
-			jw_key(w, "right_only_against"); jw_int(w, (int64_t)s->b);
-			jw_key(w, "right_only_run"); jw_int(w, (int64_t)s->c);
-			jw_key(w, "p"); jw_num(w, s->p);
-			break;
-		case CMP_TTEST:
-			jw_key(w, "folds"); jw_int(w, (int64_t)s->n);
-			jw_key(w, "test_train_ratio"); jw_num(w, s->ratio);
-			jw_key(w, "mean_difference"); jw_num(w, s->mean);
-			jw_key(w, "t");
-			if (isinf(s->t))
-				jw_str(w, s->t > 0 ? "inf" : "-inf");
-			else
-				jw_num(w, s->t);
-			jw_key(w, "df"); jw_int(w, (int64_t)s->n - 1);
-			jw_key(w, "p"); jw_num(w, s->p);
-			break;
-		case CMP_BOOTSTRAP:
-			jw_key(w, "rows"); jw_int(w, (int64_t)s->n);
-			jw_key(w, "difference"); jw_num(w, s->diff);
-			jw_key(w, "level"); jw_num(w, COMPARE_BOOT_LEVEL);
-			jw_key(w, "low"); jw_num(w, s->lo);
-			jw_key(w, "high"); jw_num(w, s->hi);
-			jw_key(w, "resamples"); jw_int(w, COMPARE_BOOT_R);
-			jw_key(w, "seed"); jw_int(w, COMPARE_BOOT_SEED);
-			break;
-		}
-		jw_obj_end(w);
-	}
+	for (size_t i = 0; i < c->nsig; i++)
+		sig_json(w, c, &c->sig[i]);
 	jw_arr_end(w);
 	jw_key(w, "notes");
 	jw_arr(w);
