@@ -17,7 +17,7 @@ extern const struct cmd_entry cmd_init_entry, cmd_import_entry, cmd_datasets_ent
     cmd_describe_entry, cmd_head_entry, cmd_plugins_entry, cmd_train_entry,
     cmd_run_child_entry, cmd_runs_entry, cmd_show_entry, cmd_rerun_entry, cmd_predict_entry, cmd_recipe_entry,
     cmd_model_entry, cmd_serve_entry, cmd_export_entry, cmd_drift_entry,
-    cmd_importance_entry;
+    cmd_importance_entry, cmd_compare_entry;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_init_entry,
@@ -29,6 +29,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_train_entry,
 	&cmd_runs_entry,
 	&cmd_show_entry,
+	&cmd_compare_entry,
 	&cmd_importance_entry,
 	&cmd_rerun_entry,
 	&cmd_predict_entry,

@@ -10,6 +10,7 @@
 #include "app.h"
 #include "doc.h"
 #include "plot.h"
+#include "train/compare.h"
 #include "train/metrics.h"
 #include "train/runs_query.h"
 
@@ -41,6 +42,7 @@ struct scompare {
 	struct crun	*r;
 	size_t		 n;
 	int		 diff_only;
+	char		*sig;		/* the significance section's text (lines) */
 };
 
 static int
@@ -343,6 +345,20 @@ build(struct scompare *s)
 			sbuf_free(&lb);
 		}
 	}
+
+	/* significance, as lathe compare prints it: a title line, then lines */
+	if (s->sig) {
+		doc_add(d, ROLE_NORMAL, "%s", "");
+		const char *ln = s->sig;
+		int first = 1;
+		while (*ln) {
+			const char *nl = strchr(ln, '\n');
+			int len = nl ? (int)(nl - ln) : (int)strlen(ln);
+			doc_add(d, first ? ROLE_TITLE : ROLE_NORMAL, "%.*s", len, ln);
+			first = 0;
+			ln += len + (nl != NULL);
+		}
+	}
 	free(vals);
 }
 
@@ -406,6 +422,7 @@ destroy(struct screen *sc)
 		crun_clear(&s->r[i]);
 	free(s->r);
 	doc_free(&s->d);
+	free(s->sig);
 	free(s);
 }
 
@@ -418,6 +435,39 @@ static const struct screen_class compare_class = {
 	.context = context,
 	.destroy = destroy,
 };
+
+/* s->sig: the tests of compare_load, or why they could not be made (the
+ * rest of the screen does not depend on them). */
+static void
+significance(struct scompare *s, struct app *a)
+{
+	char **refs = calloc(s->n ? s->n : 1, sizeof *refs), *err = NULL;
+	struct compare *c = NULL;
+	struct sbuf b;
+
+	sbuf_init(&b);
+	for (size_t i = 0; refs && i < s->n; i++) {
+		char ref[32];
+		snprintf(ref, sizeof ref, "%lld", (long long)s->r[i].id);
+		if ((refs[i] = str_dup(ref)) == NULL)
+			break;
+	}
+	if (s->n < 2)
+		;
+	else if (refs == NULL || refs[s->n - 1] == NULL)
+		sbuf_puts(&b, "significance: out of memory\n");
+	else if (compare_load(a->p, refs, s->n, &c, &err) != 0)
+		sbuf_printf(&b, "significance: %s\n", err ? err : "?");
+	else
+		compare_significance_text(&b, c);
+	s->sig = b.oom ? NULL : sbuf_detach(&b);
+	sbuf_free(&b);
+	compare_free(c);
+	free(err);
+	for (size_t i = 0; refs && i < s->n; i++)
+		free(refs[i]);
+	free(refs);
+}
 
 struct screen *
 screen_compare_new(struct app *a, const int64_t *ids, size_t n, char **err)
@@ -456,6 +506,7 @@ screen_compare_new(struct app *a, const int64_t *ids, size_t n, char **err)
 			free(art);
 		}
 	}
+	significance(s, a);
 	snprintf(s->base.title, sizeof s->base.title, "compare %zu runs", s->n);
 	build(s);
 	return &s->base;

@@ -90,6 +90,11 @@ expect_screen "parameters (1 of 4 differ; d shows only those)"
 screen | grep -E '^ +C +10 +0\.5' > /dev/null && ok || fail "C row: $(screen | grep -E '^ +C ')"
 expect_screen "log_loss ↓"
 expect_screen "confusion matrices"
+# the significance, as lathe compare prints it, at the end
+keys G
+wait_for "run 1 against run 2: McNemar exact test on 30 held-out rows"
+expect_screen "right only in run 2"
+keys g
 keys d
 wait_for "2 runs, differences only"
 wait_gone "max_iter"

@@ -19,6 +19,11 @@
 #   serve    lathe serve, one /invocations request, a second one, SIGTERM
 #   tag      lathe runs tag 1 owner=bob stage=dev   (one transaction)
 #   delete   lathe runs delete 2 --vacuum           (a run and its artifacts)
+#   compare  lathe compare 1 2   (reads two runs, the predictions artifacts,
+#            the target column; McNemar's test; the project unchanged)
+#   compare_cv  lathe compare 3 4   (two cross-validated runs: the fold
+#            tables, the corrected t-test)
+#   compare_reg lathe compare 5 6   (two regressions: the paired bootstrap)
 #
 # For each scenario the script counts the injection points of every kind in
 # every process (LATHE_FAULT=count), then for N = 1 .. count runs the
@@ -65,7 +70,7 @@ done
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-build-asan}
 [ $# -gt 0 ] && shift
-scenarios=${*:-import train train_cv recipe register export predict serve tag delete}
+scenarios=${*:-import train train_cv recipe register export predict serve tag delete compare compare_cv compare_reg}
 case $build in
 /*) dir=$build ;;
 *) dir=$top/$build ;;
@@ -121,7 +126,8 @@ fail() {
 }
 
 # ---- the base project: iris imported, run 1 trained, registered as m@1;
-# run 2 trained and tagged owner=ana ----
+# run 2 trained and tagged owner=ana; runs 3 and 4 cross-validated on iris;
+# diabetes imported, runs 5 and 6 regressions (for compare) ----
 B="$T/base.lathe"
 dat="$top/datasets"
 {
@@ -130,7 +136,12 @@ dat="$top/datasets"
 	"$LATHE" -p "$B" train --data iris --target target --algo logistic &&
 	"$LATHE" -p "$B" model register 1 --name m &&
 	"$LATHE" -p "$B" train --data iris --target target --algo logistic --set C=10 &&
-	"$LATHE" -p "$B" runs tag 2 owner=ana
+	"$LATHE" -p "$B" runs tag 2 owner=ana &&
+	"$LATHE" -p "$B" train --data iris --target target --algo logistic --cv 3 &&
+	"$LATHE" -p "$B" train --data iris --target target --algo logistic --cv 3 --set C=10 &&
+	"$LATHE" -p "$B" import "$dat/diabetes.csv" &&
+	"$LATHE" -p "$B" train --data diabetes --target target --algo linear &&
+	"$LATHE" -p "$B" train --data diabetes --target target --algo ridge --set alpha=10
 } > "$T/setup.out" 2>&1 || { echo "fault: cannot make the base project"; cat "$T/setup.out"; exit 2; }
 printf 'impute median *\nstandardize *\nderive ratio = petal_length / sepal_length\n' \
     > "$T/recipe.txt"
@@ -208,6 +219,9 @@ cmd_export()   { "$LATHE" -p "$T/p.lathe" export m@1 -o "$T/out.bundle"; }
 cmd_predict()  { "$LATHE" -p "$T/p.lathe" predict 1 "$dat/iris.csv" -o "$T/pred.csv"; }
 cmd_tag()      { "$LATHE" -p "$T/p.lathe" runs tag 1 owner=bob stage=dev; }
 cmd_delete()   { "$LATHE" -p "$T/p.lathe" runs delete 2 --vacuum; }
+cmd_compare()  { "$LATHE" -p "$T/p.lathe" compare 1 2; }
+cmd_compare_cv()  { "$LATHE" -p "$T/p.lathe" compare 3 4; }
+cmd_compare_reg() { "$LATHE" -p "$T/p.lathe" compare 5 6; }
 bundle_state() {
 	sqlite3 "$1" "SELECT key, quote(value) FROM bundle WHERE key != 'created' ORDER BY key" |
 	    md5sum | cut -c1-32
