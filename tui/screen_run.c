@@ -245,63 +245,28 @@ cv_line(void *ctx, const char *name, double mean, double sd, int n)
 	return 0;
 }
 
-struct fold_rows {
-	struct doc	*d;
-	const char	*cols[4];
-	int		 ncols, rep, fold;
-	double		 v[4];
-	size_t		 ntr, nval;
+struct fold_out {
+	struct doc			*d;
+	const struct run_fold_table	*t;
 };
 
+/* One fold's line of the run screen's fold table. */
 static int
-fold_cols(void *ctx, const char *name, double mean, double sd, int n)
+fold_line(void *ctx, int rep, int fold, size_t ntr, size_t nval, const double *v)
 {
-	static const char *const usual[] = { "accuracy", "f1_macro", "roc_auc", "log_loss", "r2",
-		"rmse", "mae", "mape" };
-	struct fold_rows *f = ctx;
-	(void)mean;
-	(void)sd;
-	(void)n;
-	for (size_t q = 0; q < ARRAY_LEN(usual); q++)
-		if (strcmp(usual[q], name) == 0 && f->ncols < 4)
-			f->cols[f->ncols++] = usual[q];
-	return 0;
-}
-
-static void
-fold_flush(struct fold_rows *f)
-{
+	struct doc *d = ((struct fold_out *)ctx)->d;
+	const struct run_fold_table *t = ((struct fold_out *)ctx)->t;
 	char id[32], rows[48], c[4][32];
-	if (f->rep < 0)
-		return;
-	snprintf(id, sizeof id, "fold %d.%d", f->rep + 1, f->fold + 1);
-	snprintf(rows, sizeof rows, "%zu / %zu", f->ntr, f->nval);
+	snprintf(id, sizeof id, "fold %d.%d", rep + 1, fold + 1);
+	snprintf(rows, sizeof rows, "%zu / %zu", ntr, nval);
 	for (int k = 0; k < 4; k++) {
-		if (k < f->ncols && !isnan(f->v[k]))
-			text_num(c[k], sizeof c[k], f->v[k], 6);
+		if (k < t->ncols && !isnan(v[k]))
+			text_num(c[k], sizeof c[k], v[k], 6);
 		else
-			snprintf(c[k], sizeof c[k], "%s", k < f->ncols ? "-" : "");
+			snprintf(c[k], sizeof c[k], "%s", k < t->ncols ? "-" : "");
 	}
-	doc_add(f->d, ROLE_NORMAL, "  %-10s %-13s %12s %12s %12s %12s", id, rows, c[0], c[1], c[2],
+	doc_add(d, ROLE_NORMAL, "  %-10s %-13s %12s %12s %12s %12s", id, rows, c[0], c[1], c[2],
 	    c[3]);
-}
-
-static int
-fold_row(void *ctx, int rep, int fold, size_t ntr, size_t nval, const char *name, double v)
-{
-	struct fold_rows *f = ctx;
-	if (rep != f->rep || fold != f->fold) {
-		fold_flush(f);
-		f->rep = rep;
-		f->fold = fold;
-		f->ntr = ntr;
-		f->nval = nval;
-		for (int k = 0; k < 4; k++)
-			f->v[k] = NAN;
-	}
-	for (int k = 0; k < f->ncols; k++)
-		if (strcmp(f->cols[k], name) == 0)
-			f->v[k] = v;
 	return 0;
 }
 
@@ -324,13 +289,13 @@ add_cv(struct doc *d, struct project *p, const struct run_info *ri)
 	doc_add(d, ROLE_COLHEAD, "  %-24s %12s   %-10s %5s   %s", "metric", "mean", "std",
 	    "folds", "(better)");
 	run_cv_visit(p, ri->id, cv_line, d, NULL);
-	struct fold_rows f = { .d = d, .rep = -1, .fold = -1 };
-	run_cv_visit(p, ri->id, fold_cols, &f, NULL);
+	struct run_fold_table t;
+	struct fold_out fo = { d, &t };
+	run_cv_fold_table(p, ri->id, &t, NULL);
 	doc_add(d, ROLE_COLHEAD, "  %-10s %-13s %12s %12s %12s %12s", "fold", "train / valid",
-	    f.ncols > 0 ? f.cols[0] : "", f.ncols > 1 ? f.cols[1] : "", f.ncols > 2 ? f.cols[2] : "",
-	    f.ncols > 3 ? f.cols[3] : "");
-	run_cv_folds_visit(p, ri->id, fold_row, &f, NULL);
-	fold_flush(&f);
+	    t.ncols > 0 ? t.cols[0] : "", t.ncols > 1 ? t.cols[1] : "", t.ncols > 2 ? t.cols[2] : "",
+	    t.ncols > 3 ? t.cols[3] : "");
+	run_cv_fold_rows(p, ri->id, &t, fold_line, &fo, NULL);
 	split_spec_clear(&sp);
 }
 

@@ -318,64 +318,27 @@ write_json(struct sbuf *b, struct project *p, const struct run_info *ri,
 /* The folds table of a cross-validated run: one line a fold, the first
  * four of the usual metrics it has as columns. */
 struct fold_text {
-	struct sbuf	*b;
-	const char	*cols[4];
-	int		 ncols;
-	int		 rep, fold;
-	double		 v[4];
-	size_t		 ntr, nval;
+	struct sbuf			*b;
+	const struct run_fold_table	*t;
 };
 
-static void
-fold_text_flush(struct fold_text *f)
+/* One fold's line of `show`'s fold table. */
+static int
+fold_text_row(void *ctx, int rep, int fold, size_t ntr, size_t nval, const double *v)
 {
-	if (f->rep < 0)
-		return;
+	struct sbuf *b = ((struct fold_text *)ctx)->b;
+	const struct run_fold_table *t = ((struct fold_text *)ctx)->t;
 	char id[32], rows[48];
-	snprintf(id, sizeof id, "%d.%d", f->rep + 1, f->fold + 1);
-	snprintf(rows, sizeof rows, "%zu / %zu", f->ntr, f->nval);
-	sbuf_printf(f->b, "  %-7s %-15s", id, rows);
-	for (int c = 0; c < f->ncols; c++) {
-		if (isnan(f->v[c]))
-			sbuf_printf(f->b, " %12s", "-");
+	snprintf(id, sizeof id, "%d.%d", rep + 1, fold + 1);
+	snprintf(rows, sizeof rows, "%zu / %zu", ntr, nval);
+	sbuf_printf(b, "  %-7s %-15s", id, rows);
+	for (int c = 0; c < t->ncols; c++) {
+		if (isnan(v[c]))
+			sbuf_printf(b, " %12s", "-");
 		else
-			sbuf_printf(f->b, " %12.6g", f->v[c]);
+			sbuf_printf(b, " %12.6g", v[c]);
 	}
-	sbuf_putc(f->b, '\n');
-}
-
-static int
-fold_text_row(void *ctx, int rep, int fold, size_t ntr, size_t nval, const char *name,
-    double v)
-{
-	struct fold_text *f = ctx;
-	if (rep != f->rep || fold != f->fold) {
-		fold_text_flush(f);
-		f->rep = rep;
-		f->fold = fold;
-		f->ntr = ntr;
-		f->nval = nval;
-		for (int c = 0; c < 4; c++)
-			f->v[c] = NAN;
-	}
-	for (int c = 0; c < f->ncols; c++)
-		if (strcmp(f->cols[c], name) == 0)
-			f->v[c] = v;
-	return 0;
-}
-
-static int
-fold_text_cols(void *ctx, const char *name, double mean, double sd, int n)
-{
-	static const char *const usual[] = { "accuracy", "f1_macro", "roc_auc", "log_loss", "r2",
-		"rmse", "mae", "mape" };
-	struct fold_text *f = ctx;
-	(void)mean;
-	(void)sd;
-	(void)n;
-	for (size_t q = 0; q < ARRAY_LEN(usual); q++)
-		if (strcmp(usual[q], name) == 0 && f->ncols < 4)
-			f->cols[f->ncols++] = usual[q];
+	sbuf_putc(b, '\n');
 	return 0;
 }
 
@@ -446,14 +409,14 @@ metrics_text(struct sbuf *b, struct project *p, const struct run_info *ri)
 	}
 	sqlite3_finalize(st);
 	if (has_cv) {
-		struct fold_text f = { .b = b, .rep = -1, .fold = -1 };
-		run_cv_visit(p, id, fold_text_cols, &f, NULL);
+		struct run_fold_table t;
+		struct fold_text ft = { b, &t };
+		run_cv_fold_table(p, id, &t, NULL);
 		sbuf_printf(b, "\nfolds   train / valid  ");
-		for (int c = 0; c < f.ncols; c++)
-			sbuf_printf(b, " %12s", f.cols[c]);
+		for (int c = 0; c < t.ncols; c++)
+			sbuf_printf(b, " %12s", t.cols[c]);
 		sbuf_putc(b, '\n');
-		run_cv_folds_visit(p, id, fold_text_row, &f, NULL);
-		fold_text_flush(&f);
+		run_cv_fold_rows(p, id, &t, fold_text_row, &ft, NULL);
 	}
 }
 

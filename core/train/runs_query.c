@@ -501,3 +501,72 @@ run_children(struct project *p, int64_t id, int64_t **ids, size_t *n, char **err
 	}
 	return rc;
 }
+
+/* ---- the folds as a table ---------------------------------------------- */
+
+static int
+fold_table_col(void *ctx, const char *name, double mean, double sd, int n)
+{
+	static const char *const usual[] = { "accuracy", "f1_macro", "roc_auc", "log_loss", "r2",
+		"rmse", "mae", "mape" };
+	struct run_fold_table *t = ctx;
+	(void)mean;
+	(void)sd;
+	(void)n;
+	for (size_t q = 0; q < sizeof usual / sizeof usual[0]; q++)
+		if (strcmp(usual[q], name) == 0 && t->ncols < 4)
+			t->cols[t->ncols++] = usual[q];
+	return 0;
+}
+
+int
+run_cv_fold_table(struct project *p, int64_t id, struct run_fold_table *t, char **err)
+{
+	t->ncols = 0;
+	return run_cv_visit(p, id, fold_table_col, t, err);
+}
+
+struct fold_rows {
+	const struct run_fold_table *t;
+	run_fold_row_fn	 fn;
+	void		*ctx;
+	int		 rep, fold, rc;
+	double		 v[4];
+	size_t		 ntr, nval;
+};
+
+static void
+fold_rows_flush(struct fold_rows *f)
+{
+	if (f->rep >= 0 && f->rc == 0)
+		f->rc = f->fn(f->ctx, f->rep, f->fold, f->ntr, f->nval, f->v);
+}
+
+static int
+fold_rows_add(void *ctx, int rep, int fold, size_t ntr, size_t nval, const char *name, double v)
+{
+	struct fold_rows *f = ctx;
+	if (rep != f->rep || fold != f->fold) {
+		fold_rows_flush(f);
+		f->rep = rep;
+		f->fold = fold;
+		f->ntr = ntr;
+		f->nval = nval;
+		for (int c = 0; c < 4; c++)
+			f->v[c] = NAN;
+	}
+	for (int c = 0; c < f->t->ncols; c++)
+		if (strcmp(f->t->cols[c], name) == 0)
+			f->v[c] = v;
+	return f->rc;
+}
+
+int
+run_cv_fold_rows(struct project *p, int64_t id, const struct run_fold_table *t,
+    run_fold_row_fn fn, void *ctx, char **err)
+{
+	struct fold_rows f = { .t = t, .fn = fn, .ctx = ctx, .rep = -1, .fold = -1 };
+	int rc = run_cv_folds_visit(p, id, fold_rows_add, &f, err);
+	fold_rows_flush(&f);
+	return rc != 0 ? rc : f.rc;
+}

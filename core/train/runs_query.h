@@ -100,6 +100,20 @@ typedef int (*run_fold_fn)(void *ctx, int rep, int fold, size_t n_train, size_t 
     const char *name, double value);
 int	run_cv_folds_visit(struct project *p, int64_t id, run_fold_fn fn, void *ctx, char **err);
 
+/* The folds as a table, as `lathe show` and the workbench print them: up
+ * to four headline metrics the run has (accuracy, f1_macro, roc_auc,
+ * log_loss, r2, rmse, mae, mape; in the aggregate's order), then one row
+ * per fold with their values (NaN where the fold has none). */
+struct run_fold_table {
+	const char	*cols[4];
+	int		 ncols;
+};
+typedef int (*run_fold_row_fn)(void *ctx, int rep, int fold, size_t n_train,
+    size_t n_valid, const double *v);
+int	run_cv_fold_table(struct project *p, int64_t id, struct run_fold_table *t, char **err);
+int	run_cv_fold_rows(struct project *p, int64_t id, const struct run_fold_table *t,
+	    run_fold_row_fn fn, void *ctx, char **err);
+
 /* Visit run id's curve points ordered by curve name, then step. */
 typedef int (*run_curve_fn)(void *ctx, const char *name, int step, double value);
 int	run_curves_visit(struct project *p, int64_t id, run_curve_fn fn, void *ctx, char **err);
